@@ -1,0 +1,14 @@
+# Applies the project's warning and sanitizer flags to one target. Flags are per target (no
+# global CMAKE_CXX_FLAGS edits) so third-party code found on the system is never affected.
+function(tincrawl_target_defaults target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow
+                                           -Wnon-virtual-dtor -Wcast-align -Wformat=2)
+  if(TINCRAWL_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+  if(TINCRAWL_SANITIZE)
+    target_compile_options(${target} PRIVATE -fsanitize=address,undefined
+                                             -fno-omit-frame-pointer -fno-sanitize-recover=all)
+    target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+  endif()
+endfunction()

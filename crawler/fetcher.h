@@ -1,0 +1,193 @@
+#pragma once
+
+#include <curl/curl.h>
+#include <uv.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "crawler/config.h"
+#include "crawler/netguard.h"
+#include "crawler/outcome.h"
+#include "crawler/status.h"
+
+namespace tincrawl {
+
+// One URL to fetch, as the crawl pipeline hands it over.
+struct FetchRequest {
+  std::string url;
+  std::string site_id;
+  std::string etag;            // Sent as If-None-Match when not empty.
+  std::string last_modified;   // Sent as If-Modified-Since when not empty.
+  int priority = 0;            // Higher runs first within a host's queue.
+  int64_t max_body_bytes = 0;  // 0 = NetworkConfig::max_body_bytes. Caps DECODED bytes too.
+  bool truncate = false;  // Keep the first max_body_bytes and succeed instead of kTooLarge.
+};
+
+// One redirect answered on the way: `url` answered `status` pointing at `location`.
+struct RedirectHop {
+  long status = 0;
+  std::string url;
+  std::string location;
+};
+
+// Phase durations in seconds of the last hop (dns, tcp connect, tls handshake, time to first
+// byte measured from the start of the hop) plus the wall time over all hops.
+struct FetchTimings {
+  double dns = 0;
+  double connect = 0;
+  double tls = 0;
+  double first_byte = 0;
+  double total = 0;
+  double queued = 0;  // Time spent waiting in HttpClient's queues (filled by HttpClient).
+};
+
+// Relaxed TLS settings that were in effect for a fetch (bit mask), so callers can count
+// tincrawl_tls_relaxed_fetches_total{site,setting}.
+enum TlsRelaxation : unsigned {
+  kTlsExtraCa = 1u << 0,
+  kTlsLegacyServerConnect = 1u << 1,
+  kTlsSecurityLevel = 1u << 2,
+  kTlsNoVerify = 1u << 3,
+};
+
+// Label values ("ca_file", "legacy_server_connect", "security_level", "verify_off") of a mask.
+std::vector<std::string_view> TlsRelaxationNames(unsigned mask);
+
+struct FetchResult {
+  FetchRequest request;
+  std::string final_url;
+  long http_status = 0;  // Of the last response received; 0 when none.
+  Outcome outcome = Outcome::kError;
+  std::string body;  // Decoded (Content-Encoding removed) bytes.
+  std::string content_type;
+  std::string etag;
+  std::string last_modified;
+  std::string retry_after;  // Raw Retry-After header value, empty when absent.
+  std::vector<RedirectHop> redirects;
+  FetchTimings timings;
+  std::string error;           // Human-readable cause when outcome is not ok/not_modified.
+  unsigned tls_relaxed = 0;    // TlsRelaxation bits.
+  int64_t bytes_received = 0;  // Decoded body bytes seen (also when capped).
+  bool truncated = false;      // The body was cut at the cap (only with FetchRequest::truncate).
+  std::string primary_ip;      // Address of the last connection, empty when none.
+  long http_version = 0;       // CURL_HTTP_VERSION_* of the last response.
+};
+
+using FetchCallback = std::function<void(FetchResult)>;
+
+struct CurlEasyDeleter {
+  void operator()(CURL* easy) const { curl_easy_cleanup(easy); }
+};
+struct CurlMultiDeleter {
+  void operator()(CURLM* multi) const { curl_multi_cleanup(multi); }
+};
+struct CurlShareDeleter {
+  void operator()(CURLSH* share) const { curl_share_cleanup(share); }
+};
+struct CurlSlistDeleter {
+  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+};
+using EasyPtr = std::unique_ptr<CURL, CurlEasyDeleter>;
+using MultiPtr = std::unique_ptr<CURLM, CurlMultiDeleter>;
+using SharePtr = std::unique_ptr<CURLSH, CurlShareDeleter>;
+using SlistPtr = std::unique_ptr<curl_slist, CurlSlistDeleter>;
+
+// The transfer engine: libcurl's multi interface driven by a libuv loop (one uv_poll_t per socket,
+// one uv_timer_t for curl's timeouts). It only moves bytes; it applies no politeness (see
+// HttpClient). Everything runs on the loop thread; no method is thread-safe.
+//
+// Safety: connections to non-public addresses are refused at connect time (covers redirects and
+// DNS rebinding) unless allow-listed; such fetches end with Outcome::kPrivateAddress. When a proxy
+// is configured the guard is not applied (the proxy decides what it reaches).
+//
+// Lifetime: call Shutdown() and run the loop until its callback fires before destroying the
+// Fetcher; the loop then has no handle of ours left.
+class Fetcher {
+ public:
+  Fetcher(uv_loop_t* loop, NetworkConfig net);
+  ~Fetcher();
+  Fetcher(const Fetcher&) = delete;
+  Fetcher& operator=(const Fetcher&) = delete;
+
+  // Creates the multi and share handles and the timers. Must succeed before Start().
+  Status Init();
+
+  // Starts `req` now. `done` runs exactly once on the loop thread, never inside Start() (early
+  // failures are delivered on the next loop iteration; after Shutdown() it runs at once with
+  // kCancelled). `tls` may be null (defaults). Returns the
+  // transfer id (for Cancel), 0 when the request was rejected (then `done` still runs).
+  uint64_t Start(FetchRequest req, const TlsPolicy* tls, FetchCallback done);
+
+  // Cancels a running transfer; its callback runs with Outcome::kCancelled before this returns.
+  // Returns false for unknown ids.
+  bool Cancel(uint64_t id);
+
+  // Reads (and caches) `ca_file` combined with the system bundle so later fetches with this
+  // policy do no file I/O. Returns IoError when the file cannot be read.
+  Status PreloadCaFile(const std::string& ca_file);
+
+  size_t InFlight() const { return transfers_.size(); }
+  const NetworkConfig& network() const { return net_; }
+
+  // Stops accepting work, cancels every transfer (callbacks see kCancelled), cleans the multi
+  // handle up and closes every libuv handle; `closed` runs once the last close callback fired.
+  // Safe to call from inside a fetch callback.
+  void Shutdown(std::function<void()> closed);
+
+ private:
+  struct Transfer;
+  struct SocketContext;
+
+  static int OnCurlSocket(CURL* easy, curl_socket_t fd, int action, void* userp, void* socketp);
+  static int OnCurlTimer(CURLM* multi, long timeout_ms, void* userp);
+  static void OnUvTimer(uv_timer_t* timer);
+  static void OnUvPoll(uv_poll_t* poll, int status, int events);
+  static void OnDeferred(uv_timer_t* timer);
+  static void OnHandleClosed(uv_handle_t* handle);
+  static curl_socket_t OnOpenSocket(void* clientp, curlsocktype purpose, curl_sockaddr* address);
+  static size_t OnWrite(char* data, size_t size, size_t nmemb, void* userp);
+  static size_t OnHeader(char* data, size_t size, size_t nmemb, void* userp);
+
+  int HandleSocket(curl_socket_t fd, int action, SocketContext* ctx);
+  void CloseSocketContext(SocketContext* ctx);
+  void SocketAction(curl_socket_t fd, int flags);
+  void DrainInfo();
+  void Finish(Transfer* t, CURLcode code);
+  bool FollowRedirect(Transfer* t);
+  void Complete(Transfer* t, Outcome outcome, std::string error);
+  void CollectInfo(Transfer* t);
+  Status ConfigureEasy(Transfer* t, const TlsPolicy* tls);
+  Status ApplyTls(Transfer* t, const TlsPolicy& tls);
+  void Defer(FetchResult result, FetchCallback done);
+  void FinishShutdown();
+  void CloseHandle(uv_handle_t* handle);
+
+  uv_loop_t* loop_;
+  NetworkConfig net_;
+  NetGuard guard_;
+  MultiPtr multi_;
+  SharePtr share_;
+  SlistPtr resolve_;
+  uv_timer_t* timer_ = nullptr;
+  uv_timer_t* deferred_timer_ = nullptr;
+  std::vector<std::pair<FetchResult, FetchCallback>> deferred_;
+  std::unordered_map<uint64_t, std::unique_ptr<Transfer>> transfers_;
+  std::unordered_set<SocketContext*> sockets_;
+  std::unordered_map<std::string, std::shared_ptr<const std::string>> ca_blobs_;
+  std::string system_ca_file_;
+  uint64_t next_id_ = 1;
+  int dispatch_depth_ = 0;
+  int open_handles_ = 0;
+  bool shutting_down_ = false;
+  bool shutdown_done_ = false;
+  std::function<void()> on_closed_;
+};
+
+}  // namespace tincrawl

@@ -1,0 +1,92 @@
+#include "crawler/outcome.h"
+
+#include <array>
+#include <cerrno>
+
+namespace tincrawl {
+
+std::string_view OutcomeName(Outcome outcome) {
+  static constexpr std::array<std::string_view, kOutcomeCount> kNames = {"ok",
+                                                                         "not_modified",
+                                                                         "redirect",
+                                                                         "http_4xx",
+                                                                         "http_5xx",
+                                                                         "timeout",
+                                                                         "dns",
+                                                                         "connect",
+                                                                         "tls",
+                                                                         "too_large",
+                                                                         "robots_denied",
+                                                                         "reset",
+                                                                         "private_address",
+                                                                         "circuit_open",
+                                                                         "cancelled",
+                                                                         "error"};
+  const auto index = static_cast<size_t>(outcome);
+  return index < kNames.size() ? kNames[index] : std::string_view("error");
+}
+
+Outcome OutcomeFromHttpStatus(long status) {
+  if (status == 304) return Outcome::kNotModified;
+  if (status >= 200 && status < 300) return Outcome::kOk;
+  if (status >= 300 && status < 400) return Outcome::kRedirect;
+  if (status >= 400 && status < 500) return Outcome::kHttp4xx;
+  if (status >= 500 && status < 600) return Outcome::kHttp5xx;
+  return Outcome::kError;
+}
+
+Outcome OutcomeFromCurlCode(CURLcode code, long os_errno) {
+  switch (code) {
+    case CURLE_OK:
+      return Outcome::kOk;
+    case CURLE_OPERATION_TIMEDOUT:
+      return Outcome::kTimeout;
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+      return Outcome::kDns;
+    case CURLE_COULDNT_CONNECT:
+      return Outcome::kConnect;
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_USE_SSL_FAILED:
+      return Outcome::kTls;
+    case CURLE_FILESIZE_EXCEEDED:
+      return Outcome::kTooLarge;
+    case CURLE_PARTIAL_FILE:
+    case CURLE_GOT_NOTHING:
+    case CURLE_SEND_ERROR:
+    case CURLE_HTTP2_STREAM:
+      return Outcome::kReset;
+    case CURLE_RECV_ERROR:
+      return (os_errno == ECONNRESET || os_errno == EPIPE || os_errno == 0) ? Outcome::kReset
+                                                                            : Outcome::kError;
+    case CURLE_TOO_MANY_REDIRECTS:
+      return Outcome::kRedirect;
+    case CURLE_ABORTED_BY_CALLBACK:
+      return Outcome::kCancelled;
+    default:
+      return Outcome::kError;
+  }
+}
+
+bool IsHostFailure(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::kHttp5xx:
+    case Outcome::kTimeout:
+    case Outcome::kConnect:
+    case Outcome::kReset:
+    case Outcome::kDns:
+    case Outcome::kTls:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace tincrawl

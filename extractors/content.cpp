@@ -1,0 +1,546 @@
+#include "extractors/content.h"
+
+#include <array>
+
+#include "extractors/dates.h"
+#include "extractors/text.h"
+
+namespace tincrawl {
+namespace {
+
+// Folded (FoldAscii) portal chrome phrases; a short paragraph starting with one is chrome.
+constexpr std::array<std::string_view, 24> kBoilerplate = {
+    "tim kiem theo chuyen muc", "tin nong", "tin tieu diem", "lich cong tac",
+    "website lien ket", "lien ket website", "thong ke truy cap", "so luong truy cap",
+    "hom nay:", "da truy cap", "dang truy cap", "tin noi bat", "tin khac", "tin lien quan",
+    "cac tin khac", "in bai viet", "gui email", "chia se", "ban quyen thuoc",
+    "cong thong tin dien tu", "tong so luot truy cap", "luot truy cap", "tin doc nhieu",
+    "xem them"};
+
+constexpr size_t kBoilerplateMaxBytes = 90;
+constexpr size_t kCaptionMaxBytes = 300;
+constexpr size_t kBylineMaxBytes = 90;
+
+// Byline openers (folded). A short last paragraph starting with one is the byline.
+constexpr std::array<std::string_view, 16> kBylinePrefixes = {
+    "ctv:", "ctv ", "tac gia:", "nguoi viet:", "nguon:", "(nguon:", "nguon ", "theo ",
+    "(theo ", "pv:", "pv ", "tin, anh:", "tin anh:", "bai, anh:", "bai va anh:", "tin va anh:"};
+
+struct Para {
+  std::string raw;
+  const GumboNode* owner = nullptr;
+  size_t total = 0, italic = 0, bold = 0;
+  bool centered = false, right = false, caption = false, after_image = false;
+  const GumboNode* box = nullptr;
+  int image = -1;
+};
+
+struct StyleDepth {
+  int italic = 0, bold = 0, center = 0, right = 0, caption = 0;
+};
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+  }
+  return out;
+}
+
+int AlignOf(const GumboNode* node) {  // 1 = centre, 2 = right, 0 = other.
+  const char* align = GetAttr(node, "align");
+  std::string a = align ? Lower(align) : std::string();
+  const char* style = GetAttr(node, "style");
+  if (style != nullptr) {
+    std::string s = Lower(style);
+    std::erase(s, ' ');
+    size_t p = s.find("text-align:");
+    if (p != std::string::npos) a = s.substr(p + 11, 6);
+  }
+  if (a.rfind("center", 0) == 0) return 1;
+  if (a.rfind("right", 0) == 0) return 2;
+  return 0;
+}
+
+bool IsCaptionElement(const GumboNode* node) {
+  if (IsTag(node, GUMBO_TAG_FIGCAPTION)) return true;
+  const char* cls = GetAttr(node, "class");
+  if (cls == nullptr) return false;
+  std::string c = Lower(cls);
+  return c.find("caption") != std::string::npos || c.find("chu-thich") != std::string::npos ||
+         c.find("chuthich") != std::string::npos || c.find("image_desc") != std::string::npos ||
+         c.find("image-desc") != std::string::npos || c.find("img-desc") != std::string::npos ||
+         c.find("photo-desc") != std::string::npos;
+}
+
+bool IsItalicTag(GumboTag t) { return t == GUMBO_TAG_EM || t == GUMBO_TAG_I; }
+bool IsBoldTag(GumboTag t) { return t == GUMBO_TAG_STRONG || t == GUMBO_TAG_B; }
+
+const GumboNode* BoxOf(const GumboNode* node, const GumboNode* stop) {
+  for (const GumboNode* up = node; IsElement(up) && up != stop; up = up->parent) {
+    GumboTag t = up->v.element.tag;
+    if (t == GUMBO_TAG_TABLE || t == GUMBO_TAG_FIGURE) return up;
+  }
+  return nullptr;
+}
+
+std::string ImageSource(const GumboNode* img, std::string_view base) {
+  for (const char* name : {"src", "data-src", "data-original"}) {
+    const char* v = GetAttr(img, name);
+    if (v == nullptr || *v == '\0') continue;
+    std::string_view sv(v);
+    if (sv.rfind("data:", 0) == 0) return {};
+    return ResolveUrl(base, sv);
+  }
+  return {};
+}
+
+bool IsTinyImage(const GumboNode* img) {
+  for (const char* name : {"width", "height"}) {
+    const char* v = GetAttr(img, name);
+    if (v != nullptr && *v >= '0' && *v <= '9' && std::atoi(v) < 40) return true;
+  }
+  return false;
+}
+
+// Pass 1: walks the roots and records paragraphs, images and attachments.
+class Collector {
+ public:
+  Collector(const NodeSet& skip, std::string_view base, BodyResult* out)
+      : skip_(skip), base_(base), out_(out) {}
+
+  void Walk(const GumboNode* root) {
+    root_ = root;
+    struct Frame {
+      const GumboNode* node;
+      unsigned next;
+    };
+    std::vector<Frame> stack;
+    if (!Enter(root)) return;
+    stack.push_back({root, 0});
+    while (!stack.empty()) {
+      Frame& top = stack.back();
+      const GumboVector& kids = top.node->v.element.children;
+      if (top.next >= kids.length) {
+        Exit(top.node);
+        stack.pop_back();
+        continue;
+      }
+      const auto* kid = static_cast<const GumboNode*>(kids.data[top.next++]);
+      if (kid->type == GUMBO_NODE_TEXT || kid->type == GUMBO_NODE_WHITESPACE ||
+          kid->type == GUMBO_NODE_CDATA) {
+        AddText(kid->v.text.text);
+      } else if (IsElement(kid) && Enter(kid)) {
+        stack.push_back({kid, 0});
+      }
+    }
+  }
+
+  std::vector<Para>& paras() { return paras_; }
+
+ private:
+  bool Enter(const GumboNode* node) {
+    if (skip_.count(node) != 0 || IsInvisible(node)) return false;
+    GumboTag tag = node->v.element.tag;
+    if (tag == GUMBO_TAG_BR || tag == GUMBO_TAG_HR) {
+      Flush();
+      return false;
+    }
+    if (tag == GUMBO_TAG_IMG) {
+      AddImage(node);
+      return false;
+    }
+    if (tag == GUMBO_TAG_A) AddAttachment(node);
+    if (IsBlockTag(tag)) {
+      Flush();
+      blocks_.push_back(node);
+    }
+    int align = AlignOf(node);
+    depth_.center += align == 1;
+    depth_.right += align == 2;
+    depth_.italic += IsItalicTag(tag);
+    depth_.bold += IsBoldTag(tag);
+    depth_.caption += IsCaptionElement(node);
+    return node->v.element.children.length > 0 || (Exit(node), false);
+  }
+
+  void Exit(const GumboNode* node) {
+    GumboTag tag = node->v.element.tag;
+    if (IsBlockTag(tag)) {
+      Flush();
+      if (!blocks_.empty()) blocks_.pop_back();
+    }
+    int align = AlignOf(node);
+    depth_.center -= align == 1;
+    depth_.right -= align == 2;
+    depth_.italic -= IsItalicTag(tag);
+    depth_.bold -= IsBoldTag(tag);
+    depth_.caption -= IsCaptionElement(node);
+  }
+
+  void AddText(const char* text) {
+    std::string_view s(text);
+    size_t visible = 0;
+    for (char c : s) visible += (c != ' ' && c != '\n' && c != '\t' && c != '\r');
+    if (visible > 0 && current_.total == 0) {
+      current_.owner = blocks_.empty() ? root_ : blocks_.back();
+      current_.centered = depth_.center > 0;
+      current_.right = depth_.right > 0;
+      current_.caption = depth_.caption > 0;
+      current_.image = last_image_;
+      current_.after_image = last_image_ >= 0 && !text_since_image_;
+      current_.box = BoxOf(current_.owner, root_->parent);
+    }
+    current_.raw.append(s);
+    current_.total += visible;
+    if (depth_.italic > 0) current_.italic += visible;
+    if (depth_.bold > 0) current_.bold += visible;
+  }
+
+  void Flush() {
+    if (current_.total > 0) {
+      text_since_image_ = true;
+      paras_.push_back(std::move(current_));
+    }
+    current_ = Para();
+  }
+
+  void AddImage(const GumboNode* img) {
+    std::string src = ImageSource(img, base_);
+    if (src.empty() || IsTinyImage(img)) return;
+    Flush();
+    out_->images.push_back({std::move(src), {}});
+    last_image_ = static_cast<int>(out_->images.size()) - 1;
+    text_since_image_ = false;
+    image_boxes_.push_back(BoxOf(img, root_->parent));
+  }
+
+  void AddAttachment(const GumboNode* a) {
+    const char* href = GetAttr(a, "href");
+    if (href == nullptr) return;
+    std::string url = ResolveUrl(base_, href);
+    std::string type = AttachmentType(url);
+    if (type.empty()) return;
+    for (const auto& existing : out_->attachments) {
+      if (existing.url == url) return;
+    }
+    out_->attachments.push_back({std::move(url), NodeText(a), std::move(type)});
+  }
+
+ public:
+  std::vector<const GumboNode*> image_boxes_;
+
+ private:
+  const NodeSet& skip_;
+  std::string_view base_;
+  BodyResult* out_;
+  const GumboNode* root_ = nullptr;
+  std::vector<const GumboNode*> blocks_;
+  StyleDepth depth_;
+  Para current_;
+  std::vector<Para> paras_;
+  int last_image_ = -1;
+  bool text_since_image_ = true;
+};
+
+bool StartsWithAny(std::string_view folded, const auto& prefixes) {
+  for (std::string_view p : prefixes) {
+    if (folded.substr(0, p.size()) == p) return true;
+  }
+  return false;
+}
+
+bool LooksLikeCaption(const Para& p, const std::string& text,
+                      const std::vector<const GumboNode*>& image_boxes) {
+  if (p.caption) return true;
+  if (!p.after_image || text.size() > kCaptionMaxBytes) return false;
+  bool italic = p.total > 0 && p.italic * 10 >= p.total * 8;
+  bool same_box = p.box != nullptr && p.image >= 0 &&
+                  static_cast<size_t>(p.image) < image_boxes.size() &&
+                  image_boxes[p.image] == p.box;
+  return p.centered || italic || same_box;
+}
+
+bool IsDateLine(const std::string& text) {
+  if (text.size() > 80) return false;
+  auto m = FindDate(text);
+  return m && (m->end - m->begin) * 2 >= text.size();
+}
+
+// A short paragraph that is only a name: bold or right-aligned, 2..8 words, no sentence end.
+bool LooksLikeNameLine(const Para& p, const std::string& text) {
+  if (text.size() > 60 || text.empty()) return false;
+  bool styled = p.right || (p.total > 0 && p.bold * 10 >= p.total * 8) ||
+                (p.total > 0 && p.italic * 10 >= p.total * 8 && p.right);
+  if (!styled) return false;
+  size_t words = 1;
+  for (char c : text) words += c == ' ';
+  char last = text.back();
+  return words <= 8 && last != '.' && last != ':' && last != '?' && last != '!';
+}
+
+
+void MarkOwner(const Para& p, const std::string& text, const GumboNode* root, NodeSet* skip) {
+  if (p.owner == nullptr || p.owner == root) return;
+  if (NodeText(p.owner) == text) skip->insert(p.owner);
+}
+
+void AppendEscaped(std::string_view s, bool attr, std::string* out) {
+  bool space = false;
+  for (char c : s) {
+    if (c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f') {
+      space = true;
+      continue;
+    }
+    if (space) out->push_back(' ');
+    space = false;
+    switch (c) {
+      case '&': out->append("&amp;"); break;
+      case '<': out->append("&lt;"); break;
+      case '>': out->append("&gt;"); break;
+      case '"':
+        if (attr) {
+          out->append("&quot;");
+          break;
+        }
+        [[fallthrough]];
+      default:
+        out->push_back(c);
+    }
+  }
+  if (space) out->push_back(' ');
+}
+
+// The allow-listed output tag for `node`, or nullptr to unwrap it.
+const char* OutputTag(const GumboNode* node) {
+  switch (node->v.element.tag) {
+    case GUMBO_TAG_P: return "p";
+    case GUMBO_TAG_BR: return "br";
+    case GUMBO_TAG_B: return "b";
+    case GUMBO_TAG_STRONG: return "strong";
+    case GUMBO_TAG_I: return "i";
+    case GUMBO_TAG_EM: return "em";
+    case GUMBO_TAG_U: return "u";
+    case GUMBO_TAG_UL: return "ul";
+    case GUMBO_TAG_OL: return "ol";
+    case GUMBO_TAG_LI: return "li";
+    case GUMBO_TAG_TABLE: return "table";
+    case GUMBO_TAG_THEAD: return "thead";
+    case GUMBO_TAG_TBODY: return "tbody";
+    case GUMBO_TAG_TR: return "tr";
+    case GUMBO_TAG_TD: return "td";
+    case GUMBO_TAG_TH: return "th";
+    case GUMBO_TAG_H1:
+    case GUMBO_TAG_H2: return "h2";
+    case GUMBO_TAG_H3: return "h3";
+    case GUMBO_TAG_H4: return "h4";
+    case GUMBO_TAG_H5: return "h5";
+    case GUMBO_TAG_H6: return "h6";
+    case GUMBO_TAG_BLOCKQUOTE: return "blockquote";
+    case GUMBO_TAG_A: return "a";
+    case GUMBO_TAG_IMG: return "img";
+    case GUMBO_TAG_FIGURE: return "figure";
+    case GUMBO_TAG_FIGCAPTION: return "figcaption";
+    default: return nullptr;
+  }
+}
+
+// A div-like wrapper holding text directly (and no block children) becomes a <p>.
+bool IsTextDiv(const GumboNode* node) {
+  GumboTag t = node->v.element.tag;
+  if (t != GUMBO_TAG_DIV && t != GUMBO_TAG_SECTION && t != GUMBO_TAG_ARTICLE &&
+      t != GUMBO_TAG_CENTER) {
+    return false;
+  }
+  bool text = false;
+  const GumboVector& kids = node->v.element.children;
+  for (unsigned i = 0; i < kids.length; ++i) {
+    const auto* kid = static_cast<const GumboNode*>(kids.data[i]);
+    if (IsElement(kid) && IsBlockTag(kid->v.element.tag)) return false;
+    text = text || kid->type == GUMBO_NODE_TEXT;
+  }
+  return text;
+}
+
+class HtmlWriter {
+ public:
+  HtmlWriter(const NodeSet& skip, std::string_view base, std::string* out)
+      : skip_(skip), base_(base), out_(out) {}
+
+  void Write(const GumboNode* root) {
+    struct Frame {
+      const GumboNode* node;
+      unsigned next;
+      const char* tag;
+    };
+    std::vector<Frame> stack;
+    stack.push_back({root, 0, nullptr});
+    while (!stack.empty()) {
+      Frame& top = stack.back();
+      const GumboVector& kids = top.node->v.element.children;
+      if (top.next >= kids.length) {
+        if (top.tag != nullptr) Close(top.tag);
+        stack.pop_back();
+        continue;
+      }
+      const auto* kid = static_cast<const GumboNode*>(kids.data[top.next++]);
+      if (kid->type == GUMBO_NODE_TEXT || kid->type == GUMBO_NODE_WHITESPACE ||
+          kid->type == GUMBO_NODE_CDATA) {
+        AppendEscaped(kid->v.text.text, false, out_);
+        continue;
+      }
+      if (!IsElement(kid) || skip_.count(kid) != 0 || IsInvisible(kid)) continue;
+      const char* tag = Open(kid);
+      if (tag != nullptr && (std::string_view(tag) == "br" || std::string_view(tag) == "img")) {
+        continue;
+      }
+      stack.push_back({kid, 0, tag});
+    }
+  }
+
+ private:
+  const char* Open(const GumboNode* node) {
+    const char* tag = OutputTag(node);
+    if (tag == nullptr && IsTextDiv(node)) tag = "p";
+    if (tag == nullptr) return nullptr;
+    std::string_view t(tag);
+    if (t == "img") {
+      std::string src = ImageSource(node, base_);
+      if (src.empty() || IsTinyImage(node)) return nullptr;
+      out_->append("<img src=\"");
+      AppendEscaped(src, true, out_);
+      out_->append("\"");
+      if (const char* alt = GetAttr(node, "alt"); alt != nullptr && *alt != '\0') {
+        out_->append(" alt=\"");
+        AppendEscaped(alt, true, out_);
+        out_->append("\"");
+      }
+      out_->append(">");
+      return tag;
+    }
+    out_->push_back('<');
+    out_->append(t);
+    if (t == "a") {
+      const char* href = GetAttr(node, "href");
+      std::string url = href ? ResolveUrl(base_, href) : std::string();
+      if (url.rfind("javascript:", 0) != 0 && !url.empty()) {
+        out_->append(" href=\"");
+        AppendEscaped(url, true, out_);
+        out_->append("\"");
+      }
+    }
+    out_->push_back('>');
+    return tag;
+  }
+
+  void Close(const char* tag) {
+    out_->append("</");
+    out_->append(tag);
+    out_->push_back('>');
+  }
+
+  const NodeSet& skip_;
+  std::string_view base_;
+  std::string* out_;
+};
+
+}  // namespace
+
+std::string CleanByline(std::string text) {
+  while (text.size() >= 2 && text.front() == '(' && text.back() == ')') {
+    text = CleanText(std::string_view(text).substr(1, text.size() - 2));
+  }
+  // Field labels are not part of the name; role prefixes ("CTV:", "PV") are kept as published.
+  static constexpr std::string_view kLabels[] = {"tac gia bai viet:", "tac gia:", "nguoi viet:",
+                                                 "nguoi dang:", "but danh:"};
+  std::string folded = FoldAscii(text);
+  for (std::string_view label : kLabels) {
+    if (folded.rfind(label, 0) == 0) {
+      size_t colon = text.find(':');
+      return colon == std::string::npos ? text : CleanText(std::string_view(text).substr(colon + 1));
+    }
+  }
+  return text;
+}
+
+bool IsBoilerplateText(std::string_view text) {
+  if (text.empty() || text.size() > kBoilerplateMaxBytes) return false;
+  std::string folded = FoldAscii(text);
+  return StartsWithAny(folded, kBoilerplate);
+}
+
+std::string JoinParagraphs(const std::vector<std::string>& paragraphs) {
+  std::string out;
+  for (const auto& p : paragraphs) {
+    if (!out.empty()) out.append("\n\n");
+    out.append(p);
+  }
+  return out;
+}
+
+std::string AttachmentType(std::string_view url) {
+  size_t end = url.find_first_of("?#");
+  std::string_view path = url.substr(0, end);
+  size_t dot = path.rfind('.');
+  if (dot == std::string_view::npos || path.size() - dot > 5 ||
+      path.find('/', dot) != std::string_view::npos) {
+    return {};
+  }
+  std::string ext = Lower(path.substr(dot + 1));
+  static constexpr std::string_view kTypes[] = {"pdf",  "doc", "docx", "xls", "xlsx",
+                                                "ppt",  "pptx", "zip", "rar", "odt", "7z"};
+  for (std::string_view t : kTypes) {
+    if (ext == t) return ext;
+  }
+  return {};
+}
+
+BodyResult BuildBody(const std::vector<const GumboNode*>& roots, NodeSet* skip,
+                     const BodyOptions& options) {
+  BodyResult result;
+  std::vector<std::pair<Para, std::string>> kept;
+  for (const GumboNode* root : roots) {
+    Collector collector(*skip, options.base_url, &result);
+    collector.Walk(root);
+    for (Para& p : collector.paras()) {
+      std::string text = CleanText(p.raw);
+      if (text.empty()) continue;
+      if (LooksLikeCaption(p, text, collector.image_boxes_)) {
+        if (p.image >= 0 && result.images[p.image].caption.empty()) {
+          result.images[p.image].caption = text;
+        }
+        MarkOwner(p, text, root, skip);
+        continue;
+      }
+      bool drop = (!options.title.empty() && text == options.title) ||
+                  (options.drop_boilerplate && IsBoilerplateText(text)) ||
+                  (options.drop_date_lines && IsDateLine(text));
+      if (drop) {
+        MarkOwner(p, text, root, skip);
+        continue;
+      }
+      p.owner = p.owner == root ? nullptr : p.owner;
+      kept.emplace_back(std::move(p), std::move(text));
+    }
+  }
+  if (options.detect_byline && !kept.empty()) {
+    auto& [p, text] = kept.back();
+    std::string folded = text.size() <= kBylineMaxBytes ? FoldAscii(text) : std::string();
+    if (!folded.empty() && (StartsWithAny(folded, kBylinePrefixes) || LooksLikeNameLine(p, text))) {
+      result.byline = CleanByline(text);
+      if (p.owner != nullptr && NodeText(p.owner) == text) skip->insert(p.owner);
+      kept.pop_back();
+    }
+  }
+  for (auto& [p, text] : kept) result.paragraphs.push_back(std::move(text));
+  for (const GumboNode* root : roots) {
+    HtmlWriter writer(*skip, options.base_url, &result.html);
+    writer.Write(root);
+  }
+  size_t first = result.html.find_first_not_of(' ');
+  result.html.erase(0, first == std::string::npos ? result.html.size() : first);
+  while (!result.html.empty() && result.html.back() == ' ') result.html.pop_back();
+  return result;
+}
+
+}  // namespace tincrawl

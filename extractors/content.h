@@ -1,0 +1,52 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
+
+#include "extractors/article.h"
+#include "extractors/dom.h"
+
+namespace tincrawl {
+
+using NodeSet = std::unordered_set<const GumboNode*>;
+
+struct BodyOptions {
+  std::string_view base_url;
+  std::string_view title;       // Paragraphs equal to the title are dropped.
+  bool detect_byline = true;    // Take the author from the last short byline paragraph.
+  bool drop_date_lines = false; // Drop short paragraphs that are only a date line.
+  bool drop_boilerplate = true; // Drop short paragraphs that are known portal chrome phrases.
+};
+
+struct BodyResult {
+  std::vector<std::string> paragraphs;  // CleanText'ed, captions and byline excluded.
+  std::string html;                     // Allow-listed HTML of the same content.
+  std::vector<Image> images;
+  std::vector<Attachment> attachments;
+  std::string byline;  // Author taken from the byline paragraph, or empty.
+};
+
+// Builds the article body from `roots` (document order), skipping every node in *skip and
+// invisible elements. Captions (figcaption, caption classes, a short centred/italic paragraph
+// right after an image) go to images[].caption; the byline goes to `byline`; both are added to
+// *skip and kept out of paragraphs and html. Iterative: safe on arbitrarily deep trees.
+BodyResult BuildBody(const std::vector<const GumboNode*>& roots, NodeSet* skip,
+                     const BodyOptions& options);
+
+// True when `text` is one of the portal boilerplate phrases ("Tin liên quan", "Thống kê truy
+// cập", "Hôm nay: 345", ...) or starts with one and is short.
+bool IsBoilerplateText(std::string_view text);
+
+// A byline as the author field: surrounding parentheses and field labels ("Tác giả:", "Tác giả
+// bài viết:", "Người viết:") removed; role prefixes ("CTV:", "PV", "Nguồn:") kept as published.
+std::string CleanByline(std::string text);
+
+// Joins paragraphs with one blank line.
+std::string JoinParagraphs(const std::vector<std::string>& paragraphs);
+
+// Lower-case extension of an attachment URL ("pdf", "docx", ...) or "" when it is not one.
+std::string AttachmentType(std::string_view url);
+
+}  // namespace tincrawl

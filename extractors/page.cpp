@@ -1,0 +1,318 @@
+#include "extractors/page.h"
+
+#include <algorithm>
+#include <array>
+
+#include "extractors/dates.h"
+#include "extractors/text.h"
+
+namespace tincrawl {
+namespace {
+
+// Chrome markers matched anywhere inside a lower-cased class/id string.
+constexpr std::array<std::string_view, 34> kChromeSubstrings = {
+    "menu",       "navbar",    "navigation", "sidebar",   "side-bar",  "footer",   "header",
+    "banner",     "breadcrumb", "social",    "related",   "comment",   "tinlienquan",
+    "tin-lien-quan", "tin_lien_quan", "tinkhac", "tin-khac", "tin_khac", "lien-ket", "lienket",
+    "lien_ket",   "thong-ke",  "thongke",    "thong_ke",  "truy-cap",  "truycap",  "truy_cap",
+    "weblink",    "calendar",  "advert",     "popup",     "login",     "search",   "copyright"};
+
+// Chrome markers that must form a whole token ("nav-top" but not "canvas", "ads" but not
+// "downloads", "other-news" but not "mother").
+constexpr std::array<std::string_view, 11> kChromeTokens = {
+    "nav", "share", "print", "tag", "tags", "ads", "ad", "other", "lich", "footer", "widget"};
+
+// Words that keep an element even when a chrome marker also matches ("main-content header").
+constexpr std::array<std::string_view, 8> kContentMarkers = {
+    "article", "content", "main", "body", "noidung", "noi-dung", "chitiet", "chi-tiet"};
+
+bool IsAlnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z');
+}
+
+bool HasToken(std::string_view s, std::string_view token) {
+  size_t pos = 0;
+  while ((pos = s.find(token, pos)) != std::string_view::npos) {
+    size_t end = pos + token.size();
+    if ((pos == 0 || !IsAlnum(s[pos - 1])) && (end == s.size() || !IsAlnum(s[end]))) return true;
+    pos = end;
+  }
+  return false;
+}
+
+std::string LowerAscii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+  }
+  return out;
+}
+
+bool IsHiddenStyle(const GumboNode* node) {
+  const char* style = GetAttr(node, "style");
+  if (style == nullptr) return GetAttr(node, "hidden") != nullptr;
+  std::string s = LowerAscii(style);
+  std::erase(s, ' ');
+  return s.find("display:none") != std::string::npos ||
+         s.find("visibility:hidden") != std::string::npos;
+}
+
+// The first non-empty attribute among `names`, or "".
+std::string_view FirstAttr(const GumboNode* node, std::initializer_list<const char*> names) {
+  for (const char* name : names) {
+    const char* v = GetAttr(node, name);
+    if (v != nullptr && *v != '\0') return v;
+  }
+  return {};
+}
+
+void ReadMeta(const GumboNode* node, Page* page) {
+  std::string key = LowerAscii(FirstAttr(node, {"property", "name", "itemprop", "http-equiv"}));
+  std::string_view content = FirstAttr(node, {"content"});
+  if (key.empty() || content.empty()) return;
+  if (key == "og:title" && page->og_title.empty()) {
+    page->og_title = CleanText(content);
+  } else if ((key == "og:site_name" || key == "application-name") && page->site_name.empty()) {
+    page->site_name = CleanText(content);
+  } else if ((key == "author" || key == "article:author" || key == "dc.creator") &&
+             page->meta_author.empty()) {
+    page->meta_author = CleanText(content);
+  } else if (key == "og:url" && page->canonical_url.empty()) {
+    page->canonical_url = ResolveUrl(page->base_url, content);
+  } else if (key == "article:published_time" || key == "datepublished" || key == "dc.date" ||
+             key == "dc.date.issued" || key == "pubdate" || key == "publishdate" ||
+             key == "date" || key == "og:published_time") {
+    if (page->meta_published.empty()) {
+      if (auto d = ParseMachineDate(content)) page->meta_published = *d;
+    }
+  } else if (key == "article:modified_time" || key == "datemodified" ||
+             key == "og:updated_time" || key == "dc.date.modified") {
+    if (page->meta_modified.empty()) {
+      if (auto d = ParseMachineDate(content)) page->meta_modified = *d;
+    }
+  }
+}
+
+void ReadElement(const GumboNode* node, Page* page) {
+  switch (node->v.element.tag) {
+    case GUMBO_TAG_HTML:
+      if (const char* lang = GetAttr(node, "lang"); lang != nullptr && *lang != '\0') {
+        page->lang = CleanText(lang);
+      }
+      break;
+    case GUMBO_TAG_BODY:
+      page->body = node;
+      break;
+    case GUMBO_TAG_BASE:
+      if (const char* href = GetAttr(node, "href"); href != nullptr && !page->base_url.empty()) {
+        page->base_url = ResolveUrl(page->base_url, href);
+      }
+      break;
+    case GUMBO_TAG_TITLE:
+      if (page->title_tag.empty()) page->title_tag = NodeText(node);
+      break;
+    case GUMBO_TAG_META:
+      ReadMeta(node, page);
+      break;
+    case GUMBO_TAG_LINK: {
+      const char* rel = GetAttr(node, "rel");
+      const char* href = GetAttr(node, "href");
+      if (rel != nullptr && href != nullptr && LowerAscii(rel) == "canonical") {
+        page->canonical_url = ResolveUrl(page->base_url, href);
+      }
+      break;
+    }
+    default: {
+      const char* prop = GetAttr(node, "itemprop");
+      if (prop == nullptr || page->meta_published.size() > 0) break;
+      if (std::string_view(prop) == "datePublished") {
+        std::string_view v = FirstAttr(node, {"datetime", "content"});
+        if (auto d = ParseMachineDate(v)) page->meta_published = *d;
+      }
+      break;
+    }
+  }
+}
+
+// Next node in document order; children are skipped when `skip_children` is set.
+const GumboNode* NextNode(const GumboNode* node, bool skip_children, const GumboNode* limit) {
+  if (!skip_children && IsElement(node) && node->v.element.children.length > 0) {
+    return static_cast<const GumboNode*>(node->v.element.children.data[0]);
+  }
+  while (node != nullptr && node != limit) {
+    const GumboNode* parent = node->parent;
+    if (parent == nullptr || !IsElement(parent)) return nullptr;
+    size_t next = node->index_within_parent + 1;
+    if (next < parent->v.element.children.length) {
+      return static_cast<const GumboNode*>(parent->v.element.children.data[next]);
+    }
+    node = parent;
+  }
+  return nullptr;
+}
+
+constexpr size_t kDateSearchBudget = 1500;  // Bytes of text scanned after the anchor.
+constexpr size_t kDateLineMax = 220;        // Longer blocks are body text, not date lines.
+
+// Collects short text blocks after `anchor` (document order) until the byte budget is spent.
+std::vector<std::string> BlocksAfter(const GumboNode* anchor) {
+  std::vector<std::string> blocks;
+  std::string current;
+  size_t spent = 0;
+  const GumboNode* node = NextNode(anchor, true, nullptr);
+  while (node != nullptr && spent < kDateSearchBudget && blocks.size() < 40) {
+    bool skip = false;
+    if (node->type == GUMBO_NODE_TEXT) {
+      current.append(node->v.text.text);
+      spent += node->v.text.text ? std::string_view(node->v.text.text).size() : 0;
+    } else if (IsElement(node)) {
+      skip = IsInvisible(node) || IsChromeElement(node);
+      if (!skip && IsTag(node, GUMBO_TAG_A)) {
+        // A headline link means a listing item starts here: its date is not the page's.
+        std::string link = NodeText(node);
+        if (link.size() >= 20 && std::count(link.begin(), link.end(), ' ') >= 3) break;
+      }
+      if (IsBlockTag(node->v.element.tag) || node->v.element.tag == GUMBO_TAG_BR) {
+        blocks.push_back(std::move(current));
+        current.clear();
+      }
+    }
+    node = NextNode(node, skip, nullptr);
+  }
+  blocks.push_back(std::move(current));
+  return blocks;
+}
+
+}  // namespace
+
+Page LoadPage(std::string html, std::string_view url) {
+  Page page;
+  page.html = std::move(html);
+  page.base_url = std::string(url);
+  page.output = ParseHtml(page.html);
+  page.body = page.output->root;
+  WalkElements(page.output->root, [&](const GumboNode* node) {
+    ReadElement(node, &page);
+    return !IsTag(node, GUMBO_TAG_SCRIPT) && !IsTag(node, GUMBO_TAG_STYLE);
+  });
+  if (page.canonical_url.empty()) page.canonical_url = page.base_url;
+  return page;
+}
+
+bool IsChromeElement(const GumboNode* node) {
+  if (!IsElement(node)) return false;
+  switch (node->v.element.tag) {
+    case GUMBO_TAG_NAV:
+    case GUMBO_TAG_ASIDE:
+    case GUMBO_TAG_FOOTER:
+    case GUMBO_TAG_FORM:
+    case GUMBO_TAG_MENU:
+    case GUMBO_TAG_BUTTON:
+    case GUMBO_TAG_SELECT:
+      return true;
+    case GUMBO_TAG_HTML:
+    case GUMBO_TAG_BODY:
+    case GUMBO_TAG_MAIN:
+    case GUMBO_TAG_ARTICLE:
+      return false;
+    default:
+      break;
+  }
+  if (IsHiddenStyle(node)) return true;
+  const char* cls = GetAttr(node, "class");
+  const char* id = GetAttr(node, "id");
+  const char* role = GetAttr(node, "role");
+  if (cls == nullptr && id == nullptr && role == nullptr) return false;
+  std::string s = LowerAscii(cls ? cls : "");
+  s += ' ';
+  s += LowerAscii(id ? id : "");
+  s += ' ';
+  s += LowerAscii(role ? role : "");
+  bool chrome = false;
+  for (std::string_view sub : kChromeSubstrings) chrome = chrome || s.find(sub) != std::string::npos;
+  for (std::string_view tok : kChromeTokens) chrome = chrome || HasToken(s, tok);
+  if (!chrome) return false;
+  for (std::string_view keep : kContentMarkers) {
+    if (s.find(keep) != std::string::npos && s.find("related") == std::string::npos &&
+        s.find("lien") == std::string::npos && s.find("other") == std::string::npos &&
+        s.find("khac") == std::string::npos) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool InChrome(const GumboNode* node) {
+  for (const GumboNode* up = node; IsElement(up); up = up->parent) {
+    if (up->v.element.tag == GUMBO_TAG_BODY) return false;
+    if (IsChromeElement(up)) return true;
+  }
+  return false;
+}
+
+std::string StripPortalSuffix(std::string_view title, std::string_view site_name) {
+  std::string t = CleanText(title);
+  if (!site_name.empty() && t.size() > site_name.size() + 3) {
+    std::string site = CleanText(site_name);
+    if (t.size() > site.size() && t.compare(t.size() - site.size(), site.size(), site) == 0) {
+      t.resize(t.size() - site.size());
+      while (!t.empty() && (t.back() == ' ' || t.back() == '-' || t.back() == '|' ||
+                            t.back() == ':')) {
+        t.pop_back();
+      }
+    }
+  }
+  // Cut at the first " - " / " | " / " :: " whose remainder names a portal or an agency.
+  static constexpr std::string_view kSeparators[] = {" | ", " - ", " – ", " :: ", " — "};
+  static constexpr std::string_view kPortalWords[] = {
+      "cong thong tin", "trang thong tin", "so ",  "ubnd",   "uy ban",  "bo ",    "tinh ",
+      "thanh pho",      "huyen ",          "portal", "website", "trang chu", "cuc ", "ban "};
+  for (std::string_view sep : kSeparators) {
+    size_t pos = t.find(sep);
+    while (pos != std::string::npos) {
+      std::string rest = FoldAscii(std::string_view(t).substr(pos + sep.size()));
+      bool portal = false;
+      for (std::string_view w : kPortalWords) portal = portal || rest.rfind(w, 0) == 0;
+      if (portal && pos >= 10) {
+        t.resize(pos);
+        break;
+      }
+      pos = t.find(sep, pos + sep.size());
+    }
+  }
+  return t;
+}
+
+std::string DateOfElement(const GumboNode* node, const std::vector<std::string>& hints) {
+  if (node == nullptr) return {};
+  std::string_view attr = FirstAttr(node, {"datetime", "content"});
+  if (!attr.empty()) {
+    if (auto d = ParseMachineDate(attr)) return *d;
+  }
+  std::string text = NodeText(node);
+  if (auto m = FindDate(text, hints)) return m->rfc3339;
+  return {};
+}
+
+std::string DateNear(const GumboNode* anchor, const std::vector<std::string>& hints) {
+  if (anchor == nullptr) return {};
+  for (const std::string& block : BlocksAfter(anchor)) {
+    if (block.empty() || block.size() > kDateLineMax) continue;
+    if (auto m = FindDate(block, hints)) return m->rfc3339;
+  }
+  // Some templates print the date line just above the headline.
+  const GumboNode* parent = anchor->parent;
+  for (int hops = 0; hops < 2 && IsElement(parent); ++hops, parent = parent->parent) {
+    for (unsigned i = anchor->index_within_parent; i > 0; --i) {
+      const auto* prev = static_cast<const GumboNode*>(parent->v.element.children.data[i - 1]);
+      if (IsElement(prev) && IsChromeElement(prev)) continue;
+      std::string text = NodeText(prev);
+      if (text.size() > kDateLineMax) break;
+      if (auto m = FindDate(text, hints)) return m->rfc3339;
+    }
+    anchor = parent;
+  }
+  return {};
+}
+
+}  // namespace tincrawl
