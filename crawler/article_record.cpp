@@ -20,8 +20,8 @@ void PutLocality(RecordWriter* w, const Locality& l) {
 }
 
 bool GetLocality(RecordReader* r, Locality* l) {
-  return r->Str(&l->level) && r->Str(&l->province) && r->Str(&l->district) &&
-         r->Str(&l->commune) && r->Str(&l->merged_into);
+  return r->Str(&l->level) && r->Str(&l->province) && r->Str(&l->district) && r->Str(&l->commune) &&
+         r->Str(&l->merged_into);
 }
 
 void PutLists(RecordWriter* w, const ArticleRecord& a) {
@@ -79,8 +79,8 @@ std::string EncodeArticleRecord(const ArticleRecord& a) {
   w.U64(kArticleRecordVersion);
   for (const std::string* s : {&a.id, &a.url, &a.canonical_url, &a.site}) w.Str(*s);
   PutLocality(&w, a.locality);
-  for (const std::string* s : {&a.title, &a.published, &a.modified, &a.author, &a.summary,
-                               &a.body, &a.body_html, &a.lang, &a.duplicate_of}) {
+  for (const std::string* s : {&a.title, &a.published, &a.modified, &a.author, &a.summary, &a.body,
+                               &a.body_html, &a.lang, &a.duplicate_of}) {
     w.Str(*s);
   }
   w.I64(a.fetched_at);
@@ -101,13 +101,12 @@ bool DecodeArticleRecord(std::string_view data, ArticleRecord* a) {
     if (!r.Str(s)) return false;
   }
   if (!GetLocality(&r, &a->locality)) return false;
-  for (std::string* s : {&a->title, &a->published, &a->modified, &a->author, &a->summary,
-                         &a->body, &a->body_html, &a->lang, &a->duplicate_of}) {
+  for (std::string* s : {&a->title, &a->published, &a->modified, &a->author, &a->summary, &a->body,
+                         &a->body_html, &a->lang, &a->duplicate_of}) {
     if (!r.Str(s)) return false;
   }
   return r.I64(&a->fetched_at) && r.I64(&a->first_seen) && r.U64(&a->content_hash) &&
-         r.U64(&a->version_hash) && r.U64(&a->simhash) && r.Int(&a->revision) &&
-         GetLists(&r, a);
+         r.U64(&a->version_hash) && r.U64(&a->simhash) && r.Int(&a->revision) && GetLists(&r, a);
 }
 
 std::string EmitMarkerKey(std::string_view id, int revision) {
@@ -150,8 +149,7 @@ Status ForEachArticle(const Store& store, const std::function<bool(const Article
   ArticleRecord record;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     record = ArticleRecord();
-    if (!DecodeArticleRecord(std::string_view(it->value().data(), it->value().size()),
-                             &record)) {
+    if (!DecodeArticleRecord(std::string_view(it->value().data(), it->value().size()), &record)) {
       return Status::Corruption("bad article record " + it->key().ToString());
     }
     if (!fn(record)) break;

@@ -43,12 +43,12 @@ struct ArticleRecord {
   std::vector<Image> images;
   std::vector<Attachment> attachments;
   std::string lang;
-  int64_t fetched_at = 0;  // Unix seconds of the fetch that produced this revision.
-  int64_t first_seen = 0;  // Unix seconds of the first fetch of this URL.
+  int64_t fetched_at = 0;     // Unix seconds of the fetch that produced this revision.
+  int64_t first_seen = 0;     // Unix seconds of the first fetch of this URL.
   uint64_t content_hash = 0;  // Exact-content hash of the clean body.
   uint64_t version_hash = 0;  // Hash of every exported text field; changes => new revision.
   uint64_t simhash = 0;
-  std::string duplicate_of;  // First publisher's id, or empty.
+  std::string duplicate_of;         // First publisher's id, or empty.
   std::vector<Sighting> sightings;  // Only on the first publisher.
   int revision = 1;
 };

@@ -150,8 +150,8 @@ Status Deduper::RelayoutIfNeeded(const std::vector<std::pair<uint64_t, uint64_t>
   if (!entries.empty()) {
     const std::string begin(1, '\0');
     const std::string end(14, '\xff');
-    if (Status del = FromRocks(batch.DeleteRange(store_->cf(Cf::kSimhash), begin, end),
-                               "simhash relayout");
+    if (Status del =
+            FromRocks(batch.DeleteRange(store_->cf(Cf::kSimhash), begin, end), "simhash relayout");
         !del.ok()) {
       return del;
     }
@@ -190,8 +190,8 @@ Deduper::Prepared Deduper::Prepare(const Article& article, const IngestContext& 
   const std::string clean = CleanText(article.body);
   // An empty body must not make every such page an "exact duplicate" of the others.
   r.content_hash = clean.empty() ? Hash64(r.id, 0xE3) : ContentHash(clean);
-  std::string fields = r.title + '\0' + clean + '\0' + r.published + '\0' + r.author + '\0' +
-                       r.summary;
+  std::string fields =
+      r.title + '\0' + clean + '\0' + r.published + '\0' + r.author + '\0' + r.summary;
   r.version_hash = Hash64(fields, kVersionSeed);
   const std::string folded = FoldCase(clean);
   const std::vector<std::string_view> tokens = Tokenize(folded);
@@ -201,8 +201,8 @@ Deduper::Prepared Deduper::Prepare(const Article& article, const IngestContext& 
   return p;
 }
 
-Status Deduper::Ingest(const Article& article, const IngestContext& ctx,
-                       rocksdb::WriteBatch* batch, IngestResult* out) {
+Status Deduper::Ingest(const Article& article, const IngestContext& ctx, rocksdb::WriteBatch* batch,
+                       IngestResult* out) {
   const Prepared p = Prepare(article, ctx, options_.min_tokens_for_near);
   std::lock_guard<std::mutex> lock(mu_);
   *out = IngestResult();
@@ -238,9 +238,8 @@ Status Deduper::IngestLocked(const Prepared& p, rocksdb::WriteBatch* batch, Inge
   }
   if (!st.ok() && st.code() != Status::Code::kNotFound) return st;
   SimIndex::Match near;
-  const bool is_near =
-      p.near_eligible &&
-      index_.FindNearest(rec.simhash, p.id_number, options_.accept_distance, &near);
+  const bool is_near = p.near_eligible && index_.FindNearest(rec.simhash, p.id_number,
+                                                             options_.accept_distance, &near);
   PutIndexes(batch, rec, true, p.near_eligible);
   change->add = p.near_eligible;
   change->add_hash = rec.simhash;
@@ -257,8 +256,8 @@ Status Deduper::IngestLocked(const Prepared& p, rocksdb::WriteBatch* batch, Inge
   return Status::Ok();
 }
 
-Status Deduper::Update(const Prepared& p, const ArticleRecord& existing,
-                       rocksdb::WriteBatch* batch, IngestResult* out, IndexChange* change) {
+Status Deduper::Update(const Prepared& p, const ArticleRecord& existing, rocksdb::WriteBatch* batch,
+                       IngestResult* out, IndexChange* change) {
   out->story_id = existing.duplicate_of.empty() ? existing.id : existing.duplicate_of;
   if (existing.version_hash == p.record.version_hash) {
     out->decision = IngestDecision::kUnchanged;

@@ -33,8 +33,8 @@ struct DedupOptions {
 struct IngestContext {
   std::string site;
   Locality locality;
-  std::string url;          // The normalized URL the page was fetched from.
-  int64_t fetched_at = 0;   // Unix seconds.
+  std::string url;         // The normalized URL the page was fetched from.
+  int64_t fetched_at = 0;  // Unix seconds.
 };
 
 enum class IngestDecision {
@@ -48,12 +48,12 @@ const char* IngestDecisionName(IngestDecision decision);
 
 struct IngestResult {
   IngestDecision decision = IngestDecision::kNew;
-  std::string id;        // This article's id.
-  std::string story_id;  // The story's first publisher (may be `id`).
-  int distance = 0;      // Hamming distance for kNearDuplicate.
-  bool emit = false;     // The record must go to the spool (everything but kUnchanged).
+  std::string id;         // This article's id.
+  std::string story_id;   // The story's first publisher (may be `id`).
+  int distance = 0;       // Hamming distance for kNearDuplicate.
+  bool emit = false;      // The record must go to the spool (everything but kUnchanged).
   bool rerooted = false;  // This article became the story's new first publisher.
-  ArticleRecord record;  // The article as committed (for the spool).
+  ArticleRecord record;   // The article as committed (for the spool).
 };
 
 // Article ids: Hex64 of the URL hash. `canonical_url` is used when it is on the same host as

@@ -78,7 +78,8 @@ void AppendDecoded(std::string* out, std::string_view in) {
       const bool hex = name[1] == 'x' || name[1] == 'X';
       uint32_t cp = 0;
       const std::string_view digits = name.substr(hex ? 2 : 1);
-      const auto r = std::from_chars(digits.data(), digits.data() + digits.size(), cp, hex ? 16 : 10);
+      const auto r =
+          std::from_chars(digits.data(), digits.data() + digits.size(), cp, hex ? 16 : 10);
       if (r.ec == std::errc() && r.ptr == digits.data() + digits.size()) {
         AppendUtf8(out, cp);
         done = true;
@@ -618,7 +619,8 @@ std::vector<PageLink> FindPaginationLinks(std::string_view html, std::string_vie
     if (page == 0) page = text_number;
     const bool next = rel_next || IsNextLabel(a.text) || IsNextLabel(a.title);
     if (!rel_next && !next && page == 0) continue;
-    auto it = std::find_if(out.begin(), out.end(), [&](const PageLink& l) { return l.url == *url; });
+    auto it =
+        std::find_if(out.begin(), out.end(), [&](const PageLink& l) { return l.url == *url; });
     if (it != out.end()) {
       it->next = it->next || next;
       it->page = std::max(it->page, page);

@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -15,6 +17,10 @@ namespace tincrawl {
 namespace {
 
 uint64_t NowNs() { return uv_hrtime(); }
+
+// Loop time one finisher turn may spend on completions (curl bookkeeping plus user callbacks)
+// before it yields to I/O and timers.
+constexpr uint64_t kFinishBudgetNs = 2'000'000;
 
 std::string HeaderValue(CURL* easy, const char* name) {
   curl_header* header = nullptr;
@@ -111,6 +117,7 @@ Fetcher::~Fetcher() {
     if (multi_) (void)curl_multi_remove_handle(multi_.get(), t->easy.get());
   }
   transfers_.clear();
+  idle_easy_.clear();
   multi_.reset();
 }
 
@@ -138,10 +145,15 @@ Status Fetcher::Init() {
   if (mc == CURLM_OK) mc = curl_multi_setopt(m, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
   if (mc != CURLM_OK) return Status::Internal(curl_multi_strerror(mc));
   for (const std::string& entry : net_.resolve) {
-    curl_slist* next = curl_slist_append(resolve_.get(), entry.c_str());
+    const size_t skip = !entry.empty() && (entry[0] == '+' || entry[0] == '-') ? 1 : 0;
+    std::string host = entry.substr(skip, entry.find(':', skip) - skip);
+    std::transform(host.begin(), host.end(), host.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
+    SlistPtr& list = resolve_[host];
+    curl_slist* next = curl_slist_append(list.get(), entry.c_str());
     if (next == nullptr) return Status::Internal("curl_slist_append failed");
-    (void)resolve_.release();
-    resolve_.reset(next);
+    (void)list.release();
+    list.reset(next);
   }
   EasyPtr probe(curl_easy_init());
   char* cainfo = nullptr;
@@ -157,6 +169,15 @@ Status Fetcher::Init() {
     t->data = this;
     ++open_handles_;
   }
+  finisher_ = new uv_idle_t;
+  const int rc = uv_idle_init(loop_, finisher_);
+  if (rc != 0) {
+    delete finisher_;
+    finisher_ = nullptr;
+    return Status::Internal(std::string("uv_idle_init: ") + uv_strerror(rc));
+  }
+  finisher_->data = this;
+  ++open_handles_;
   return Status::Ok();
 }
 
@@ -237,6 +258,9 @@ void Fetcher::OnHandleClosed(uv_handle_t* handle) {
     auto* ctx = static_cast<SocketContext*>(handle->data);
     self = ctx->fetcher;
     delete ctx;
+  } else if (handle->type == UV_IDLE) {
+    self = static_cast<Fetcher*>(handle->data);
+    delete reinterpret_cast<uv_idle_t*>(handle);
   } else {
     self = static_cast<Fetcher*>(handle->data);
     delete reinterpret_cast<uv_timer_t*>(handle);
@@ -273,19 +297,50 @@ void Fetcher::SocketAction(curl_socket_t fd, int flags) {
   if (shutting_down_ && dispatch_depth_ == 0 && !shutdown_done_) FinishShutdown();
 }
 
+// Only queues the finished transfers: their connection is already back in curl's cache, and
+// the easy handle stays parked in the multi handle until RunFinished() gets to it.
 void Fetcher::DrainInfo() {
   int pending = 0;
+  const size_t before = finished_.size();
   while (multi_ && !shutting_down_) {
     CURLMsg* msg = curl_multi_info_read(multi_.get(), &pending);
     if (msg == nullptr) break;
     if (msg->msg != CURLMSG_DONE) continue;
-    const CURLcode code = msg->data.result;
     Transfer* t = nullptr;
     if (curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &t) != CURLE_OK || t == nullptr) {
       continue;
     }
-    Finish(t, code);
+    finished_.emplace_back(t->id, msg->data.result);
   }
+  if (before == 0 && !finished_.empty() && finisher_ != nullptr) {
+    const int rc = uv_idle_start(finisher_, &Fetcher::OnFinisher);
+    if (rc != 0) std::fprintf(stderr, "tincrawl: uv_idle_start: %s\n", uv_strerror(rc));
+  }
+}
+
+void Fetcher::OnFinisher(uv_idle_t* idle) {
+  auto* self = static_cast<Fetcher*>(idle->data);
+  ++self->dispatch_depth_;
+  self->RunFinished(kFinishBudgetNs);
+  --self->dispatch_depth_;
+  if (self->shutting_down_ && self->dispatch_depth_ == 0 && !self->shutdown_done_) {
+    self->FinishShutdown();
+  }
+}
+
+// Finishes queued transfers until the queue is empty or `budget_ns` has passed (at least one
+// per call, so progress is guaranteed). Transfers cancelled meanwhile are skipped.
+void Fetcher::RunFinished(uint64_t budget_ns) {
+  const uint64_t deadline = NowNs() + budget_ns;
+  while (!finished_.empty()) {
+    const auto [id, code] = finished_.front();
+    finished_.pop_front();
+    auto it = transfers_.find(id);
+    if (it != transfers_.end()) Finish(it->second.get(), code);
+    if (shutting_down_ && !shutdown_done_) break;  // FinishShutdown() drains the rest.
+    if (NowNs() >= deadline) break;
+  }
+  if (finished_.empty() && finisher_ != nullptr) (void)uv_idle_stop(finisher_);
 }
 
 void Fetcher::CollectInfo(Transfer* t) {
@@ -369,7 +424,7 @@ bool Fetcher::FollowRedirect(Transfer* t) {
   t->header_bytes = 0;
   t->errbuf[0] = '\0';
   if (curl_easy_setopt(e, CURLOPT_URL, location.c_str()) != CURLE_OK ||
-      curl_multi_add_handle(multi_.get(), e) != CURLM_OK) {
+      SetResolve(e, location) != CURLE_OK || curl_multi_add_handle(multi_.get(), e) != CURLM_OK) {
     t->result.error = "could not restart on " + location;
     // Re-add so Complete's remove is balanced; ignore failure, Complete tolerates it.
     (void)curl_multi_add_handle(multi_.get(), e);
@@ -389,7 +444,8 @@ void Fetcher::Complete(Transfer* t, Outcome outcome, std::string error) {
   auto node = transfers_.extract(t->id);
   FetchCallback done = std::move(t->done);
   FetchResult result = std::move(t->result);
-  node.mapped().reset();  // Easy handle gone before user code may shut us down.
+  if (mc == CURLM_OK) ReleaseEasy(std::move(t->easy));
+  node.mapped().reset();  // Easy handle parked or gone before user code may shut us down.
   done(std::move(result));
 }
 
@@ -449,7 +505,6 @@ Status Fetcher::ConfigureEasy(Transfer* t, const TlsPolicy* tls) {
   };
   set(CURLOPT_URL, t->result.request.url.c_str());
   set(CURLOPT_PRIVATE, static_cast<void*>(t));
-  set(CURLOPT_SHARE, share_.get());
   set(CURLOPT_ERRORBUFFER, t->errbuf);
   set(CURLOPT_NOSIGNAL, 1L);
   set(CURLOPT_WRITEFUNCTION, &Fetcher::OnWrite);
@@ -458,6 +513,8 @@ Status Fetcher::ConfigureEasy(Transfer* t, const TlsPolicy* tls) {
   set(CURLOPT_HEADERDATA, static_cast<void*>(t));
   set(CURLOPT_OPENSOCKETFUNCTION, &Fetcher::OnOpenSocket);
   set(CURLOPT_OPENSOCKETDATA, static_cast<void*>(t));
+  set(CURLOPT_TCP_NODELAY, 1L);
+  set(CURLOPT_TCP_KEEPALIVE, 1L);
   set(CURLOPT_PROTOCOLS_STR, "http,https");
   set(CURLOPT_FOLLOWLOCATION, 0L);
   set(CURLOPT_ACCEPT_ENCODING, "");
@@ -473,7 +530,7 @@ Status Fetcher::ConfigureEasy(Transfer* t, const TlsPolicy* tls) {
     set(CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(t->body_cap));
   }
   if (!net_.proxy.empty()) set(CURLOPT_PROXY, net_.proxy.c_str());
-  if (resolve_) set(CURLOPT_RESOLVE, resolve_.get());
+  if (c == CURLE_OK) c = SetResolve(e, t->result.request.url);
   if (c != CURLE_OK) return Status::Internal(curl_easy_strerror(c));
   for (const auto& [name, value] :
        {std::pair{"If-None-Match: ", &t->result.request.etag},
@@ -488,6 +545,23 @@ Status Fetcher::ConfigureEasy(Transfer* t, const TlsPolicy* tls) {
     return Status::Internal("CURLOPT_HTTPHEADER failed");
   }
   return tls != nullptr ? ApplyTls(t, *tls) : Status::Ok();
+}
+
+CURLcode Fetcher::SetResolve(CURL* easy, const std::string& url) {
+  if (resolve_.empty()) return CURLE_OK;
+  // Host part of scheme://[user@]host[:port]/...; an unparsable URL simply gets no entries.
+  const size_t scheme = url.find("://");
+  size_t start = scheme == std::string::npos ? 0 : scheme + 3;
+  const size_t end_of_authority = url.find_first_of("/?#", start);
+  const size_t at = url.rfind('@', end_of_authority);
+  if (at != std::string::npos && at >= start) start = at + 1;
+  size_t end = url[start] == '[' ? url.find(']', start) + 1 : url.find_first_of(":/?#", start);
+  if (end == std::string::npos || end == 0) end = url.size();
+  std::string host = url.substr(start, end - start);
+  std::transform(host.begin(), host.end(), host.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  auto it = resolve_.find(host);
+  return curl_easy_setopt(easy, CURLOPT_RESOLVE, it == resolve_.end() ? nullptr : it->second.get());
 }
 
 Status Fetcher::PreloadCaFile(const std::string& ca_file) {
@@ -529,6 +603,29 @@ Status Fetcher::ApplyTls(Transfer* t, const TlsPolicy& tls) {
   return c == CURLE_OK ? Status::Ok() : Status::Internal(curl_easy_strerror(c));
 }
 
+// A parked handle keeps its share attachment across curl_easy_reset(), so only fresh handles
+// are attached (re-attaching detaches and re-links the caches each time).
+EasyPtr Fetcher::AcquireEasy() {
+  if (!idle_easy_.empty()) {
+    EasyPtr easy = std::move(idle_easy_.back());
+    idle_easy_.pop_back();
+    return easy;
+  }
+  EasyPtr easy(curl_easy_init());
+  if (easy && curl_easy_setopt(easy.get(), CURLOPT_SHARE, share_.get()) != CURLE_OK) {
+    easy.reset();
+  }
+  return easy;
+}
+
+void Fetcher::ReleaseEasy(EasyPtr easy) {
+  if (!easy || shutting_down_) return;
+  // Enough for every transfer curl may run at once; more would only hold memory.
+  if (idle_easy_.size() >= static_cast<size_t>(std::max(net_.max_connections, 16))) return;
+  curl_easy_reset(easy.get());
+  idle_easy_.push_back(std::move(easy));
+}
+
 uint64_t Fetcher::Start(FetchRequest req, const TlsPolicy* tls, FetchCallback done) {
   FetchResult early;
   early.request = req;
@@ -548,7 +645,7 @@ uint64_t Fetcher::Start(FetchRequest req, const TlsPolicy* tls, FetchCallback do
   t->visited.insert(req.url);
   t->result.request = std::move(req);
   t->result.final_url = t->result.request.url;
-  t->easy.reset(curl_easy_init());
+  t->easy = AcquireEasy();
   Status status = t->easy ? ConfigureEasy(t.get(), tls) : Status::Internal("curl_easy_init");
   CURLMcode mc = CURLM_OK;
   if (status.ok()) mc = curl_multi_add_handle(multi_.get(), t->easy.get());
@@ -615,6 +712,8 @@ void Fetcher::Shutdown(std::function<void()> closed) {
 }
 
 void Fetcher::FinishShutdown() {
+  // Transfers curl already completed get their real result, the rest are cancelled.
+  while (!finished_.empty()) RunFinished(UINT64_MAX / 2);
   shutdown_done_ = true;
   while (!transfers_.empty())
     Complete(transfers_.begin()->second.get(), Outcome::kCancelled, "shutdown");
@@ -623,10 +722,12 @@ void Fetcher::FinishShutdown() {
   for (SocketContext* ctx : std::vector<SocketContext*>(sockets_.begin(), sockets_.end())) {
     CloseSocketContext(ctx);
   }
+  idle_easy_.clear();
   share_.reset();
   for (uv_timer_t* t : {timer_, deferred_timer_}) {
     if (t != nullptr) CloseHandle(reinterpret_cast<uv_handle_t*>(t));
   }
+  if (finisher_ != nullptr) CloseHandle(reinterpret_cast<uv_handle_t*>(finisher_));
   if (open_handles_ == 0 && on_closed_) {
     auto done = std::move(on_closed_);
     on_closed_ = nullptr;

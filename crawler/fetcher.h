@@ -4,6 +4,7 @@
 #include <uv.h>
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -27,7 +28,7 @@ struct FetchRequest {
   std::string last_modified;   // Sent as If-Modified-Since when not empty.
   int priority = 0;            // Higher runs first within a host's queue.
   int64_t max_body_bytes = 0;  // 0 = NetworkConfig::max_body_bytes. Caps DECODED bytes too.
-  bool truncate = false;  // Keep the first max_body_bytes and succeed instead of kTooLarge.
+  bool truncate = false;       // Keep the first max_body_bytes and succeed instead of kTooLarge.
 };
 
 // One redirect answered on the way: `url` answered `status` pointing at `location`.
@@ -150,6 +151,7 @@ class Fetcher {
   static void OnUvTimer(uv_timer_t* timer);
   static void OnUvPoll(uv_poll_t* poll, int status, int events);
   static void OnDeferred(uv_timer_t* timer);
+  static void OnFinisher(uv_idle_t* idle);
   static void OnHandleClosed(uv_handle_t* handle);
   static curl_socket_t OnOpenSocket(void* clientp, curlsocktype purpose, curl_sockaddr* address);
   static size_t OnWrite(char* data, size_t size, size_t nmemb, void* userp);
@@ -159,8 +161,12 @@ class Fetcher {
   void CloseSocketContext(SocketContext* ctx);
   void SocketAction(curl_socket_t fd, int flags);
   void DrainInfo();
+  void RunFinished(uint64_t budget_ns);
+  EasyPtr AcquireEasy();
+  void ReleaseEasy(EasyPtr easy);
   void Finish(Transfer* t, CURLcode code);
   bool FollowRedirect(Transfer* t);
+  CURLcode SetResolve(CURL* easy, const std::string& url);
   void Complete(Transfer* t, Outcome outcome, std::string error);
   void CollectInfo(Transfer* t);
   Status ConfigureEasy(Transfer* t, const TlsPolicy* tls);
@@ -174,10 +180,19 @@ class Fetcher {
   NetGuard guard_;
   MultiPtr multi_;
   SharePtr share_;
-  SlistPtr resolve_;
+  // network.resolve entries grouped by lower-case host. curl re-parses CURLOPT_RESOLVE on every
+  // transfer, so each transfer only gets its own host's entries (O(1), not O(entries)).
+  std::unordered_map<std::string, SlistPtr> resolve_;
   uv_timer_t* timer_ = nullptr;
   uv_timer_t* deferred_timer_ = nullptr;
   std::vector<std::pair<FetchResult, FetchCallback>> deferred_;
+  // Transfers curl reported done, finished (info collected, callback run) by `finisher_` in
+  // chunks bounded by time, so a burst of thousands of completions never blocks the loop.
+  uv_idle_t* finisher_ = nullptr;
+  std::deque<std::pair<uint64_t, CURLcode>> finished_;
+  // Reset easy handles ready for reuse: curl_easy_init/cleanup per request cost more than the
+  // transfer of a small page over a kept-alive connection.
+  std::vector<EasyPtr> idle_easy_;
   std::unordered_map<uint64_t, std::unique_ptr<Transfer>> transfers_;
   std::unordered_set<SocketContext*> sockets_;
   std::unordered_map<std::string, std::shared_ptr<const std::string>> ca_blobs_;

@@ -27,9 +27,20 @@ inline uint64_t Load64(const char* p) {
   return v;  // Little-endian hosts only (x86-64, aarch64); persisted values assume it.
 }
 
+struct SeparatorTable {
+  bool is[256] = {};
+  SeparatorTable() {
+    for (int c = 0; c <= 0x20; ++c) is[c] = true;
+    for (const char* p = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"; *p != 0; ++p) {
+      is[static_cast<unsigned char>(*p)] = true;
+    }
+    is[0x7F] = true;
+  }
+};
+
 bool IsAsciiSeparator(unsigned char c) {
-  return c <= 0x20 || (c < 0x80 && std::strchr("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~", c) &&
-                       c != 0);
+  static const SeparatorTable table;
+  return table.is[c];
 }
 
 // Length of a Unicode punctuation sequence at s[i] treated as a separator, or 0.
@@ -58,7 +69,8 @@ uint64_t Hash64(std::string_view data, uint64_t seed) {
     n -= 8;
   }
   uint64_t tail = 0;
-  for (size_t i = 0; i < n; ++i) tail |= static_cast<uint64_t>(static_cast<uint8_t>(p[i])) << (8 * i);
+  for (size_t i = 0; i < n; ++i)
+    tail |= static_cast<uint64_t>(static_cast<uint8_t>(p[i])) << (8 * i);
   h ^= Rotl(tail * kP2, 31) * kP1;
   return Fmix(h);
 }
@@ -96,11 +108,27 @@ uint64_t SimHash(const std::vector<std::string_view>& tokens) {
       features.push_back(Fmix(th[i] ^ Rotl(th[i + 1], 21) ^ Rotl(th[i + 2], 42)));
     }
   }
-  // Per bit: (#features with the bit set) - (#without) > 0. Count set bits per position.
+  // Per bit: (#features with the bit set) - (#without) > 0. Count set bits per position with
+  // byte-lane counters: lanes[i] byte k counts bit 8k+i; flushed before a byte can overflow.
   int32_t counts[64] = {};
+  uint64_t lanes[8] = {};
+  constexpr uint64_t kLow = 0x0101010101010101ULL;
+  auto flush = [&] {
+    for (int i = 0; i < 8; ++i) {
+      for (int k = 0; k < 8; ++k)
+        counts[8 * k + i] += static_cast<int32_t>((lanes[i] >> (8 * k)) & 0xFF);
+      lanes[i] = 0;
+    }
+  };
+  size_t pending = 0;
   for (uint64_t f : features) {
-    for (int b = 0; b < 64; ++b) counts[b] += static_cast<int32_t>((f >> b) & 1);
+    for (int i = 0; i < 8; ++i) lanes[i] += (f >> i) & kLow;
+    if (++pending == 255) {
+      flush();
+      pending = 0;
+    }
   }
+  flush();
   const auto half = static_cast<int32_t>(features.size());
   uint64_t out = 0;
   for (int b = 0; b < 64; ++b) {

@@ -68,8 +68,7 @@ class SimIndex {
   // among those sharing a band with it, skipping `exclude_id`. Every entry within max_distance
   // shares a band (guaranteed recall); entries up to accept_distance > max_distance are found
   // only when they happen to share one. Returns false when there is none.
-  bool FindNearest(uint64_t simhash, uint64_t exclude_id, int accept_distance,
-                   Match* match) const;
+  bool FindNearest(uint64_t simhash, uint64_t exclude_id, int accept_distance, Match* match) const;
 
   const BandLayout& layout() const { return layout_; }
   size_t size() const { return live_; }
@@ -82,8 +81,8 @@ class SimIndex {
   }
 
   BandLayout layout_;
-  std::vector<uint64_t> hashes_;  // Slot -> simhash.
-  std::vector<uint64_t> ids_;     // Slot -> id; 0 marks a removed slot.
+  std::vector<uint64_t> hashes_;                             // Slot -> simhash.
+  std::vector<uint64_t> ids_;                                // Slot -> id; 0 marks a removed slot.
   std::vector<std::vector<std::vector<uint32_t>>> buckets_;  // [band][bucket] -> slots.
   size_t live_ = 0;
 };

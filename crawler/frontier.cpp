@@ -175,6 +175,7 @@ struct Frontier::Schedule {
 struct Frontier::HostState {
   struct Entry {
     std::string key;
+    std::string value;  // Encoded QueueValue, so PopReady needs no read.
     int64_t due_ms = 0;
   };
   struct Cache {
@@ -279,7 +280,9 @@ Status Frontier::RefillLocked(HostState* h, int cls) {
     if (cache.entries.size() >= options_.prefetch) return FromRocks(it->status(), "refill");
     if (h->leased.count(std::string(key)) != 0) continue;
     QueueKeyParts parts;
-    if (ParseQueueKey(key, &parts)) cache.entries.push_back({std::string(key), parts.due_ms});
+    if (ParseQueueKey(key, &parts)) {
+      cache.entries.push_back({std::string(key), it->value().ToString(), parts.due_ms});
+    }
   }
   cache.complete = it->status().ok();
   return FromRocks(it->status(), "frontier refill");
@@ -342,6 +345,7 @@ std::optional<Lease> Frontier::PopReady(int64_t now_ms,
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<HostState*> refused;
   std::optional<Lease> lease;
+  int site_of_lease = -1;
   while (!heap_.empty() && !lease) {
     const HeapItem top = heap_.front();
     HostState* h = hosts_[top.host].get();
@@ -371,7 +375,16 @@ std::optional<Lease> Frontier::PopReady(int64_t now_ms,
       h->cache[cls].entries.pop_front();
       lease.emplace();
       lease->key = std::move(entry.key);
+      QueueValue v;
+      if (DecodeQueueValue(entry.value, &v)) {
+        lease->kind = v.kind;
+        lease->depth = v.depth;
+        lease->discovered_by = v.by;
+        lease->backfill = v.backfill;
+        lease->fetches = v.fetches;
+      }
       h->leased.insert(lease->key);
+      site_of_lease = h->site;
       ++site->budget_used;
       ++site->stats.leased;
     }
@@ -386,16 +399,7 @@ std::optional<Lease> Frontier::PopReady(int64_t now_ms,
   lease->host = std::string(parts.host);
   lease->priority = parts.priority;
   lease->due_ms = parts.due_ms;
-  lease->site = host_index_[lease->host]->site;
-  std::string value;
-  QueueValue v;
-  if (db_->Get({}, frontier_cf_, lease->key, &value).ok() && DecodeQueueValue(value, &v)) {
-    lease->kind = v.kind;
-    lease->depth = v.depth;
-    lease->discovered_by = v.by;
-    lease->backfill = v.backfill;
-    lease->fetches = v.fetches;
-  }
+  lease->site = site_of_lease;
   return lease;
 }
 
@@ -422,15 +426,15 @@ void Frontier::ApplyOpLocked(const FrontierBatch::Op& op) {
     h = it->second;
   }
   HostState::Cache& cache = h->cache[static_cast<int>(parts.priority)];
-  const auto pos = std::lower_bound(
-      cache.entries.begin(), cache.entries.end(), op.key,
-      [](const HostState::Entry& e, const std::string& k) { return e.key < k; });
+  const auto pos =
+      std::lower_bound(cache.entries.begin(), cache.entries.end(), op.key,
+                       [](const HostState::Entry& e, const std::string& k) { return e.key < k; });
   const bool present = pos != cache.entries.end() && pos->key == op.key;
   h->leased.erase(op.key);
   if (!op.insert) {
     if (present) cache.entries.erase(pos);
   } else if (!present && (cache.complete || pos != cache.entries.end())) {
-    cache.entries.insert(pos, {op.key, parts.due_ms});
+    cache.entries.insert(pos, {op.key, op.value, parts.due_ms});
     if (cache.entries.size() > 2 * options_.prefetch) {
       cache.entries.pop_back();
       cache.complete = false;
@@ -464,16 +468,11 @@ Status Frontier::Add(int site, const AddRequest& r, FrontierBatch* b, AddResult*
   if (site < 0 || site >= static_cast<int>(sites_.size()) || HostOf(r.url).empty()) {
     return Status::InvalidArgument("frontier add: bad site or URL");
   }
+  const rocksdb::Slice key(r.url.data(), r.url.size());
   std::string existing;
-  const rocksdb::Status s = db_->Get({}, urls_cf_, rocksdb::Slice(r.url.data(), r.url.size()),
-                                     &existing);
-  if (s.ok()) {
-    UrlState state;
-    if (!DecodeUrlState(existing, &state)) return Status::Corruption("frontier: bad url state");
-    return AddKnown(site, r, state, b, result);
-  }
-  if (!s.IsNotFound()) return FromRocks(s, "frontier add");
-  {
+  rocksdb::Status s = db_->Get({}, urls_cf_, key, &existing);
+  if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "frontier add");
+  if (s.IsNotFound()) {
     std::lock_guard<std::mutex> lock(mu_);
     SiteRuntime* rt = site_rt_[site].get();
     if (claims_.count(std::string(r.url)) != 0) {
@@ -487,8 +486,21 @@ Status Frontier::Add(int site, const AddRequest& r, FrontierBatch* b, AddResult*
       return Status::Ok();
     }
     claims_.emplace(r.url);
-    b->claims_.emplace_back(r.url);
-    ++rt->stats.added;
+    // A batch committed (and its claim released) between the read above and the claim is
+    // visible now: read again so two adders can never both queue the URL.
+    s = db_->Get({}, urls_cf_, key, &existing);
+    if (s.IsNotFound()) {
+      b->claims_.emplace_back(r.url);
+      ++rt->stats.added;
+    } else {
+      claims_.erase(std::string(r.url));
+      if (!s.ok()) return FromRocks(s, "frontier add");
+    }
+  }
+  if (s.ok()) {
+    UrlState known;
+    if (!DecodeUrlState(existing, &known)) return Status::Corruption("frontier: bad url state");
+    return AddKnown(site, r, known, b, result);
   }
   UrlState state;
   state.status = UrlStatus::kPending;
@@ -540,8 +552,8 @@ Status Frontier::AddKnown(int site, const AddRequest& r, const UrlState& state, 
       b->ops_.push_back({false, old_key, std::string()});
       sc.due_ms = r.due_ms;
       sc.backfill = r.backfill;
-      const QueueValue v{state.site, sc.kind, state.depth, state.discovered_by, r.backfill,
-                         static_cast<uint32_t>(state.fetch_count)};
+      const QueueValue v{state.site,          sc.kind,    state.depth,
+                         state.discovered_by, r.backfill, static_cast<uint32_t>(state.fetch_count)};
       QueueLocked(b, r.url, sc.priority, sc.due_ms, EncodeQueueValue(v));
       UrlState updated = state;
       updated.next_visit = sc.due_ms / 1000;
@@ -563,9 +575,8 @@ int64_t Frontier::NextVisit(const Lease& lease, const FetchReport& report, UrlSt
   const auto at = [now](double seconds) { return now + static_cast<int64_t>(seconds * 1000); };
   if (IsSuccess(report.outcome)) {
     if (!listing) return at(cfg.article_seconds);
-    const double elapsed = state->last_fetched > 0
-                               ? static_cast<double>(now / 1000 - state->last_fetched)
-                               : 0.0;
+    const double elapsed =
+        state->last_fetched > 0 ? static_cast<double>(now / 1000 - state->last_fetched) : 0.0;
     return at(UpdateListingModel(&sc->model, elapsed, report.new_links, lease.fetches == 0, cfg));
   }
   if (report.outcome == Outcome::kCancelled || report.outcome == Outcome::kCircuitOpen) {
@@ -614,8 +625,8 @@ Status Frontier::Complete(const Lease& lease, const FetchReport& report, Frontie
   }
   state.site = sites_[lease.site].id;
   // NextVisit reads the previous fetch time (the listing model's elapsed interval).
-  const int64_t next = report.next_due_ms ? *report.next_due_ms
-                                          : NextVisit(lease, report, &state, &sc);
+  const int64_t next =
+      report.next_due_ms ? *report.next_due_ms : NextVisit(lease, report, &state, &sc);
   if (!cancelled) state.last_fetched = report.now_ms / 1000;
 
   b->batch()->Delete(frontier_cf_, lease.key);
@@ -631,8 +642,8 @@ Status Frontier::Complete(const Lease& lease, const FetchReport& report, Frontie
     const bool retry = !IsSuccess(report.outcome);
     sc.priority = retry ? lease.priority : PriorityFor(lease.kind, state.fetch_count > 0);
     sc.due_ms = next;
-    const QueueValue v{state.site, lease.kind, lease.depth, lease.discovered_by, false,
-                       static_cast<uint32_t>(state.fetch_count)};
+    const QueueValue v{state.site,          lease.kind, lease.depth,
+                       lease.discovered_by, false,      static_cast<uint32_t>(state.fetch_count)};
     QueueLocked(b, lease.url, sc.priority, next, EncodeQueueValue(v));
   }
   state.next_visit = next / 1000;
@@ -651,8 +662,8 @@ Status Frontier::Complete(const Lease& lease, const FetchReport& report, Frontie
 }
 
 Status Frontier::Release(const Lease& lease, int64_t retry_at_ms, FrontierBatch* b) {
-  const QueueValue v{sites_.at(lease.site).id, lease.kind, lease.depth, lease.discovered_by,
-                     lease.backfill, lease.fetches};
+  const QueueValue v{sites_.at(lease.site).id, lease.kind,     lease.depth,
+                     lease.discovered_by,      lease.backfill, lease.fetches};
   if (retry_at_ms <= lease.due_ms) {
     std::lock_guard<std::mutex> lock(mu_);
     ApplyOpLocked({true, lease.key, EncodeQueueValue(v)});
@@ -693,8 +704,8 @@ Status Frontier::Reschedule(std::string_view url, int64_t due_ms, FrontierBatch*
   b->batch()->Delete(frontier_cf_, old_key);
   b->ops_.push_back({false, old_key, std::string()});
   sc.due_ms = due_ms;
-  const QueueValue v{state.site, sc.kind, state.depth, state.discovered_by, sc.backfill,
-                     static_cast<uint32_t>(state.fetch_count)};
+  const QueueValue v{state.site,          sc.kind,     state.depth,
+                     state.discovered_by, sc.backfill, static_cast<uint32_t>(state.fetch_count)};
   QueueLocked(b, url, sc.priority, due_ms, EncodeQueueValue(v));
   PutSchedule(b, url, sc);
   state.next_visit = due_ms / 1000;

@@ -50,8 +50,8 @@ struct AddRequest {
   DiscoveredBy discovered_by = DiscoveredBy::kListing;
   int depth = 0;  // Seeds/feeds/sitemaps 0; links one more than their page; pagination keeps it.
   int64_t due_ms = 0;
-  int64_t lastmod = 0;     // Unix seconds from a feed or sitemap; 0 = unknown.
-  bool backfill = false;   // A pagination page walked in backfill mode.
+  int64_t lastmod = 0;      // Unix seconds from a feed or sitemap; 0 = unknown.
+  bool backfill = false;    // A pagination page walked in backfill mode.
   bool reschedule = false;  // When known: move its next visit earlier to due_ms (never later).
 };
 

@@ -280,11 +280,9 @@ void HttpClient::HandleRobotsResult(const Pending& p, const FetchResult& result)
     return;
   }
   const RobotsCache::Entry* old = robots_.Find(p.origin);
-  RobotsDecision d = DecideRobots(result.outcome, result.http_status, result.body,
-                                  product_token_, robots_policy_,
-                                  old != nullptr ? old->rules : nullptr);
-  robots_.Store(p.origin, d.rules,
-                uv_now(loop_) + static_cast<uint64_t>(d.ttl_seconds * 1000.0));
+  RobotsDecision d = DecideRobots(result.outcome, result.http_status, result.body, product_token_,
+                                  robots_policy_, old != nullptr ? old->rules : nullptr);
+  robots_.Store(p.origin, d.rules, uv_now(loop_) + static_cast<uint64_t>(d.ttl_seconds * 1000.0));
   if (d.rules->crawl_delay()) scheduler_.SetCrawlDelay(p.host, *d.rules->crawl_delay());
   if (sitemap_callback_ && !d.rules->sitemaps().empty() && d.available) {
     sitemap_callback_(p.request.site_id, p.origin, d.rules->sitemaps());
@@ -313,7 +311,8 @@ void HttpClient::Deliver(uint64_t id, Outcome outcome, std::string error, bool d
 }
 
 void HttpClient::Defer(FetchResult result, FetchCallback done) {
-  if (deferred_timer_ == nullptr || uv_is_closing(reinterpret_cast<uv_handle_t*>(deferred_timer_))) {
+  if (deferred_timer_ == nullptr ||
+      uv_is_closing(reinterpret_cast<uv_handle_t*>(deferred_timer_))) {
     done(std::move(result));  // Closing: nothing can be scheduled any more.
     return;
   }

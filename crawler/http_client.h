@@ -108,7 +108,7 @@ class HttpClient {
   RobotsPolicy robots_policy_;
   std::unordered_map<std::string, RobotsWait> robots_wait_;
   std::unordered_map<std::string, Site> sites_;
-  std::unordered_map<std::string, std::string> host_site_;  // Host -> site it was configured by.
+  std::unordered_map<std::string, std::string> host_site_;    // Host -> site it was configured by.
   std::unordered_map<std::string, std::string> resolved_ip_;  // From network.resolve.
   std::unordered_map<uint64_t, Pending> pending_;
   std::unordered_map<std::string, size_t> queued_per_site_;

@@ -25,9 +25,12 @@ std::optional<double> ParseRetryAfter(std::string_view value, double now_unix) {
 
 std::string_view CircuitStateName(CircuitState state) {
   switch (state) {
-    case CircuitState::kClosed: return "closed";
-    case CircuitState::kOpen: return "open";
-    case CircuitState::kHalfOpen: return "half_open";
+    case CircuitState::kClosed:
+      return "closed";
+    case CircuitState::kOpen:
+      return "open";
+    case CircuitState::kHalfOpen:
+      return "half_open";
   }
   return "closed";
 }
@@ -136,8 +139,7 @@ std::optional<PolitenessScheduler::Ticket> PolitenessScheduler::PopReady(double 
     heap_.pop();
     Host& h = *top.host;
     if (!CanStartMore(h)) continue;
-    if (!h.ip.empty() &&
-        ip_in_flight_[h.ip] >= std::max(1, h.politeness.max_connections_per_ip)) {
+    if (!h.ip.empty() && ip_in_flight_[h.ip] >= std::max(1, h.politeness.max_connections_per_ip)) {
       h.parked = true;
       ++h.generation;
       ip_parked_[h.ip].push_back(&h);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <queue>
 #include <random>
@@ -8,7 +9,6 @@
 #include <string>
 #include <string_view>
 #include <tuple>
-#include <memory>
 #include <unordered_map>
 #include <vector>
 
@@ -38,9 +38,9 @@ struct HostSnapshot {
   int in_flight = 0;
   int consecutive_failures = 0;
   CircuitState circuit = CircuitState::kClosed;
-  double delay_seconds = 0;       // Current gap between request starts.
+  double delay_seconds = 0;  // Current gap between request starts.
   double ewma_latency_seconds = 0;
-  double blocked_until = 0;       // Backoff / Retry-After / open circuit, in scheduler time.
+  double blocked_until = 0;  // Backoff / Retry-After / open circuit, in scheduler time.
   std::string ip;
 };
 

@@ -14,7 +14,8 @@ double UpdateListingModel(ListingModel* model, double elapsed_seconds, int new_l
     return lo;
   }
   elapsed_seconds = std::max(0.0, elapsed_seconds);
-  const double decay = std::exp(-elapsed_seconds * std::log(2.0) / ListingModel::kRateHalfLifeSeconds);
+  const double decay =
+      std::exp(-elapsed_seconds * std::log(2.0) / ListingModel::kRateHalfLifeSeconds);
   model->decayed_new = model->decayed_new * decay + std::max(0, new_links);
   model->decayed_seconds = model->decayed_seconds * decay + elapsed_seconds;
   double interval;

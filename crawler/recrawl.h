@@ -11,8 +11,8 @@ namespace tincrawl {
 struct ListingModel {
   static constexpr double kRateHalfLifeSeconds = 7 * 86400.0;
 
-  double decayed_new = 0;      // New articles seen, each weighted by its age decay.
-  double decayed_seconds = 0;  // Observation time, decayed the same way.
+  double decayed_new = 0;       // New articles seen, each weighted by its age decay.
+  double decayed_seconds = 0;   // Observation time, decayed the same way.
   double interval_seconds = 0;  // The interval chosen after the last fetch; 0 = never fetched.
 
   // The estimated rate of new articles per second (0 without observations).

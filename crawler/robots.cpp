@@ -29,8 +29,7 @@ std::string_view Trim(std::string_view s) {
 }
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) ==
                   std::tolower(static_cast<unsigned char>(y));
          });
@@ -126,9 +125,8 @@ bool RobotsPatternMatches(std::string_view pattern, std::string_view path) {
 
 std::string RobotsProductToken(std::string_view user_agent) {
   size_t n = 0;
-  while (n < user_agent.size() &&
-         (std::isalpha(static_cast<unsigned char>(user_agent[n])) || user_agent[n] == '-' ||
-          user_agent[n] == '_')) {
+  while (n < user_agent.size() && (std::isalpha(static_cast<unsigned char>(user_agent[n])) ||
+                                   user_agent[n] == '-' || user_agent[n] == '_')) {
     ++n;
   }
   return std::string(user_agent.substr(0, n));

@@ -51,8 +51,8 @@ class RobotsRules {
 };
 
 // Canonical form used on both sides of a comparison: %XX escapes of printable ASCII other than
-// '%', '*' and '$' are decoded (RFC 9309 §2.2.2 examples: %2F matches '/'), remaining escapes get upper-case hex, and bytes outside
-// printable ASCII are percent-encoded.
+// '%', '*' and '$' are decoded (RFC 9309 §2.2.2 examples: %2F matches '/'), remaining escapes get
+// upper-case hex, and bytes outside printable ASCII are percent-encoded.
 std::string RobotsCanonicalize(std::string_view text);
 
 // True when the canonical `pattern` (with `*` and a trailing `$`) matches a prefix of canonical
@@ -64,8 +64,8 @@ std::string RobotsProductToken(std::string_view user_agent);
 
 // The cache policy of RFC 9309 §2.3 / §2.4.
 struct RobotsPolicy {
-  double ttl_seconds = 24 * 3600.0;      // Successful (2xx or 4xx) answers.
-  double error_retry_seconds = 3600.0;   // 5xx or unreachable: disallow all until then.
+  double ttl_seconds = 24 * 3600.0;     // Successful (2xx or 4xx) answers.
+  double error_retry_seconds = 3600.0;  // 5xx or unreachable: disallow all until then.
 };
 
 // What to do after fetching robots.txt: `rules` to apply for `ttl_seconds`.

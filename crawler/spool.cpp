@@ -104,7 +104,8 @@ void WriteLocality(JsonWriter* w, const Locality& l) {
 
 void WriteLists(JsonWriter* w, const ArticleRecord& a) {
   w->Key("images").BeginArray();
-  for (const auto& i : a.images) w->BeginObject().Field("src", i.src).Field("caption", i.caption).EndObject();
+  for (const auto& i : a.images)
+    w->BeginObject().Field("src", i.src).Field("caption", i.caption).EndObject();
   w->EndArray().Key("attachments").BeginArray();
   for (const auto& at : a.attachments) {
     w->BeginObject().Field("url", at.url).Field("text", at.text).Field("type", at.type).EndObject();
@@ -239,9 +240,9 @@ Status Spool::OpenNew() {
   }
   char seq[32];
   std::snprintf(seq, sizeof(seq), "%06llu", static_cast<unsigned long long>(next_seq_));
-  path_ = (fs::path(options_.dir) / (std::string(kPrefix) + compact + "-" + seq +
-                                     std::string(kSuffix)))
-              .string();
+  path_ =
+      (fs::path(options_.dir) / (std::string(kPrefix) + compact + "-" + seq + std::string(kSuffix)))
+          .string();
   fd_ = ::open(path_.c_str(), O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd_ < 0) return Errno("create " + path_);
   ++next_seq_;
@@ -357,8 +358,8 @@ Status Spool::ClearMarkersLocked() {
 
 Status Spool::MaybeRotateLocked() {
   const bool too_big = size_ > 0 && size_ >= options_.rotate_bytes;
-  const bool too_old = size_ > 0 && options_.rotate_seconds > 0 &&
-                       Now() - opened_at_ >= options_.rotate_seconds;
+  const bool too_old =
+      size_ > 0 && options_.rotate_seconds > 0 && Now() - opened_at_ >= options_.rotate_seconds;
   if (fd_ >= 0 && !too_big && !too_old) return Status::Ok();
   if (fd_ >= 0) {
     // Markers must all be cleared before lines go to a new file (see the class comment).

@@ -34,8 +34,8 @@ struct SpoolOptions {
   int64_t rotate_bytes = 256 * 1024 * 1024;
   double rotate_seconds = 3600.0;
   FsyncPolicy fsync = FsyncPolicy::kBatch;
-  int batch_lines = 256;       // kBatch: fsync after this many lines ...
-  double batch_seconds = 1.0;  // ... or when the oldest unsynced line is this old.
+  int batch_lines = 256;         // kBatch: fsync after this many lines ...
+  double batch_seconds = 1.0;    // ... or when the oldest unsynced line is this old.
   std::function<int64_t()> now;  // Unix seconds; the system clock when empty (tests inject).
 };
 

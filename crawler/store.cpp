@@ -19,8 +19,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kCfNames[kCfCount] = {"meta",    "urls",   "frontier", "articles",
-                                            "content", "simhash", "sites",   "raw"};
+constexpr const char* kCfNames[kCfCount] = {"meta",    "urls",    "frontier", "articles",
+                                            "content", "simhash", "sites",    "raw"};
 constexpr uint8_t kRecordVersion = 1;
 constexpr const char* kMagicKey = "magic";
 constexpr const char* kSchemaKey = "schema_version";
@@ -47,8 +47,8 @@ bool ParseCompression(const std::string& name, rocksdb::CompressionType* upper,
 }
 
 struct CfTuning {
-  bool bloom = true;             // Point lookups: whole-key bloom filter.
-  size_t prefix_bytes = 0;       // Prefix seeks: fixed prefix extractor + prefix bloom.
+  bool bloom = true;        // Point lookups: whole-key bloom filter.
+  size_t prefix_bytes = 0;  // Prefix seeks: fixed prefix extractor + prefix bloom.
   size_t write_buffer = 8 << 20;
   size_t block_size = 8 << 10;
 };
@@ -101,6 +101,10 @@ rocksdb::ColumnFamilyOptions CfOptions(Cf cf, const std::shared_ptr<rocksdb::Cac
   if (t.prefix_bytes > 0) {
     o.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(t.prefix_bytes));
     o.memtable_prefix_bloom_size_ratio = 0.05;
+  } else if (t.bloom) {
+    // Most lookups miss (new URLs, new content): a memtable bloom skips the skiplist search.
+    o.memtable_whole_key_filtering = true;
+    o.memtable_prefix_bloom_size_ratio = 0.02;
   }
   o.write_buffer_size = t.write_buffer;
   o.level_compaction_dynamic_level_bytes = true;
@@ -194,10 +198,10 @@ bool DecodeUrlState(std::string_view data, UrlState* s) {
   RecordReader r(data);
   uint64_t version = 0, status = 0, by = 0;
   if (!r.U64(&version) || version != kRecordVersion) return false;
-  const bool ok = r.U64(&status) && r.Str(&s->last_outcome) && r.Int(&s->http_status) && r.Str(&s->etag) &&
-      r.Str(&s->last_modified) && r.I64(&s->next_visit) && r.I64(&s->last_fetched) &&
-      r.U64(&by) && r.Str(&s->site) && r.Int(&s->depth) && r.I64(&s->fetch_count) &&
-      r.Int(&s->consecutive_failures);
+  const bool ok = r.U64(&status) && r.Str(&s->last_outcome) && r.Int(&s->http_status) &&
+                  r.Str(&s->etag) && r.Str(&s->last_modified) && r.I64(&s->next_visit) &&
+                  r.I64(&s->last_fetched) && r.U64(&by) && r.Str(&s->site) && r.Int(&s->depth) &&
+                  r.I64(&s->fetch_count) && r.Int(&s->consecutive_failures);
   if (!ok || status > 4 || by > 3) return false;
   s->status = static_cast<UrlStatus>(status);
   s->discovered_by = static_cast<DiscoveredBy>(by);
@@ -224,9 +228,9 @@ bool DecodeSiteState(std::string_view data, SiteState* s) {
   uint64_t version = 0;
   if (!r.U64(&version) || version != kRecordVersion) return false;
   return r.I64(&s->pages_fetched) && r.I64(&s->articles_new) && r.I64(&s->articles_updated) &&
-      r.I64(&s->duplicates) && r.I64(&s->errors) && r.I64(&s->last_success) &&
-      r.I64(&s->last_new_article) && r.F64(&s->listing_interval_seconds) &&
-      r.Str(&s->last_error);
+         r.I64(&s->duplicates) && r.I64(&s->errors) && r.I64(&s->last_success) &&
+         r.I64(&s->last_new_article) && r.F64(&s->listing_interval_seconds) &&
+         r.Str(&s->last_error);
 }
 
 Store::~Store() {
@@ -238,8 +242,8 @@ Store::~Store() {
   db_.reset();
 }
 
-Status Store::Open(const std::string& dir, const StoreConfig& config,
-                   std::unique_ptr<Store>* store, rocksdb::Env* env) {
+Status Store::Open(const std::string& dir, const StoreConfig& config, std::unique_ptr<Store>* store,
+                   rocksdb::Env* env) {
   return OpenImpl(dir, "", config, Mode::kReadWrite, env, store);
 }
 
@@ -298,8 +302,9 @@ Status Store::Inspect(std::vector<std::string>* existing, bool* fresh) {
                                    kMarkerFile + "); refusing to touch it");
   }
   if (!has_current) {
-    return Status::Corruption(dir_ + ": tincrawl store without a RocksDB CURRENT file; restore "
-                                     "from backup or move the directory away");
+    return Status::Corruption(dir_ +
+                              ": tincrawl store without a RocksDB CURRENT file; restore "
+                              "from backup or move the directory away");
   }
   rocksdb::Status ls = rocksdb::DB::ListColumnFamilies(DbOptions(env_, false), dir_, existing);
   if (!ls.ok()) {
@@ -307,8 +312,9 @@ Status Store::Inspect(std::vector<std::string>* existing, bool* fresh) {
                               "); restore from backup or move the directory away");
   }
   if (std::find(existing->begin(), existing->end(), "meta") == existing->end()) {
-    return Status::Corruption(dir_ + ": the store's MANIFEST lists no meta column family (it is "
-                                     "damaged); restore from backup or move the directory away");
+    return Status::Corruption(dir_ +
+                              ": the store's MANIFEST lists no meta column family (it is "
+                              "damaged); restore from backup or move the directory away");
   }
   return Status::Ok();
 }
@@ -329,8 +335,8 @@ Status Store::OpenDb(const std::vector<std::string>& existing, bool fresh) {
     return Status::InvalidArgument("store.compression: unknown value '" + config_.compression +
                                    "' (none, snappy, lz4, zstd)");
   }
-  auto cache = rocksdb::NewLRUCache(static_cast<size_t>(std::max<int64_t>(
-      config_.block_cache_bytes, 1 << 20)));
+  auto cache = rocksdb::NewLRUCache(
+      static_cast<size_t>(std::max<int64_t>(config_.block_cache_bytes, 1 << 20)));
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   std::vector<int> slot;  // descriptors[i] -> Cf index, or -1.
   std::vector<std::string> names = existing;
@@ -346,9 +352,9 @@ Status Store::OpenDb(const std::vector<std::string>& existing, bool fresh) {
     auto it = std::find_if(std::begin(kCfNames), std::end(kCfNames),
                            [&](const char* n) { return name == n; });
     const int index = it == std::end(kCfNames) ? -1 : static_cast<int>(it - std::begin(kCfNames));
-    rocksdb::ColumnFamilyOptions o =
-        index >= 0 ? CfOptions(static_cast<Cf>(index), cache, upper, bottom)
-                   : rocksdb::ColumnFamilyOptions();
+    rocksdb::ColumnFamilyOptions o = index >= 0
+                                         ? CfOptions(static_cast<Cf>(index), cache, upper, bottom)
+                                         : rocksdb::ColumnFamilyOptions();
     descriptors.emplace_back(name, o);
     slot.push_back(index);
   }
@@ -494,8 +500,7 @@ Status Store::PruneRaw(int64_t cutoff_unix) {
   std::string begin(8, '\0');
   std::string end;
   PutBigEndian64(&end, static_cast<uint64_t>(std::max<int64_t>(cutoff_unix, 0)));
-  if (Status st = FromRocks(batch.DeleteRange(cf(Cf::kRaw), begin, end), "raw prune");
-      !st.ok()) {
+  if (Status st = FromRocks(batch.DeleteRange(cf(Cf::kRaw), begin, end), "raw prune"); !st.ok()) {
     return st;
   }
   return Write(&batch);

@@ -52,8 +52,8 @@ struct SiteState {
   int64_t articles_updated = 0;
   int64_t duplicates = 0;
   int64_t errors = 0;
-  int64_t last_success = 0;         // Unix seconds of the last 2xx/304.
-  int64_t last_new_article = 0;     // Unix seconds.
+  int64_t last_success = 0;             // Unix seconds of the last 2xx/304.
+  int64_t last_new_article = 0;         // Unix seconds.
   double listing_interval_seconds = 0;  // Current adaptive listing recrawl interval.
   std::string last_error;
 
@@ -71,9 +71,10 @@ bool DecodeSiteState(std::string_view data, SiteState* state);
 // is), except Open*/destruction.
 //
 // Layout: `meta` holds "magic" = kStoreMagic and "schema_version" (decimal), and the directory
-// holds kMarkerFile; a directory holding anything else is refused rather than modified. Raw HTML (`raw`) is keyed by
-// big-endian fetch time (8 bytes) + URL, so retention is one DeleteRange over the time prefix
-// (PruneRaw), issued periodically by the daemon; nothing is filtered at compaction time.
+// holds kMarkerFile; a directory holding anything else is refused rather than modified. Raw HTML
+// (`raw`) is keyed by big-endian fetch time (8 bytes) + URL, so retention is one DeleteRange over
+// the time prefix (PruneRaw), issued periodically by the daemon; nothing is filtered at compaction
+// time.
 class Store {
  public:
   static constexpr const char* kStoreMagic = "tincrawl-store";
@@ -129,8 +130,8 @@ class Store {
               std::string_view html) const;
   Status PruneRaw(int64_t cutoff_unix);
   // Calls fn(fetched_at, url, html) for every kept page in time order; stops when fn is false.
-  Status ForEachRaw(const std::function<bool(int64_t, std::string_view, std::string_view)>& fn)
-      const;
+  Status ForEachRaw(
+      const std::function<bool(int64_t, std::string_view, std::string_view)>& fn) const;
 
   // Flushes every memtable to SST files (used before shutdown and by tests).
   Status Flush();

@@ -13,11 +13,11 @@ namespace tincrawl {
 // `reason` label of a metric.
 enum class TrapReason : uint8_t {
   kNone = 0,
-  kTooLong,             // Longer than TrapLimits::max_url_bytes.
-  kTooDeep,             // Link depth beyond the site's max_depth.
-  kRepeatingSegments,   // "/a/b/a/b/" or one segment three or more times.
-  kCalendar,            // Too many distinct date values for one URL pattern.
-  kQueryExplosion,      // Too many distinct query strings on one path.
+  kTooLong,            // Longer than TrapLimits::max_url_bytes.
+  kTooDeep,            // Link depth beyond the site's max_depth.
+  kRepeatingSegments,  // "/a/b/a/b/" or one segment three or more times.
+  kCalendar,           // Too many distinct date values for one URL pattern.
+  kQueryExplosion,     // Too many distinct query strings on one path.
 };
 inline constexpr int kTrapReasonCount = static_cast<int>(TrapReason::kQueryExplosion) + 1;
 const char* TrapReasonName(TrapReason reason);

@@ -12,10 +12,19 @@ namespace {
 
 // Session ids, ASP.NET postback state, click ids and tracking tags; Liferay's `redirect` (the
 // listing an article was opened from) would otherwise make one article a URL per listing page.
-constexpr std::array<std::string_view, 13> kNoiseParams = {
-    "__VIEWSTATE", "__VIEWSTATEGENERATOR", "__EVENTVALIDATION", "__EVENTTARGET",
-    "__EVENTARGUMENT", "ASP.NET_SessionId", "jsessionid", "PHPSESSID",
-    "sid", "fbclid", "gclid", "zarsrc", "redirect"};
+constexpr std::array<std::string_view, 13> kNoiseParams = {"__VIEWSTATE",
+                                                           "__VIEWSTATEGENERATOR",
+                                                           "__EVENTVALIDATION",
+                                                           "__EVENTTARGET",
+                                                           "__EVENTARGUMENT",
+                                                           "ASP.NET_SessionId",
+                                                           "jsessionid",
+                                                           "PHPSESSID",
+                                                           "sid",
+                                                           "fbclid",
+                                                           "gclid",
+                                                           "zarsrc",
+                                                           "redirect"};
 constexpr std::array<std::string_view, 4> kNoiseGlobs = {"utm_*", "gidzl", "_gl", "*_redirect"};
 constexpr std::array<std::string_view, 9> kIdentifyingParams = {
     "nid", "ItemID", "bvid", "_101_cur", "Page", "PageIndex", "Cat", "id", "p_p_id"};
@@ -150,8 +159,7 @@ std::string CleanInput(std::string_view in) {
 std::string PercentDecode(std::string_view in) {
   std::string out;
   for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '%' && i + 2 < in.size() && HexValue(in[i + 1]) >= 0 &&
-        HexValue(in[i + 2]) >= 0) {
+    if (in[i] == '%' && i + 2 < in.size() && HexValue(in[i + 1]) >= 0 && HexValue(in[i + 2]) >= 0) {
       out.push_back(static_cast<char>(HexValue(in[i + 1]) * 16 + HexValue(in[i + 2])));
       i += 2;
     } else {

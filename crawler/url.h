@@ -45,9 +45,9 @@ bool GlobMatch(std::string_view pattern, std::string_view text);
 // dropped, percent-escapes upper-cased and unreserved characters decoded, characters not
 // allowed in a component percent-encoded (UTF-8), '\' in the path read as '/', dot segments
 // removed, empty path -> "/", `;jsessionid=` path parameters and the fragment removed. Query
-// parameters are filtered (built-in noise such as utm_*, fbclid, __VIEWSTATE, PHPSESSID, Liferay's redirect; the
-// site's drop_params globs; when keep_params is set, every parameter not in it except the
-// identifying ones like nid, ItemID, Page), empty parameters dropped, and the rest sorted by
+// parameters are filtered (built-in noise such as utm_*, fbclid, __VIEWSTATE, PHPSESSID, Liferay's
+// redirect; the site's drop_params globs; when keep_params is set, every parameter not in it except
+// the identifying ones like nid, ItemID, Page), empty parameters dropped, and the rest sorted by
 // name (stable, so repeated names keep their order) so equivalent URLs compare equal.
 class UrlNormalizer {
  public:

@@ -78,9 +78,9 @@ bool EndsWithNoCase(std::string_view s, std::string_view suffix) {
 }
 
 constexpr std::array<std::string_view, 28> kAssetExtensions = {
-    ".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".svg", ".ico", ".css", ".js",
+    ".jpg", ".jpeg", ".png",  ".gif", ".webp", ".bmp", ".svg",  ".ico", ".css", ".js",
     ".pdf", ".doc",  ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".zip", ".rar", ".7z",
-    ".mp3", ".mp4",  ".avi", ".wmv", ".flv", ".swf", ".woff", ".ttf"};
+    ".mp3", ".mp4",  ".avi",  ".wmv", ".flv",  ".swf", ".woff", ".ttf"};
 
 bool IsAsset(std::string_view path) {
   return std::any_of(kAssetExtensions.begin(), kAssetExtensions.end(),

@@ -53,10 +53,9 @@ std::string WarcDate(int64_t unix_seconds) {
 }
 
 std::string NewRecordId() {
-  thread_local std::mt19937_64 rng(std::random_device{}() ^
-                                   static_cast<uint64_t>(std::chrono::steady_clock::now()
-                                                             .time_since_epoch()
-                                                             .count()));
+  thread_local std::mt19937_64 rng(
+      std::random_device{}() ^
+      static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
   uint8_t b[16];
   const uint64_t hi = rng(), lo = rng();
   std::memcpy(b, &hi, 8);
@@ -196,8 +195,8 @@ Status WarcWriter::EnsureFile() {
   std::erase_if(stamp, [](char c) { return c == '-' || c == ':' || c == 'T' || c == 'Z'; });
   char seq[16];
   std::snprintf(seq, sizeof(seq), "%05llu", static_cast<unsigned long long>(++seq_));
-  path_ = (fs::path(options_.dir) / (options_.prefix + "-" + stamp + "-" + seq + ".warc.gz"))
-              .string();
+  path_ =
+      (fs::path(options_.dir) / (options_.prefix + "-" + stamp + "-" + seq + ".warc.gz")).string();
   file_ = std::fopen((path_ + ".open").c_str(), "wb");
   if (file_ == nullptr) return Status::IoError("cannot create " + path_ + ".open");
   size_ = 0;

@@ -21,14 +21,14 @@ std::string WarcSha1Digest(std::string_view data);
 // A fetched HTTP exchange as the fetcher saw it.
 struct HttpExchange {
   std::string target_uri;
-  std::string ip;  // WARC-IP-Address; may be empty.
+  std::string ip;          // WARC-IP-Address; may be empty.
   int64_t fetched_at = 0;  // Unix seconds.
   std::string request_method = "GET";
   std::vector<std::pair<std::string, std::string>> request_headers;
   int status = 200;
   std::string reason = "OK";
   std::vector<std::pair<std::string, std::string>> response_headers;
-  std::string body;  // As delivered by curl: de-chunked and, when decoded, decompressed.
+  std::string body;           // As delivered by curl: de-chunked and, when decoded, decompressed.
   bool body_decoded = false;  // Content-Encoding was undone: drop it from the stored headers.
 };
 

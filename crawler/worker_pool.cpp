@@ -7,8 +7,9 @@ namespace tincrawl {
 
 WorkerPool::WorkerPool(uv_loop_t* loop, int threads, size_t max_queue)
     : loop_(loop),
-      thread_count_(threads > 0 ? threads
-                                : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))),
+      thread_count_(threads > 0
+                        ? threads
+                        : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))),
       max_queue_(std::max<size_t>(1, max_queue)) {}
 
 WorkerPool::~WorkerPool() {
@@ -124,15 +125,16 @@ Status LoopLagMonitor::Start() {
   timer_->data = this;
   expected_ns_ = uv_hrtime() + interval_ms_ * 1000000;
   rc = uv_timer_start(timer_, &LoopLagMonitor::OnTimer, interval_ms_, interval_ms_);
-  return rc == 0 ? Status::Ok() : Status::Internal(std::string("uv_timer_start: ") + uv_strerror(rc));
+  return rc == 0 ? Status::Ok()
+                 : Status::Internal(std::string("uv_timer_start: ") + uv_strerror(rc));
 }
 
 void LoopLagMonitor::OnTimer(uv_timer_t* timer) {
   auto* self = static_cast<LoopLagMonitor*>(timer->data);
   const uint64_t now = uv_hrtime();
   // libuv timers have millisecond resolution: up to 1 ms early/late is clock granularity.
-  const double lag = now > self->expected_ns_ ? static_cast<double>(now - self->expected_ns_) / 1e9
-                                              : 0.0;
+  const double lag =
+      now > self->expected_ns_ ? static_cast<double>(now - self->expected_ns_) / 1e9 : 0.0;
   ++self->samples_;
   self->sum_lag_ += lag;
   self->max_lag_ = std::max(self->max_lag_, lag);

@@ -17,6 +17,11 @@
 #      PromQL expression, one per line, to $PROMQL_OUT (default build/dashboards/promql.txt)
 #   5. every extracted expression parses (promtool check rules on a generated rule file)
 #   6. the linter itself rejects a dashboard with seeded mistakes
+#   7. the Grafana provisioning files parse and point at /usr/share/tincrawl/dashboards and
+#      http://127.0.0.1:9090
+#
+# --live additionally backfills three hours of synthetic series (synth_openmetrics.py) into the
+# throwaway server and requires every dashboard expression to return data.
 #
 # Environment: PROMTOOL, PROMETHEUS (binaries), PROMQL_OUT (expression file).
 set -u -o pipefail
@@ -32,7 +37,7 @@ LIVE=0
 for arg in "$@"; do
   case $arg in
     --live) LIVE=1 ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,/^set /p' "$0" | grep '^#'; exit 0 ;;
     *) echo "usage: $0 [--live]" >&2; exit 2 ;;
   esac
 done
@@ -111,6 +116,18 @@ EOF
   fi
 }
 
+provisioning() {
+  "$PY" - "$HERE/provisioning/dashboards.yml" "$HERE/provisioning/datasources.yml" <<'EOF'
+import sys, yaml
+dash, ds = (yaml.safe_load(open(f)) for f in sys.argv[1:3])
+paths = [p["options"]["path"] for p in dash["providers"] if p.get("type") == "file"]
+assert paths == ["/usr/share/tincrawl/dashboards"], paths
+urls = [d["url"] for d in ds["datasources"] if d.get("type") == "prometheus"]
+assert urls == ["http://127.0.0.1:9090"], urls
+assert dash["apiVersion"] == 1 and ds["apiVersion"] == 1
+EOF
+}
+
 free_port() {
   "$PY" - <<'EOF'
 import random, socket
@@ -135,6 +152,11 @@ live() {
   [ -n "$port" ] || { echo "   no free port"; return 1; }
   url="http://127.0.0.1:$port"
   mkdir -p "$TMP/data"
+  # Three hours of synthetic tincrawl series, so dashboard expressions can be required to
+  # return data (catches joins and filters that silently match nothing).
+  "$PY" "$HERE/synth_openmetrics.py" "$TMP/synthetic.om" --hours 3 --step 15 &&
+    "$PROMTOOL" tsdb create-blocks-from openmetrics "$TMP/synthetic.om" "$TMP/data" >"$TMP/backfill.log" 2>&1 ||
+    { echo "   backfill failed:"; cat "$TMP/backfill.log"; return 1; }
   cat >"$TMP/prometheus.yml" <<EOF
 global:
   scrape_interval: 15s
@@ -159,13 +181,10 @@ EOF
   curl -fsS --max-time 2 "$url/-/ready" >/dev/null 2>&1 || { echo "   not ready after 30s"; cat "$TMP/prometheus.log"; return 1; }
 
   local rc=0
-  "$PY" "$HERE/extract_promql.py" --query-url "$url" --timeout 10 >/dev/null || rc=1
+  "$PY" "$HERE/extract_promql.py" --query-url "$url" --require-data --timeout 10 -o "$TMP/live.txt" 2>&1 || rc=1
 
-  # Every alert rule must have been evaluated and be healthy.
-  local ok=
-  for i in $(seq 1 20); do
-    curl -fsS --max-time 5 "$url/api/v1/rules" >"$TMP/rules.json" 2>/dev/null &&
-      "$PY" - "$TMP/rules.json" <<'EOF' && { ok=1; break; }
+  # Every alert rule must have been evaluated and be healthy (retry while rules are unevaluated).
+  cat >"$TMP/rules_ok.py" <<'EOF'
 import json, sys
 rules = [r for g in json.load(open(sys.argv[1]))["data"]["groups"] for r in g["rules"]]
 bad = [r for r in rules if r.get("health") != "ok"]
@@ -175,8 +194,16 @@ if not rules or bad:
     sys.exit(1)
 print(f"   {len(rules)} alert rules evaluated, all healthy")
 EOF
+  local ok=
+  for i in $(seq 1 20); do
+    if curl -fsS --max-time 5 "$url/api/v1/rules" >"$TMP/rules.json" 2>/dev/null &&
+      "$PY" "$TMP/rules_ok.py" "$TMP/rules.json" 2>/dev/null; then
+      ok=1
+      break
+    fi
     sleep 1
   done
+  [ -n "$ok" ] || "$PY" "$TMP/rules_ok.py" "$TMP/rules.json"
   [ -n "$ok" ] || rc=1
   kill "$PROM_PID" 2>/dev/null
   wait "$PROM_PID" 2>/dev/null
@@ -189,6 +216,7 @@ step "promtool check rules dashboards/alerts.yml" "$PROMTOOL" check rules "$HERE
 step "promtool test rules dashboards/alerts_test.yml" "$PROMTOOL" test rules "$HERE/alerts_test.yml"
 step "dashboard JSON parses" json_parses
 step "dashboard JSON matches gen_dashboards.py" "$PY" "$HERE/gen_dashboards.py" --check
+step "provisioning files parse (dashboards path, Prometheus URL)" provisioning
 step "lint dashboards and rules, extract PromQL" extract
 step "every extracted expression parses" exprs_parse
 step "linter rejects seeded mistakes" lint_selftest

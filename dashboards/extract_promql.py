@@ -34,6 +34,9 @@ Options:
                       each) to F, so `promtool check rules F` parses every expression offline
   --query-url URL     send every expression to a Prometheus at URL (/api/v1/query) and exit 1
                       unless each answers status "success"
+  --require-data      with --query-url, also require every dashboard expression (from a .json
+                      file) to return a non-empty result: use against a Prometheus holding
+                      tincrawl data (check.sh --live backfills synth_openmetrics.py output)
   --timeout S         per-request timeout for --query-url (default 10)
 Python 3 stdlib + PyYAML (Debian python3-yaml).
 """
@@ -289,8 +292,9 @@ def lint_expr(where, expr, metrics, problems):
                 problems.add(where, f'{label}="{v}" is not a value tincrawl exports')
 
 
-def query_all(url, exprs, timeout):
+def query_all(url, exprs, timeout, need_data=()):
     failures = 0
+    empty = 0
     for expr in exprs:
         q = urllib.parse.urlencode({"query": expr})
         try:
@@ -308,9 +312,17 @@ def query_all(url, exprs, timeout):
             failures += 1
             print(f"FAIL {expr}\n     {body.get('errorType', '')}: {body.get('error')}",
                   file=sys.stderr)
+        elif expr in need_data:
+            data = body.get("data") or {}
+            if data.get("resultType") in ("vector", "matrix") and not data.get("result"):
+                empty += 1
+                print(f"EMPTY {expr}", file=sys.stderr)
     print(f"{len(exprs) - failures}/{len(exprs)} expressions answered status success",
           file=sys.stderr)
-    return failures == 0
+    if need_data:
+        print(f"{len(need_data) - empty}/{len(need_data)} dashboard expressions returned data",
+              file=sys.stderr)
+    return failures == 0 and empty == 0
 
 
 def main():
@@ -322,6 +334,7 @@ def main():
     ap.add_argument("--metrics-source")
     ap.add_argument("--rules-file")
     ap.add_argument("--query-url")
+    ap.add_argument("--require-data", action="store_true")
     ap.add_argument("--timeout", type=float, default=10)
     args = ap.parse_args()
     files = args.files or [os.path.join(HERE, f) for f in DEFAULT_FILES]
@@ -335,9 +348,11 @@ def main():
             found += from_rules(path, problems, args.lint)
 
     metrics = known_metrics(args.metrics_source) if args.lint else None
-    lines, seen = [], set()
+    lines, seen, from_dashboards = [], set(), set()
     for where, raw in found:
         expr = one_line(substitute(raw))
+        if ".json:" in where:
+            from_dashboards.add(expr)
         if args.lint:
             lint_expr(where, expr, metrics, problems)
         if args.with_source:
@@ -365,7 +380,8 @@ def main():
     ok = not problems
     if args.query_url:
         exprs = list(dict.fromkeys(line.split("\t", 1)[-1] for line in lines))
-        ok = query_all(args.query_url, exprs, args.timeout) and ok
+        need = from_dashboards if args.require_data else set()
+        ok = query_all(args.query_url, exprs, args.timeout, need) and ok
     if not found:
         print("no expressions found", file=sys.stderr)
         ok = False

@@ -56,10 +56,10 @@ struct Article {
   std::vector<std::string> links;  // For listings: absolute article links found.
 
   // Diagnostics.
-  std::string charset;        // The charset the bytes were decoded with.
-  bool used_rules = false;    // Site rules or a preset produced the fields.
-  bool fell_back = false;     // Rules were given but failed; the generic extractor was used.
-  std::string error;          // Non-empty when the input is not an article (reason slug).
+  std::string charset;      // The charset the bytes were decoded with.
+  bool used_rules = false;  // Site rules or a preset produced the fields.
+  bool fell_back = false;   // Rules were given but failed; the generic extractor was used.
+  std::string error;        // Non-empty when the input is not an article (reason slug).
 };
 
 }  // namespace tincrawl

@@ -22,6 +22,7 @@ namespace {
 
 constexpr size_t kPrescanBytes = 1024;             // HTML5: the meta prescan looks this far.
 constexpr size_t kDetectSampleBytes = 256 * 1024;  // Enough for a statistical guess.
+constexpr size_t kLegacySampleBytes = 64 * 1024;   // Thousands of words: plenty of evidence.
 constexpr char16_t kReplacementChar = 0xFFFD;
 
 // ------------------------------------------------------------------------------------------
@@ -726,7 +727,13 @@ bool HasLegacyCandidates(std::string_view utf8) {
 
 }  // namespace
 
-LegacyFont DetectLegacyFont(std::string_view utf8) {
+LegacyFont DetectLegacyFont(std::string_view text) {
+  // Judge a prefix (cut on a code point boundary) so huge documents cost the same as small ones.
+  size_t cut = std::min(text.size(), kLegacySampleBytes);
+  while (cut > 0 && cut < text.size() && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) {
+    --cut;
+  }
+  const std::string_view utf8 = text.substr(0, cut);
   if (!HasLegacyCandidates(utf8)) return LegacyFont::kNone;
   const SyllableScore original = ScoreSyllables(utf8);
   // Real Unicode Vietnamese: legacy text has no precomposed Vietnamese-only letters.

@@ -9,13 +9,30 @@ namespace tincrawl {
 namespace {
 
 // Folded (FoldAscii) portal chrome phrases; a short paragraph starting with one is chrome.
-constexpr std::array<std::string_view, 24> kBoilerplate = {
-    "tim kiem theo chuyen muc", "tin nong", "tin tieu diem", "lich cong tac",
-    "website lien ket", "lien ket website", "thong ke truy cap", "so luong truy cap",
-    "hom nay:", "da truy cap", "dang truy cap", "tin noi bat", "tin khac", "tin lien quan",
-    "cac tin khac", "in bai viet", "gui email", "chia se", "ban quyen thuoc",
-    "cong thong tin dien tu", "tong so luot truy cap", "luot truy cap", "tin doc nhieu",
-    "xem them"};
+constexpr std::array<std::string_view, 24> kBoilerplate = {"tim kiem theo chuyen muc",
+                                                           "tin nong",
+                                                           "tin tieu diem",
+                                                           "lich cong tac",
+                                                           "website lien ket",
+                                                           "lien ket website",
+                                                           "thong ke truy cap",
+                                                           "so luong truy cap",
+                                                           "hom nay:",
+                                                           "da truy cap",
+                                                           "dang truy cap",
+                                                           "tin noi bat",
+                                                           "tin khac",
+                                                           "tin lien quan",
+                                                           "cac tin khac",
+                                                           "in bai viet",
+                                                           "gui email",
+                                                           "chia se",
+                                                           "ban quyen thuoc",
+                                                           "cong thong tin dien tu",
+                                                           "tong so luot truy cap",
+                                                           "luot truy cap",
+                                                           "tin doc nhieu",
+                                                           "xem them"};
 
 constexpr size_t kBoilerplateMaxBytes = 90;
 constexpr size_t kCaptionMaxBytes = 300;
@@ -23,8 +40,9 @@ constexpr size_t kBylineMaxBytes = 90;
 
 // Byline openers (folded). A short last paragraph starting with one is the byline.
 constexpr std::array<std::string_view, 16> kBylinePrefixes = {
-    "ctv:", "ctv ", "tac gia:", "nguoi viet:", "nguon:", "(nguon:", "nguon ", "theo ",
-    "(theo ", "pv:", "pv ", "tin, anh:", "tin anh:", "bai, anh:", "bai va anh:", "tin va anh:"};
+    "ctv:",     "ctv ",      "tac gia:",    "nguoi viet:", "nguon:", "(nguon:",
+    "nguon ",   "theo ",     "(theo ",      "pv:",         "pv ",    "tin, anh:",
+    "tin anh:", "bai, anh:", "bai va anh:", "tin va anh:"};
 
 struct Para {
   std::string raw;
@@ -279,7 +297,6 @@ bool LooksLikeNameLine(const Para& p, const std::string& text) {
   return words <= 8 && last != '.' && last != ':' && last != '?' && last != '!';
 }
 
-
 void MarkOwner(const Para& p, const std::string& text, const GumboNode* root, NodeSet* skip) {
   if (p.owner == nullptr || p.owner == root) return;
   if (NodeText(p.owner) == text) skip->insert(p.owner);
@@ -295,9 +312,15 @@ void AppendEscaped(std::string_view s, bool attr, std::string* out) {
     if (space) out->push_back(' ');
     space = false;
     switch (c) {
-      case '&': out->append("&amp;"); break;
-      case '<': out->append("&lt;"); break;
-      case '>': out->append("&gt;"); break;
+      case '&':
+        out->append("&amp;");
+        break;
+      case '<':
+        out->append("&lt;");
+        break;
+      case '>':
+        out->append("&gt;");
+        break;
       case '"':
         if (attr) {
           out->append("&quot;");
@@ -314,34 +337,61 @@ void AppendEscaped(std::string_view s, bool attr, std::string* out) {
 // The allow-listed output tag for `node`, or nullptr to unwrap it.
 const char* OutputTag(const GumboNode* node) {
   switch (node->v.element.tag) {
-    case GUMBO_TAG_P: return "p";
-    case GUMBO_TAG_BR: return "br";
-    case GUMBO_TAG_B: return "b";
-    case GUMBO_TAG_STRONG: return "strong";
-    case GUMBO_TAG_I: return "i";
-    case GUMBO_TAG_EM: return "em";
-    case GUMBO_TAG_U: return "u";
-    case GUMBO_TAG_UL: return "ul";
-    case GUMBO_TAG_OL: return "ol";
-    case GUMBO_TAG_LI: return "li";
-    case GUMBO_TAG_TABLE: return "table";
-    case GUMBO_TAG_THEAD: return "thead";
-    case GUMBO_TAG_TBODY: return "tbody";
-    case GUMBO_TAG_TR: return "tr";
-    case GUMBO_TAG_TD: return "td";
-    case GUMBO_TAG_TH: return "th";
+    case GUMBO_TAG_P:
+      return "p";
+    case GUMBO_TAG_BR:
+      return "br";
+    case GUMBO_TAG_B:
+      return "b";
+    case GUMBO_TAG_STRONG:
+      return "strong";
+    case GUMBO_TAG_I:
+      return "i";
+    case GUMBO_TAG_EM:
+      return "em";
+    case GUMBO_TAG_U:
+      return "u";
+    case GUMBO_TAG_UL:
+      return "ul";
+    case GUMBO_TAG_OL:
+      return "ol";
+    case GUMBO_TAG_LI:
+      return "li";
+    case GUMBO_TAG_TABLE:
+      return "table";
+    case GUMBO_TAG_THEAD:
+      return "thead";
+    case GUMBO_TAG_TBODY:
+      return "tbody";
+    case GUMBO_TAG_TR:
+      return "tr";
+    case GUMBO_TAG_TD:
+      return "td";
+    case GUMBO_TAG_TH:
+      return "th";
     case GUMBO_TAG_H1:
-    case GUMBO_TAG_H2: return "h2";
-    case GUMBO_TAG_H3: return "h3";
-    case GUMBO_TAG_H4: return "h4";
-    case GUMBO_TAG_H5: return "h5";
-    case GUMBO_TAG_H6: return "h6";
-    case GUMBO_TAG_BLOCKQUOTE: return "blockquote";
-    case GUMBO_TAG_A: return "a";
-    case GUMBO_TAG_IMG: return "img";
-    case GUMBO_TAG_FIGURE: return "figure";
-    case GUMBO_TAG_FIGCAPTION: return "figcaption";
-    default: return nullptr;
+    case GUMBO_TAG_H2:
+      return "h2";
+    case GUMBO_TAG_H3:
+      return "h3";
+    case GUMBO_TAG_H4:
+      return "h4";
+    case GUMBO_TAG_H5:
+      return "h5";
+    case GUMBO_TAG_H6:
+      return "h6";
+    case GUMBO_TAG_BLOCKQUOTE:
+      return "blockquote";
+    case GUMBO_TAG_A:
+      return "a";
+    case GUMBO_TAG_IMG:
+      return "img";
+    case GUMBO_TAG_FIGURE:
+      return "figure";
+    case GUMBO_TAG_FIGCAPTION:
+      return "figcaption";
+    default:
+      return nullptr;
   }
 }
 
@@ -451,13 +501,14 @@ std::string CleanByline(std::string text) {
     text = CleanText(std::string_view(text).substr(1, text.size() - 2));
   }
   // Field labels are not part of the name; role prefixes ("CTV:", "PV") are kept as published.
-  static constexpr std::string_view kLabels[] = {"tac gia bai viet:", "tac gia:", "nguoi viet:",
-                                                 "nguoi dang:", "but danh:"};
+  static constexpr std::string_view kLabels[] = {
+      "tac gia bai viet:", "tac gia:", "nguoi viet:", "nguoi dang:", "but danh:"};
   std::string folded = FoldAscii(text);
   for (std::string_view label : kLabels) {
     if (folded.rfind(label, 0) == 0) {
       size_t colon = text.find(':');
-      return colon == std::string::npos ? text : CleanText(std::string_view(text).substr(colon + 1));
+      return colon == std::string::npos ? text
+                                        : CleanText(std::string_view(text).substr(colon + 1));
     }
   }
   return text;
@@ -487,8 +538,8 @@ std::string AttachmentType(std::string_view url) {
     return {};
   }
   std::string ext = Lower(path.substr(dot + 1));
-  static constexpr std::string_view kTypes[] = {"pdf",  "doc", "docx", "xls", "xlsx",
-                                                "ppt",  "pptx", "zip", "rar", "odt", "7z"};
+  static constexpr std::string_view kTypes[] = {"pdf",  "doc", "docx", "xls", "xlsx", "ppt",
+                                                "pptx", "zip", "rar",  "odt", "7z"};
   for (std::string_view t : kTypes) {
     if (ext == t) return ext;
   }

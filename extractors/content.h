@@ -14,10 +14,10 @@ using NodeSet = std::unordered_set<const GumboNode*>;
 
 struct BodyOptions {
   std::string_view base_url;
-  std::string_view title;       // Paragraphs equal to the title are dropped.
-  bool detect_byline = true;    // Take the author from the last short byline paragraph.
-  bool drop_date_lines = false; // Drop short paragraphs that are only a date line.
-  bool drop_boilerplate = true; // Drop short paragraphs that are known portal chrome phrases.
+  std::string_view title;        // Paragraphs equal to the title are dropped.
+  bool detect_byline = true;     // Take the author from the last short byline paragraph.
+  bool drop_date_lines = false;  // Drop short paragraphs that are only a date line.
+  bool drop_boilerplate = true;  // Drop short paragraphs that are known portal chrome phrases.
 };
 
 struct BodyResult {

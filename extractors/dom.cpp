@@ -30,8 +30,9 @@ struct UrlParts {
 UrlParts SplitUrl(std::string_view s) {
   UrlParts p;
   size_t i = 0;
-  while (i < s.size() && (IsAlpha(s[i]) || (i > 0 && (isdigit(static_cast<unsigned char>(s[i])) ||
-                                                     s[i] == '+' || s[i] == '-' || s[i] == '.')))) {
+  while (i < s.size() &&
+         (IsAlpha(s[i]) || (i > 0 && (isdigit(static_cast<unsigned char>(s[i])) || s[i] == '+' ||
+                                      s[i] == '-' || s[i] == '.')))) {
     ++i;
   }
   if (i > 0 && i < s.size() && s[i] == ':') {
@@ -328,10 +329,10 @@ std::string ResolveUrl(std::string_view base, std::string_view ref) {
     return Compose(b.scheme, b.has_authority, b.authority, b.path, q,
                    r.has_query ? r.query : b.query, r.has_fragment, r.fragment);
   }
-  std::string path = r.path[0] == '/' ? RemoveDotSegments(r.path)
-                                      : RemoveDotSegments(MergePaths(b, r.path));
-  return Compose(b.scheme, b.has_authority, b.authority, path, r.has_query, r.query,
-                 r.has_fragment, r.fragment);
+  std::string path =
+      r.path[0] == '/' ? RemoveDotSegments(r.path) : RemoveDotSegments(MergePaths(b, r.path));
+  return Compose(b.scheme, b.has_authority, b.authority, path, r.has_query, r.query, r.has_fragment,
+                 r.fragment);
 }
 
 bool ContainsIgnoreCase(std::string_view haystack, std::string_view needle) {
@@ -370,7 +371,8 @@ size_t FindExcessiveNesting(std::string_view html, int max_depth) {
     if (name == "script" || name == "style" || name == "textarea") {
       if (!closing) {
         size_t end = html.find("</", j);
-        while (end != std::string_view::npos && !ContainsIgnoreCase(html.substr(end + 2, name.size()), name)) {
+        while (end != std::string_view::npos &&
+               !ContainsIgnoreCase(html.substr(end + 2, name.size()), name)) {
           end = html.find("</", end + 2);
         }
         if (end == std::string_view::npos) return std::string_view::npos;
@@ -382,10 +384,10 @@ size_t FindExcessiveNesting(std::string_view html, int max_depth) {
     }
     GumboTag tag = gumbo_tag_enum(name.c_str());
     static constexpr GumboTag kVoid[] = {
-        GUMBO_TAG_AREA,  GUMBO_TAG_BASE, GUMBO_TAG_BR,     GUMBO_TAG_COL,   GUMBO_TAG_EMBED,
-        GUMBO_TAG_HR,    GUMBO_TAG_IMG,  GUMBO_TAG_INPUT,  GUMBO_TAG_LINK,  GUMBO_TAG_META,
-        GUMBO_TAG_PARAM, GUMBO_TAG_SOURCE, GUMBO_TAG_TRACK, GUMBO_TAG_WBR, GUMBO_TAG_P,
-        GUMBO_TAG_LI,    GUMBO_TAG_TD,   GUMBO_TAG_TR,     GUMBO_TAG_TH,    GUMBO_TAG_OPTION,
+        GUMBO_TAG_AREA,  GUMBO_TAG_BASE,   GUMBO_TAG_BR,    GUMBO_TAG_COL,  GUMBO_TAG_EMBED,
+        GUMBO_TAG_HR,    GUMBO_TAG_IMG,    GUMBO_TAG_INPUT, GUMBO_TAG_LINK, GUMBO_TAG_META,
+        GUMBO_TAG_PARAM, GUMBO_TAG_SOURCE, GUMBO_TAG_TRACK, GUMBO_TAG_WBR,  GUMBO_TAG_P,
+        GUMBO_TAG_LI,    GUMBO_TAG_TD,     GUMBO_TAG_TR,    GUMBO_TAG_TH,   GUMBO_TAG_OPTION,
         GUMBO_TAG_DT,    GUMBO_TAG_DD};
     bool implied = false;
     for (GumboTag v : kVoid) implied = implied || v == tag;

@@ -24,8 +24,7 @@ GumboOutputPtr ParseHtml(std::string_view utf8);
 std::string_view TagName(const GumboNode* node);
 
 inline bool IsElement(const GumboNode* node) {
-  return node != nullptr &&
-         (node->type == GUMBO_NODE_ELEMENT || node->type == GUMBO_NODE_TEMPLATE);
+  return node != nullptr && (node->type == GUMBO_NODE_ELEMENT || node->type == GUMBO_NODE_TEMPLATE);
 }
 inline bool IsTag(const GumboNode* node, GumboTag tag) {
   return IsElement(node) && node->v.element.tag == tag;

@@ -22,8 +22,9 @@ bool IsBlank(std::string_view bytes) {
 
 // Binary formats by magic number, else a share of NUL/control bytes no text page has.
 bool LooksBinary(std::string_view bytes) {
-  static constexpr std::string_view kMagic[] = {"%PDF-", "PK\x03\x04", "\x89PNG", "GIF8",
-                                                "\xFF\xD8\xFF", "\x1F\x8B", "Rar!", "\xD0\xCF\x11\xE0"};
+  static constexpr std::string_view kMagic[] = {"%PDF-", "PK\x03\x04",      "\x89PNG",
+                                                "GIF8",  "\xFF\xD8\xFF",    "\x1F\x8B",
+                                                "Rar!",  "\xD0\xCF\x11\xE0"};
   for (std::string_view m : kMagic) {
     if (bytes.substr(0, m.size()) == m) return true;
   }

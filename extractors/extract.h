@@ -9,9 +9,9 @@
 namespace tincrawl {
 
 struct ExtractInput {
-  std::string_view bytes;    // Raw response body, any charset.
-  std::string url;           // Base URL for resolving links; may be empty.
-  std::string content_type;  // HTTP Content-Type header value, may be empty.
+  std::string_view bytes;               // Raw response body, any charset.
+  std::string url;                      // Base URL for resolving links; may be empty.
+  std::string content_type;             // HTTP Content-Type header value, may be empty.
   const ExtractRules* rules = nullptr;  // Site rules (preset already overlaid) or nullptr.
   bool generic_only = false;            // Ignore rules, use the generic extractor.
 };

@@ -13,12 +13,12 @@ namespace {
 
 // Common Vietnamese function words; prose has many, menus and link lists almost none.
 constexpr std::array<std::string_view, 32> kStopWords = {
-    "và",   "của", "các",  "là",   "có",   "được", "cho", "trong", "đã",   "với",  "những",
-    "này",  "người", "không", "một", "để",  "theo", "về",  "tại",   "từ",   "đến",  "khi",
-    "thì",  "nhằm", "cũng", "như",   "đang", "sẽ",   "ra",  "do",    "vào",  "nhiều"};
+    "và",  "của",   "các",   "là",  "có",   "được", "cho", "trong", "đã",  "với",  "những",
+    "này", "người", "không", "một", "để",   "theo", "về",  "tại",   "từ",  "đến",  "khi",
+    "thì", "nhằm",  "cũng",  "như", "đang", "sẽ",   "ra",  "do",    "vào", "nhiều"};
 
 constexpr std::array<std::string_view, 14> kPositive = {
-    "article", "content", "entry",  "main",   "post",     "story",    "detail",
+    "article", "content",  "entry",   "main",     "post",    "story",    "detail",
     "chitiet", "chi-tiet", "noidung", "noi-dung", "journal", "bodytext", "news-body"};
 
 constexpr size_t kMinListingLinks = 5;  // Headline links a listing page shows at least.
@@ -109,6 +109,8 @@ class Analyzer {
 
  private:
   void CollectStats() {
+    stats_.reserve(4096);
+    index_.reserve(4096);
     struct Frame {
       int index;
       unsigned next;
@@ -178,16 +180,31 @@ class Analyzer {
 
   static double TagWeight(GumboTag tag) {
     switch (tag) {
-      case GUMBO_TAG_DIV: case GUMBO_TAG_ARTICLE: case GUMBO_TAG_SECTION: return 5;
-      case GUMBO_TAG_PRE: case GUMBO_TAG_TD: case GUMBO_TAG_BLOCKQUOTE: return 3;
-      case GUMBO_TAG_OL: case GUMBO_TAG_UL: case GUMBO_TAG_DL: case GUMBO_TAG_LI:
-      case GUMBO_TAG_FORM: return -3;
-      case GUMBO_TAG_H1: case GUMBO_TAG_H2: case GUMBO_TAG_H3: case GUMBO_TAG_TH: return -5;
-      default: return 0;
+      case GUMBO_TAG_DIV:
+      case GUMBO_TAG_ARTICLE:
+      case GUMBO_TAG_SECTION:
+        return 5;
+      case GUMBO_TAG_PRE:
+      case GUMBO_TAG_TD:
+      case GUMBO_TAG_BLOCKQUOTE:
+        return 3;
+      case GUMBO_TAG_OL:
+      case GUMBO_TAG_UL:
+      case GUMBO_TAG_DL:
+      case GUMBO_TAG_LI:
+      case GUMBO_TAG_FORM:
+        return -3;
+      case GUMBO_TAG_H1:
+      case GUMBO_TAG_H2:
+      case GUMBO_TAG_H3:
+      case GUMBO_TAG_TH:
+        return -5;
+      default:
+        return 0;
     }
   }
 
-  double ClassWeight(const GumboNode* node) const {
+  double ClassWeight(const GumboNode* node, bool chrome) const {
     std::string s;
     for (const char* name : {"class", "id"}) {
       if (const char* v = GetAttr(node, name)) {
@@ -203,7 +220,7 @@ class Analyzer {
         break;
       }
     }
-    if (IsChromeElement(node)) w -= 25;
+    if (chrome) w -= 25;
     return w;
   }
 
@@ -211,7 +228,7 @@ class Analyzer {
     Stats& st = stats_[i];
     if (!st.scored) {
       st.scored = true;
-      st.score = TagWeight(st.node->v.element.tag) + ClassWeight(st.node);
+      st.score = TagWeight(st.node->v.element.tag) + ClassWeight(st.node, st.chrome);
     }
     st.score += score;
   }
@@ -345,8 +362,8 @@ void Prune(const Analyzer& a, const std::vector<int>& roots, NodeSet* skip) {
       bool drop = a.chrome(i) || tag == GUMBO_TAG_FORM || tag == GUMBO_TAG_NAV ||
                   tag == GUMBO_TAG_BUTTON || tag == GUMBO_TAG_INPUT;
       bool container = tag == GUMBO_TAG_DIV || tag == GUMBO_TAG_UL || tag == GUMBO_TAG_OL ||
-                       tag == GUMBO_TAG_TABLE || tag == GUMBO_TAG_SECTION ||
-                       tag == GUMBO_TAG_P || tag == GUMBO_TAG_LI || tag == GUMBO_TAG_DL;
+                       tag == GUMBO_TAG_TABLE || tag == GUMBO_TAG_SECTION || tag == GUMBO_TAG_P ||
+                       tag == GUMBO_TAG_LI || tag == GUMBO_TAG_DL;
       if (!drop && container && s.text > 0 && a.LinkDensity(i) > 0.6 && s.headline_links > 0) {
         drop = true;
       }
@@ -432,8 +449,7 @@ void ExtractGeneric(const Page& page, const std::vector<std::string>& date_hints
   bool prose = words >= 30 && (!vietnamese || stops * 33 >= words);
   bool garbage = words >= 30 && !prose;
   bool strong_title = title.node != nullptr && (title.matches_meta || dated);
-  bool is_article =
-      strong_title && (dated || text.size() >= 200) && !(headlines >= 4 && !dated);
+  bool is_article = strong_title && (dated || text.size() >= 200) && !(headlines >= 4 && !dated);
   if (!is_article) {
     std::vector<std::string> links = ListingLinks(page, a);
     // Weak article evidence plus headline links inside the chosen content: a category page,

@@ -11,11 +11,12 @@ namespace {
 
 // Chrome markers matched anywhere inside a lower-cased class/id string.
 constexpr std::array<std::string_view, 34> kChromeSubstrings = {
-    "menu",       "navbar",    "navigation", "sidebar",   "side-bar",  "footer",   "header",
-    "banner",     "breadcrumb", "social",    "related",   "comment",   "tinlienquan",
-    "tin-lien-quan", "tin_lien_quan", "tinkhac", "tin-khac", "tin_khac", "lien-ket", "lienket",
-    "lien_ket",   "thong-ke",  "thongke",    "thong_ke",  "truy-cap",  "truycap",  "truy_cap",
-    "weblink",    "calendar",  "advert",     "popup",     "login",     "search",   "copyright"};
+    "menu",        "navbar",        "navigation",    "sidebar",  "side-bar", "footer",
+    "header",      "banner",        "breadcrumb",    "social",   "related",  "comment",
+    "tinlienquan", "tin-lien-quan", "tin_lien_quan", "tinkhac",  "tin-khac", "tin_khac",
+    "lien-ket",    "lienket",       "lien_ket",      "thong-ke", "thongke",  "thong_ke",
+    "truy-cap",    "truycap",       "truy_cap",      "weblink",  "calendar", "advert",
+    "popup",       "login",         "search",        "copyright"};
 
 // Chrome markers that must form a whole token ("nav-top" but not "canvas", "ads" but not
 // "downloads", "other-news" but not "mother").
@@ -80,13 +81,13 @@ void ReadMeta(const GumboNode* node, Page* page) {
   } else if (key == "og:url" && page->canonical_url.empty()) {
     page->canonical_url = ResolveUrl(page->base_url, content);
   } else if (key == "article:published_time" || key == "datepublished" || key == "dc.date" ||
-             key == "dc.date.issued" || key == "pubdate" || key == "publishdate" ||
-             key == "date" || key == "og:published_time") {
+             key == "dc.date.issued" || key == "pubdate" || key == "publishdate" || key == "date" ||
+             key == "og:published_time") {
     if (page->meta_published.empty()) {
       if (auto d = ParseMachineDate(content)) page->meta_published = *d;
     }
-  } else if (key == "article:modified_time" || key == "datemodified" ||
-             key == "og:updated_time" || key == "dc.date.modified") {
+  } else if (key == "article:modified_time" || key == "datemodified" || key == "og:updated_time" ||
+             key == "dc.date.modified") {
     if (page->meta_modified.empty()) {
       if (auto d = ParseMachineDate(content)) page->meta_modified = *d;
     }
@@ -229,7 +230,8 @@ bool IsChromeElement(const GumboNode* node) {
   s += ' ';
   s += LowerAscii(role ? role : "");
   bool chrome = false;
-  for (std::string_view sub : kChromeSubstrings) chrome = chrome || s.find(sub) != std::string::npos;
+  for (std::string_view sub : kChromeSubstrings)
+    chrome = chrome || s.find(sub) != std::string::npos;
   for (std::string_view tok : kChromeTokens) chrome = chrome || HasToken(s, tok);
   if (!chrome) return false;
   for (std::string_view keep : kContentMarkers) {
@@ -256,8 +258,8 @@ std::string StripPortalSuffix(std::string_view title, std::string_view site_name
     std::string site = CleanText(site_name);
     if (t.size() > site.size() && t.compare(t.size() - site.size(), site.size(), site) == 0) {
       t.resize(t.size() - site.size());
-      while (!t.empty() && (t.back() == ' ' || t.back() == '-' || t.back() == '|' ||
-                            t.back() == ':')) {
+      while (!t.empty() &&
+             (t.back() == ' ' || t.back() == '-' || t.back() == '|' || t.back() == ':')) {
         t.pop_back();
       }
     }
@@ -265,7 +267,7 @@ std::string StripPortalSuffix(std::string_view title, std::string_view site_name
   // Cut at the first " - " / " | " / " :: " whose remainder names a portal or an agency.
   static constexpr std::string_view kSeparators[] = {" | ", " - ", " – ", " :: ", " — "};
   static constexpr std::string_view kPortalWords[] = {
-      "cong thong tin", "trang thong tin", "so ",  "ubnd",   "uy ban",  "bo ",    "tinh ",
+      "cong thong tin", "trang thong tin", "so ",    "ubnd",    "uy ban",    "bo ",  "tinh ",
       "thanh pho",      "huyen ",          "portal", "website", "trang chu", "cuc ", "ban "};
   for (std::string_view sep : kSeparators) {
     size_t pos = t.find(sep);

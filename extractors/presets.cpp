@@ -38,8 +38,7 @@ const std::vector<Preset>& Presets() {
                   ".tandan-p-article-news-author",
         .summary = "p.tandan-p-article-main, .tandan-article-main",
         .body = "div.ms-rtestate-field, div.tandan-div-article-content",
-        .remove = {".tandan-div-article-other", ".tandan-div-article-tool",
-                   ".tandan-div-share"},
+        .remove = {".tandan-div-article-other", ".tandan-div-article-tool", ".tandan-div-share"},
         .date_formats = {"%d/%m/%Y | %H:%M", "%d/%m/%Y %H:%M", "%d/%m/%Y"}}},
       // Liferay 6 Asset Publisher full-content view and Liferay 7 (span.asset-title).
       {"liferay",

@@ -175,7 +175,12 @@ class Parser {
   bool ParseValue(std::string* out) {
     if (AtEnd()) return Fail();
     char quote = Peek();
-    if (quote != '"' && quote != '\'') return ParseIdent(out, false);
+    if (quote != '"' && quote != '\'') {
+      // Unquoted values are read leniently (".pdf", "/-/view_content/") up to ']' or space,
+      // since site configs are written by hand.
+      while (!AtEnd() && Peek() != ']' && !IsWs(Peek())) out->push_back(text_[pos_++]);
+      return !out->empty() || Fail();
+    }
     ++pos_;
     while (!AtEnd() && Peek() != quote) {
       if (Peek() == '\\' && pos_ + 1 < text_.size()) ++pos_;

@@ -1,11 +1,11 @@
 #pragma once
 
+#include <gumbo.h>
+
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <gumbo.h>
 
 namespace tincrawl {
 

@@ -19,8 +19,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const std::string html = kDoc;
   static const tincrawl::GumboOutputPtr output = tincrawl::ParseHtml(html);
   std::string error;
-  auto sel = tincrawl::Selector::Parse(
-      std::string_view(reinterpret_cast<const char*>(data), size), &error);
+  auto sel = tincrawl::Selector::Parse(std::string_view(reinterpret_cast<const char*>(data), size),
+                                       &error);
   if (sel == nullptr) {
     if (error.empty()) __builtin_trap();  // A failed parse must explain itself.
     return 0;

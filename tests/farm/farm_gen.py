@@ -107,8 +107,11 @@ class SiteWriter:
 
 
 def gold_line(site, a):
-    return json.dumps(dict(a.gold(R.origin(site) + R.article_path(site, a)), family=site.family),
-                      ensure_ascii=False, sort_keys=True)
+    g = a.gold(R.origin(site) + R.article_path(site, a))
+    for att in g["attachments"]:
+        att["url"] = R.origin(site) + R.attachment_href(site, a, att.pop("path"))
+    g["family"] = site.family
+    return json.dumps(g, ensure_ascii=False, sort_keys=True)
 
 
 def manifest_entry(site):

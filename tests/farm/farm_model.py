@@ -242,7 +242,8 @@ def make_article(seed, spec, rng, date, aid, cat, level=None, place=None, unit=N
     if rng.random() < 0.3:
         for j in range(rng.randint(1, 2)):
             ext = rng.choice(["pdf", "pdf", "doc", "docx"])
-            fname = f"{ctx.doc_code.replace('-', '_').lower()}_{ctx.doc_no}_{aid}_{j}.{ext}"
+            code = T.strip_accents(ctx.doc_code).replace("-", "_").lower()
+            fname = f"{code}_{ctx.doc_no}_{aid}_{j}.{ext}"
             blocks.append(("att", fname, T.attachment_title(ctx) + f" ({ext.upper()})"))
     a.blocks = blocks
     a.canonical_id = f"{spec['id']}/{aid}"

@@ -201,6 +201,7 @@ def _http_date(t):
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = 30
+    disable_nagle_algorithm = True  # headers and body are separate writes; avoid 40 ms stalls
     state: FarmState = None  # set by make_server
     _server_name = "Microsoft-IIS/8.5"
 

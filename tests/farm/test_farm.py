@@ -178,6 +178,12 @@ class GenerateTest(unittest.TestCase):
                     self.assertIn(p, text, g["url"])
                     self.assertTrue(unicodedata.is_normalized("NFC", p))
                 self.assertNotIn(g["author"], g["body"])
+                for att in g["attachments"]:
+                    self.assertTrue(att["url"].isascii())
+                    self.assertIn(att["text"], text)
+                    st, hd, _b = get(s["host"], att["url"].split(s["host"], 1)[1])
+                    self.assertEqual(200, st)
+                    self.assertIn(hd["Content-Type"], ("application/pdf", "application/msword"))
                 for c in g["captions"]:
                     self.assertNotIn(c, g["body"])
                 checked += 1

@@ -64,8 +64,8 @@ std::vector<std::string> Split(const std::string& s, char sep) {
 
 std::vector<Gold> LoadFarm(const fs::path& dir) {
   std::string farm = std::string(TINCRAWL_SOURCE_DIR) + "/tests/farm/farm.py";
-  std::string cmd = "python3 '" + farm + "' generate --seed 7 --out '" + dir.string() +
-                    "' > '" + (dir / "gen.log").string() + "' 2>&1";
+  std::string cmd = "python3 '" + farm + "' generate --seed 7 --out '" + dir.string() + "' > '" +
+                    (dir / "gen.log").string() + "' 2>&1";
   if (std::system(cmd.c_str()) != 0) return {};
   fs::path script = dir / "flatten.py";
   std::ofstream(script) << kFlatten;
@@ -80,20 +80,33 @@ std::vector<Gold> LoadFarm(const fs::path& dir) {
   return gold;
 }
 
-const char* const kChromePhrases[] = {
-    "Tìm kiếm theo chuyên mục", "Tin Nóng", "Tin tiêu điểm", "Lịch công tác", "Website liên kết",
-    "Liên kết website", "Thống kê truy cập", "Số lượng truy cập", "Hôm nay:", "Đã truy cập",
-    "Đang truy cập", "Tin nổi bật", "Tin khác", "Tin liên quan", "Các tin khác", "In bài viết",
-    "Gửi email", "Bản quyền thuộc"};
+const char* const kChromePhrases[] = {"Tìm kiếm theo chuyên mục",
+                                      "Tin Nóng",
+                                      "Tin tiêu điểm",
+                                      "Lịch công tác",
+                                      "Website liên kết",
+                                      "Liên kết website",
+                                      "Thống kê truy cập",
+                                      "Số lượng truy cập",
+                                      "Hôm nay:",
+                                      "Đã truy cập",
+                                      "Đang truy cập",
+                                      "Tin nổi bật",
+                                      "Tin khác",
+                                      "Tin liên quan",
+                                      "Các tin khác",
+                                      "In bài viết",
+                                      "Gửi email",
+                                      "Bản quyền thuộc"};
 
 struct Score {
   int n = 0, title = 0, date = 0, author = 0, chrome = 0;
   double f1_sum = 0, f1_min = 1;
   void Print(const char* name) const {
-    std::printf("%-8s n=%d title=%.3f date=%.3f author=%.3f body_f1_mean=%.4f min=%.4f "
-                "chrome_bodies=%d\n",
-                name, n, Ratio(title), Ratio(date), Ratio(author), n ? f1_sum / n : 0, f1_min,
-                chrome);
+    std::printf(
+        "%-8s n=%d title=%.3f date=%.3f author=%.3f body_f1_mean=%.4f min=%.4f "
+        "chrome_bodies=%d\n",
+        name, n, Ratio(title), Ratio(date), Ratio(author), n ? f1_sum / n : 0, f1_min, chrome);
   }
   double Ratio(int k) const { return n ? static_cast<double>(k) / n : 0; }
   double MeanF1() const { return n ? f1_sum / n : 0; }
@@ -114,9 +127,8 @@ void Add(const Gold& g, const Article& a, Score* s, const char* mode) {
       break;
     }
   }
-  if (std::getenv("TINCRAWL_QUALITY_VERBOSE") != nullptr && (a.title != g.title || f1 < 0.95 ||
-                                                            a.published != g.published ||
-                                                            a.author != g.author)) {
+  if (std::getenv("TINCRAWL_QUALITY_VERBOSE") != nullptr &&
+      (a.title != g.title || f1 < 0.95 || a.published != g.published || a.author != g.author)) {
     std::printf("MISS %s %s [%s] f1=%.3f\n  title %s | %s\n  date %s | %s\n  author %s | %s\n",
                 mode, g.url.c_str(), g.family.c_str(), f1, a.title.c_str(), g.title.c_str(),
                 a.published.c_str(), g.published.c_str(), a.author.c_str(), g.author.c_str());

@@ -1,7 +1,5 @@
 #include "crawler/dedup.h"
 
-#include "extractors/text.h"
-
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -10,6 +8,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "extractors/text.h"
 
 namespace tincrawl {
 namespace {
@@ -20,8 +20,8 @@ class TempDir {
  public:
   TempDir() {
     std::random_device rd;
-    path_ = fs::temp_directory_path() / ("tincrawl_dedup_" + std::to_string(rd()) + "_" +
-                                         std::to_string(rd()));
+    path_ = fs::temp_directory_path() /
+            ("tincrawl_dedup_" + std::to_string(rd()) + "_" + std::to_string(rd()));
     fs::create_directories(path_);
   }
   ~TempDir() {
@@ -36,18 +36,17 @@ class TempDir {
 
 const std::vector<std::string>& Words() {
   static const std::vector<std::string> words = {
-      "Ủy",    "ban",    "nhân",  "dân",   "tỉnh",  "huyện", "xã",    "phường", "thành",
-      "phố",   "Hà",     "Nội",   "đồng",  "chí",   "chủ",   "tịch",  "phó",    "bí",
-      "thư",   "đảng",   "bộ",    "hội",   "nghị",  "triển", "khai",  "kế",     "hoạch",
-      "năm",   "2024",   "công",  "tác",   "cải",   "cách",  "hành",  "chính",  "người",
-      "kinh",  "tế",     "xây",   "dựng",  "nông",  "thôn",  "mới",   "đường",  "giao",
-      "thông", "trường", "học",   "y",     "tế",    "dịch",  "vụ",    "sản",    "xuất",
-      "lúa",   "gạo",    "thủy",  "lợi",   "mưa",   "bão",   "lũ",    "lụt",    "phòng",
-      "chống", "thiên",  "tai",   "đầu",   "tư",    "dự",    "án",    "vốn",    "ngân",
-      "sách",  "nhà",    "nước",  "doanh", "nghiệp", "lao",  "động",  "việc",   "làm",
-      "an",    "ninh",   "quốc",  "phòng", "văn",   "hóa",   "thể",   "thao",   "du",
-      "lịch",  "chuyển", "đổi",   "số",    "điện",  "tử",    "trực",  "tuyến",  "hồ",
-      "sơ",    "thủ",    "tục",   "giải",  "quyết", "kiến",  "nghị",  "cử",     "tri"};
+      "Ủy",   "ban",    "nhân",  "dân",   "tỉnh",  "huyện", "xã",     "phường", "thành", "phố",
+      "Hà",   "Nội",    "đồng",  "chí",   "chủ",   "tịch",  "phó",    "bí",     "thư",   "đảng",
+      "bộ",   "hội",    "nghị",  "triển", "khai",  "kế",    "hoạch",  "năm",    "2024",  "công",
+      "tác",  "cải",    "cách",  "hành",  "chính", "người", "kinh",   "tế",     "xây",   "dựng",
+      "nông", "thôn",   "mới",   "đường", "giao",  "thông", "trường", "học",    "y",     "tế",
+      "dịch", "vụ",     "sản",   "xuất",  "lúa",   "gạo",   "thủy",   "lợi",    "mưa",   "bão",
+      "lũ",   "lụt",    "phòng", "chống", "thiên", "tai",   "đầu",    "tư",     "dự",    "án",
+      "vốn",  "ngân",   "sách",  "nhà",   "nước",  "doanh", "nghiệp", "lao",    "động",  "việc",
+      "làm",  "an",     "ninh",  "quốc",  "phòng", "văn",   "hóa",    "thể",    "thao",  "du",
+      "lịch", "chuyển", "đổi",   "số",    "điện",  "tử",    "trực",   "tuyến",  "hồ",    "sơ",
+      "thủ",  "tục",    "giải",  "quyết", "kiến",  "nghị",  "cử",     "tri"};
   return words;
 }
 
@@ -142,8 +141,8 @@ TEST(FingerprintTest, HashesAreStableAndSpread) {
   EXPECT_EQ(v, 0xabu);
   EXPECT_FALSE(ParseHex64("xyz", &v));
   const auto tokens = Tokenize("ủy ban, “nhân dân” – tỉnh… hà nội");
-  EXPECT_EQ(tokens, (std::vector<std::string_view>{"ủy", "ban", "nhân", "dân", "tỉnh", "hà",
-                                                    "nội"}));
+  EXPECT_EQ(tokens,
+            (std::vector<std::string_view>{"ủy", "ban", "nhân", "dân", "tỉnh", "hà", "nội"}));
 }
 
 TEST(FingerprintTest, BandIndexFindsEverythingWithinDistance) {
@@ -276,7 +275,7 @@ TEST(NearDuplicateRecallTest, WiderAcceptDistanceLinksMoreEdits) {
     found5 += f5;
     distance_le5 += f5 && m.id == id && m.distance == 5;
   }
-  EXPECT_EQ(found3, 0);           // Distance 5 is beyond the guaranteed radius.
+  EXPECT_EQ(found3, 0);             // Distance 5 is beyond the guaranteed radius.
   EXPECT_GT(found5, 300 * 6 / 10);  // Most still share a 16-bit band.
   EXPECT_EQ(distance_le5, found5);
 }
@@ -348,21 +347,23 @@ TEST_F(DedupTest, RevisitUpdatesOrReportsUnchanged) {
 TEST_F(DedupTest, RestartKeepsDecisions) {
   const std::string body = Join(Sentences(6, 20));
   std::vector<std::string> s = Sentences(7, 20);
-  const IngestResult a = Ingest(MakeArticle("https://a.gov.vn/1", "A", body),
-                                Ctx("a", "https://a.gov.vn/1", 100));
-  const IngestResult n = Ingest(MakeArticle("https://a.gov.vn/2", "N", Join(s)),
-                                Ctx("a", "https://a.gov.vn/2", 100));
+  const IngestResult a =
+      Ingest(MakeArticle("https://a.gov.vn/1", "A", body), Ctx("a", "https://a.gov.vn/1", 100));
+  const IngestResult n =
+      Ingest(MakeArticle("https://a.gov.vn/2", "N", Join(s)), Ctx("a", "https://a.gov.vn/2", 100));
   Reopen();
   EXPECT_EQ(deduper_->indexed(), 2u);
-  EXPECT_EQ(Ingest(MakeArticle("https://a.gov.vn/1", "A", body), Ctx("a", "https://a.gov.vn/1", 200))
-                .decision,
-            IngestDecision::kUnchanged);
-  EXPECT_EQ(Ingest(MakeArticle("https://b.gov.vn/1", "B", body), Ctx("b", "https://b.gov.vn/1", 200))
-                .story_id,
-            a.id);
+  EXPECT_EQ(
+      Ingest(MakeArticle("https://a.gov.vn/1", "A", body), Ctx("a", "https://a.gov.vn/1", 200))
+          .decision,
+      IngestDecision::kUnchanged);
+  EXPECT_EQ(
+      Ingest(MakeArticle("https://b.gov.vn/1", "B", body), Ctx("b", "https://b.gov.vn/1", 200))
+          .story_id,
+      a.id);
   s[19].replace(s[19].find(' '), 1, " mới ");  // One word inserted.
-  const IngestResult near = Ingest(MakeArticle("https://c.gov.vn/1", "C", Join(s)),
-                                   Ctx("c", "https://c.gov.vn/1", 300));
+  const IngestResult near =
+      Ingest(MakeArticle("https://c.gov.vn/1", "C", Join(s)), Ctx("c", "https://c.gov.vn/1", 300));
   EXPECT_EQ(near.decision, IngestDecision::kNearDuplicate);
   EXPECT_EQ(near.story_id, n.id);
 }
@@ -375,9 +376,9 @@ TEST_F(DedupTest, ConcurrentCopiesAreLinked) {
     threads.emplace_back([&, i] {
       const std::string url = "https://s" + std::to_string(i) + ".gov.vn/tin";
       rocksdb::WriteBatch batch;
-      EXPECT_TRUE(deduper_->Ingest(MakeArticle(url, "T", body), Ctx("s", url, 100 + i), &batch,
-                                   &results[i])
-                      .ok());
+      EXPECT_TRUE(
+          deduper_->Ingest(MakeArticle(url, "T", body), Ctx("s", url, 100 + i), &batch, &results[i])
+              .ok());
     });
   }
   for (auto& t : threads) t.join();
@@ -409,9 +410,9 @@ TEST_F(DedupTest, CallerWritesCommitWithTheArticle) {
   state.site = "a";
   store_->PutUrlState(&batch, url, state);
   IngestResult r;
-  ASSERT_TRUE(deduper_->Ingest(MakeArticle(url, "T", Join(Sentences(9, 20))), Ctx("a", url, 1),
-                               &batch, &r)
-                  .ok());
+  ASSERT_TRUE(
+      deduper_->Ingest(MakeArticle(url, "T", Join(Sentences(9, 20))), Ctx("a", url, 1), &batch, &r)
+          .ok());
   UrlState back;
   EXPECT_TRUE(store_->GetUrlState(url, &back).ok());
   EXPECT_EQ(back.site, "a");

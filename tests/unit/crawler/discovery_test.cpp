@@ -69,11 +69,10 @@ TEST(SitemapTest, UrlsetWithLastmodAndImageExtension) {
   const UrlNormalizer n;
   const FeedResult r = ParseFeed(ReadFixture("sitemap.xml"), "https://example.gov.vn/s.xml", n);
   EXPECT_EQ(r.format, FeedFormat::kUrlset);
-  EXPECT_EQ(Urls(r.links),
-            (std::vector<std::string>{
-                "https://example.gov.vn/portal/Pages/2024-1-15/Hoi-nghi.aspx",
-                "https://example.gov.vn/portal/Pages/2024-1-16/Tiep-dan.aspx",
-                "https://example.gov.vn/portal/Pages/Tin-tuc.aspx?PageIndex=2"}));
+  EXPECT_EQ(Urls(r.links), (std::vector<std::string>{
+                               "https://example.gov.vn/portal/Pages/2024-1-15/Hoi-nghi.aspx",
+                               "https://example.gov.vn/portal/Pages/2024-1-16/Tiep-dan.aspx",
+                               "https://example.gov.vn/portal/Pages/Tin-tuc.aspx?PageIndex=2"}));
   EXPECT_EQ(r.links[0].lastmod, 1705288830);
   EXPECT_EQ(r.links[0].source, DiscoveredBy::kSitemap);
   EXPECT_FALSE(r.links[0].is_sitemap);
@@ -100,8 +99,8 @@ TEST(SitemapTest, GzipOutputIsCapped) {
   EXPECT_EQ(out, ReadFixture("sitemap.xml"));
   EXPECT_FALSE(truncated);
   // A truncated gzip stream yields its decodable prefix.
-  ASSERT_TRUE(InflateIfGzip(std::string_view(gz).substr(0, gz.size() / 2), 1 << 20, &out,
-                            &truncated));
+  ASSERT_TRUE(
+      InflateIfGzip(std::string_view(gz).substr(0, gz.size() / 2), 1 << 20, &out, &truncated));
   EXPECT_GT(out.size(), 0u);
   EXPECT_TRUE(ReadFixture("sitemap.xml").starts_with(out));
   const std::string garbage = "\x1f\x8b\x08\x00garbage-not-deflate";
@@ -139,10 +138,10 @@ TEST(SitemapTest, LinkCapTruncates) {
 TEST(FeedTest, BrokenXmlStillYieldsItems) {
   const UrlNormalizer n;
   const FeedResult r = ParseFeed(ReadFixture("broken.xml"), kBase, n);
-  EXPECT_EQ(Urls(r.links), (std::vector<std::string>{"https://example.gov.vn/tin/a.html",
-                                                     "https://example.gov.vn/tin/b.html",
-                                                     "https://example.gov.vn/tin/c.html",
-                                                     "https://example.gov.vn/tin/d.html"}));
+  EXPECT_EQ(Urls(r.links),
+            (std::vector<std::string>{
+                "https://example.gov.vn/tin/a.html", "https://example.gov.vn/tin/b.html",
+                "https://example.gov.vn/tin/c.html", "https://example.gov.vn/tin/d.html"}));
   EXPECT_EQ(r.links[2].lastmod, 0);
   EXPECT_EQ(r.links[3].lastmod, 1706720399);
 }

@@ -47,8 +47,8 @@ class FetcherTest : public ::testing::Test {
   }
 
   void RunUntil(const std::function<bool()>& done, double timeout_seconds = 30) {
-    const auto deadline = std::chrono::steady_clock::now() +
-                          std::chrono::duration<double>(timeout_seconds);
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_seconds);
     while (!done() && std::chrono::steady_clock::now() < deadline) {
       if (uv_run(&loop_, UV_RUN_ONCE) == 0 && !done()) {
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -220,7 +220,8 @@ TEST_F(FetcherTest, GzipBombIsCapped) {
 TEST_F(FetcherTest, HeaderSizeIsCapped) {
   net_.max_header_bytes = 4096;
   TestResponse fat;
-  for (int i = 0; i < 100; ++i) fat.headers.emplace_back("X-Pad-" + std::to_string(i), std::string(60, 'p'));
+  for (int i = 0; i < 100; ++i)
+    fat.headers.emplace_back("X-Pad-" + std::to_string(i), std::string(60, 'p'));
   server_.Route("/fat", fat);
   const FetchResult r = Fetch(server_.Url("/fat"));
   EXPECT_EQ(r.outcome, Outcome::kTooLarge) << r.error;
@@ -257,7 +258,8 @@ TEST_F(FetcherTest, StalledServerTimesOut) {
   server_.Route("/stall", stall);
   const auto start = std::chrono::steady_clock::now();
   const FetchResult r = Fetch(server_.Url("/stall"));
-  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double took =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_EQ(r.outcome, Outcome::kTimeout) << r.error;
   EXPECT_GE(took, 0.9);
   EXPECT_LT(took, 5.0);
@@ -308,10 +310,12 @@ TEST_F(FetcherTest, StartAfterShutdownIsCancelled) {
   bool called = false;
   FetchRequest req;
   req.url = server_.Url("/");
-  EXPECT_EQ(fetcher().Start(req, nullptr, [&](FetchResult r) {
-    called = true;
-    outcome = r.outcome;
-  }), 0u);
+  EXPECT_EQ(fetcher().Start(req, nullptr,
+                            [&](FetchResult r) {
+                              called = true;
+                              outcome = r.outcome;
+                            }),
+            0u);
   RunUntil([&] { return closed; }, 5);
   EXPECT_TRUE(called);
   EXPECT_EQ(outcome, Outcome::kCancelled);
@@ -339,7 +343,8 @@ TEST_F(FetcherTest, TwoHundredConcurrentTransfers) {
   }
   const auto start = std::chrono::steady_clock::now();
   RunUntil([&] { return done == 200; }, 30);
-  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double took =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_EQ(ok, 200);
   EXPECT_EQ(max_in_flight, 200u);
   EXPECT_LT(took, 10.0);  // Parallel: 200 x 0.2 s sequentially would take 40 s.

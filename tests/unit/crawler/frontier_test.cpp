@@ -2,9 +2,13 @@
 
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <set>
+#include <thread>
 
 namespace tincrawl {
 namespace {
@@ -32,7 +36,8 @@ class FrontierTest : public ::testing::Test {
            ("frontier_test_" + std::to_string(::getpid()) + "_" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
-    sites_ = {MakeSite("qn", {"quangninh.gov.vn", "halong.gov.vn"}), MakeSite("hn", {"hanoi.gov.vn"})};
+    sites_ = {MakeSite("qn", {"quangninh.gov.vn", "halong.gov.vn"}),
+              MakeSite("hn", {"hanoi.gov.vn"})};
     OpenAll();
   }
   void TearDown() override {
@@ -207,6 +212,24 @@ TEST_F(FrontierTest, UrlDedupAndDiscoverySources) {
   EXPECT_EQ(frontier_->Stats(0).known, 3u);
 }
 
+TEST_F(FrontierTest, ConcurrentAddersQueueEachUrlOnce) {
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([this, t] {
+      for (int i = 0; i < 500; ++i) {
+        const int n = (i * 7 + t * 13) % 500;
+        Add(0, "https://quangninh.gov.vn/tin/" + std::to_string(n), UrlKind::kArticle, kNow);
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  const std::vector<std::string> urls = DrainUrls(kNow);
+  EXPECT_EQ(urls.size(), 500u);
+  EXPECT_EQ(std::set<std::string>(urls.begin(), urls.end()).size(), 500u);
+  EXPECT_EQ(frontier_->Stats(0).added, 500u);
+  EXPECT_EQ(frontier_->Stats(0).known, 1500u);
+}
+
 TEST_F(FrontierTest, AbandonedBatchLeavesNothingBehind) {
   rocksdb::WriteBatch wb;
   FrontierBatch batch(&wb);
@@ -224,8 +247,9 @@ TEST_F(FrontierTest, AbandonedBatchLeavesNothingBehind) {
 TEST_F(FrontierTest, RestartKeepsPendingAndNeverRefetchesCompleted) {
   std::set<std::string> all;
   for (int i = 0; i < 60; ++i) {
-    const std::string host = i % 3 == 0 ? "quangninh.gov.vn" : i % 3 == 1 ? "halong.gov.vn"
-                                                                          : "hanoi.gov.vn";
+    const std::string host = i % 3 == 0   ? "quangninh.gov.vn"
+                             : i % 3 == 1 ? "halong.gov.vn"
+                                          : "hanoi.gov.vn";
     const std::string url = "https://" + host + "/tin/" + std::to_string(i) + ".html";
     all.insert(url);
     Add(host == "hanoi.gov.vn" ? 1 : 0, url, UrlKind::kArticle, kNow - i);
@@ -255,6 +279,36 @@ TEST_F(FrontierTest, RestartKeepsPendingAndNeverRefetchesCompleted) {
   for (const std::string& u : DrainUrls(kNow + 30LL * 86400 * 1000)) revisits.insert(u);
   EXPECT_EQ(revisits.size(), 60u);
   for (const std::string& u : completed) EXPECT_EQ(ReadState(u).fetch_count, 1);
+}
+
+// A child process queues URLs, completes some, leases others and dies by SIGKILL without
+// closing anything: the WAL must give the parent exactly the committed state.
+TEST_F(FrontierTest, SurvivesKill9) {
+  CloseAll();
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    OpenAll();
+    for (int i = 0; i < 40; ++i) {
+      Add(0, "https://quangninh.gov.vn/tin/" + std::to_string(i), UrlKind::kArticle, kNow + i);
+    }
+    for (int i = 0; i < 10; ++i) Complete(*frontier_->PopReady(kNow + 100), kNow + 100);
+    for (int i = 0; i < 5; ++i) frontier_->PopReady(kNow + 100);
+    kill(getpid(), SIGKILL);
+    _exit(3);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+  OpenAll();
+  std::vector<std::string> due = DrainUrls(kNow + 100);
+  EXPECT_EQ(due.size(), 30u);  // 40 queued - 10 completed; the 5 leased are due again.
+  for (int i = 0; i < 10; ++i) {
+    const UrlState st = ReadState("https://quangninh.gov.vn/tin/" + std::to_string(i));
+    EXPECT_EQ(st.fetch_count, 1) << i;
+    EXPECT_EQ(st.status, UrlStatus::kFetched);
+  }
+  EXPECT_EQ(DrainUrls(kNow + 100 + 30LL * 86400 * 1000).size(), 10u);
 }
 
 TEST_F(FrontierTest, AdaptiveListingIntervalFollowsObservedRate) {
@@ -316,8 +370,8 @@ TEST_F(FrontierTest, TrapGuardsCutOffAndCount) {
   for (int d = 0; d < 500; ++d) {
     const std::string day = std::to_string(2000 + d / 365) + "-" + std::to_string(1 + d % 12) +
                             "-" + std::to_string(1 + d % 28) + "-" + std::to_string(d);
-    calendar_added += Add(0, base + "/lich-cong-tac?ngay=" + day, UrlKind::kUnknown, kNow) ==
-                      AddResult::kAdded;
+    calendar_added +=
+        Add(0, base + "/lich-cong-tac?ngay=" + day, UrlKind::kUnknown, kNow) == AddResult::kAdded;
   }
   EXPECT_EQ(calendar_added, 400);
   int queries_added = 0;
@@ -328,8 +382,8 @@ TEST_F(FrontierTest, TrapGuardsCutOffAndCount) {
   EXPECT_EQ(queries_added, 1000);
   // Articles share shapes with traps but are trusted.
   for (int i = 0; i < 1100; ++i) {
-    ASSERT_EQ(Add(0, base + "/Trang/ChiTietTinTuc.aspx?nid=" + std::to_string(i),
-                  UrlKind::kArticle, kNow),
+    ASSERT_EQ(Add(0, base + "/Trang/ChiTietTinTuc.aspx?nid=" + std::to_string(i), UrlKind::kArticle,
+                  kNow),
               AddResult::kAdded);
   }
   const FrontierSiteStats stats = frontier_->Stats(0);

@@ -164,7 +164,8 @@ TEST_F(HttpClientTest, TwoHostsProceedInParallel) {
   EXPECT_EQ(client().QueuedFor("a"), 4u);
   const auto start = std::chrono::steady_clock::now();
   RunUntil([&] { return done == urls.size(); });
-  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double took =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   // Each host needs 4 gaps of 0.4 s (robots + 4 pages); sequentially it would be >= 3.2 s.
   EXPECT_LT(took, 2.8);
   EXPECT_GE(took, 1.5);
@@ -275,7 +276,8 @@ TEST_F(HttpClientTest, BrokenHostDoesNotSlowAnother) {
     client().Submit({url, "b"}, [&](FetchResult r) {
       EXPECT_EQ(r.outcome, Outcome::kOk) << r.error;
       if (++b_done == 5) {
-        b_finished = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        b_finished =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       }
     });
   }
@@ -288,9 +290,8 @@ TEST_F(HttpClientTest, BrokenHostDoesNotSlowAnother) {
 }
 
 TEST_F(HttpClientTest, RobotsRulesAreHonoured) {
-  a_.Route("/robots.txt",
-           Body("User-agent: *\nDisallow: /private\nCrawl-delay: 0.5\n"
-                "Sitemap: http://a.test/sitemap.xml\n"));
+  a_.Route("/robots.txt", Body("User-agent: *\nDisallow: /private\nCrawl-delay: 0.5\n"
+                               "Sitemap: http://a.test/sitemap.xml\n"));
   a_.SetHandler([](const TestRequest&) { return Body("page"); });
   ASSERT_TRUE(client().ConfigureSite(Site("a", "a.test", 0.05)).ok());
   std::vector<std::string> sitemaps;

@@ -62,14 +62,14 @@ const Case kCases[] = {
      "User-agent: tincrawl\nDisallow: /a\n\nUser-agent: other\nDisallow: /b\n\n"
      "User-agent: tincrawl\nDisallow: /c\n",
      "/c", false},
-    {"merged keeps first", "User-agent: tincrawl\nDisallow: /a\nUser-agent: tincrawl\nDisallow: /c\n",
-     "/a", false},
+    {"merged keeps first",
+     "User-agent: tincrawl\nDisallow: /a\nUser-agent: tincrawl\nDisallow: /c\n", "/a", false},
     {"rules before agent ignored", "Disallow: /\nUser-agent: *\nAllow: /\n", "/x", true},
     {"comments stripped", "User-agent: * # all\nDisallow: /tmp # temp\n", "/tmp/x", false},
     {"crlf lines", "User-agent: *\r\nDisallow: /a\r\n", "/a", false},
     {"cr only lines", "User-agent: *\rDisallow: /a\r", "/a", false},
-    {"percent pattern matches raw", "User-agent: *\nDisallow: /foo/bar/%62%61%7A\n",
-     "/foo/bar/baz", false},
+    {"percent pattern matches raw", "User-agent: *\nDisallow: /foo/bar/%62%61%7A\n", "/foo/bar/baz",
+     false},
     {"utf8 pattern matches encoded", "User-agent: *\nDisallow: /foo/bar/\xE3\x83\x84\n",
      "/foo/bar/%E3%83%84", false},
     {"encoded pattern matches lowercase hex", "User-agent: *\nDisallow: /tin-t%e1%bb%a9c\n",
@@ -127,8 +127,8 @@ TEST(RobotsTest, ProductToken) {
 
 TEST(RobotsTest, FetchStatusPolicy) {
   RobotsPolicy policy;
-  auto ok = DecideRobots(Outcome::kOk, 200, "User-agent: *\nDisallow: /a\n", "tincrawl", policy,
-                         nullptr);
+  auto ok =
+      DecideRobots(Outcome::kOk, 200, "User-agent: *\nDisallow: /a\n", "tincrawl", policy, nullptr);
   EXPECT_FALSE(ok.rules->IsAllowed("/a"));
   EXPECT_DOUBLE_EQ(ok.ttl_seconds, 24 * 3600.0);
   auto missing = DecideRobots(Outcome::kHttp4xx, 404, "", "tincrawl", policy, nullptr);

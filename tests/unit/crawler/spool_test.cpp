@@ -25,8 +25,8 @@ class TempDir {
  public:
   TempDir() {
     std::random_device rd;
-    path_ = fs::temp_directory_path() / ("tincrawl_spool_" + std::to_string(rd()) + "_" +
-                                         std::to_string(rd()));
+    path_ = fs::temp_directory_path() /
+            ("tincrawl_spool_" + std::to_string(rd()) + "_" + std::to_string(rd()));
     fs::create_directories(path_);
   }
   ~TempDir() {
@@ -92,8 +92,10 @@ TEST(SpoolTest, RecordJsonHasStablePrefixAndEscapes) {
   EXPECT_NE(json.find(R"("title":"Tin \"số\" 3")"), std::string::npos);
   EXPECT_NE(json.find("\\nđoạn hai"), std::string::npos);
   EXPECT_EQ(json.find('\n'), std::string::npos);
-  EXPECT_NE(json.find(R"("sightings":[{"site":"a","url":"https://a.gov.vn/tin/3","seen_at":"2024-05-01T08:00:00Z"}])"),
-            std::string::npos);
+  EXPECT_NE(
+      json.find(
+          R"("sightings":[{"site":"a","url":"https://a.gov.vn/tin/3","seen_at":"2024-05-01T08:00:00Z"}])"),
+      std::string::npos);
   EXPECT_EQ(UnixToRfc3339(0), "1970-01-01T00:00:00Z");
 }
 
@@ -406,9 +408,8 @@ TEST(SpoolExactlyOnceTest, SurvivesSigkill) {
                   return true;
                 }).ok());
     ExpectExactlyOnce(*store, o.dir, stored);
-    std::printf("round %d (%s): killed after >=%zu lines, %zu articles, %lld re-emitted\n",
-                round, policies[round], seen, stored,
-                static_cast<long long>(spool->reemitted()));
+    std::printf("round %d (%s): killed after >=%zu lines, %zu articles, %lld re-emitted\n", round,
+                policies[round], seen, stored, static_cast<long long>(spool->reemitted()));
   }
 }
 

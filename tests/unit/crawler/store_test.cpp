@@ -4,12 +4,12 @@
 #include <rocksdb/file_system.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <string>
 #include <thread>
-#include <chrono>
 
 namespace tincrawl {
 namespace {
@@ -20,8 +20,8 @@ class TempDir {
  public:
   TempDir() {
     std::random_device rd;
-    path_ = fs::temp_directory_path() / ("tincrawl_store_" + std::to_string(rd()) + "_" +
-                                         std::to_string(rd()));
+    path_ = fs::temp_directory_path() /
+            ("tincrawl_store_" + std::to_string(rd()) + "_" + std::to_string(rd()));
     fs::create_directories(path_);
   }
   ~TempDir() {
@@ -110,8 +110,7 @@ TEST(StoreTest, OpenWriteReopen) {
   SiteState site;
   ASSERT_TRUE(store->GetSiteState("hanoi", &site).ok());
   EXPECT_EQ(site.articles_new, 4);
-  EXPECT_EQ(store->GetUrlState("https://hanoi.gov.vn/missing", &u).code(),
-            Status::Code::kNotFound);
+  EXPECT_EQ(store->GetUrlState("https://hanoi.gov.vn/missing", &u).code(), Status::Code::kNotFound);
   std::string version;
   ASSERT_TRUE(store->Get(Cf::kMeta, "schema_version", &version).ok());
   EXPECT_EQ(version, std::to_string(Store::kSchemaVersion));
@@ -288,8 +287,7 @@ TEST(StoreTest, RawRetentionPrunesByFetchTime) {
 // A file system whose writable files fail Append/Sync with NoSpace while `full` is set.
 class FullDiskFs : public rocksdb::FileSystemWrapper {
  public:
-  explicit FullDiskFs(const std::shared_ptr<rocksdb::FileSystem>& base)
-      : FileSystemWrapper(base) {}
+  explicit FullDiskFs(const std::shared_ptr<rocksdb::FileSystem>& base) : FileSystemWrapper(base) {}
   const char* Name() const override { return "FullDiskFs"; }
 
   rocksdb::IOStatus NewWritableFile(const std::string& name, const rocksdb::FileOptions& opts,
@@ -300,8 +298,7 @@ class FullDiskFs : public rocksdb::FileSystemWrapper {
     if (s.ok()) result->reset(new File(std::move(file), this));
     return s;
   }
-  rocksdb::IOStatus ReopenWritableFile(const std::string& name,
-                                       const rocksdb::FileOptions& opts,
+  rocksdb::IOStatus ReopenWritableFile(const std::string& name, const rocksdb::FileOptions& opts,
                                        std::unique_ptr<rocksdb::FSWritableFile>* result,
                                        rocksdb::IODebugContext* dbg) override {
     std::unique_ptr<rocksdb::FSWritableFile> file;

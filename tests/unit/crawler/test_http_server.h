@@ -30,12 +30,12 @@ namespace tincrawl::testing {
 
 struct TestRequest {
   std::string method;
-  std::string path;    // Including the query string.
-  std::string host;    // Host header without the port.
-  std::string local_address;  // Address of the listener that accepted it.
+  std::string path;                            // Including the query string.
+  std::string host;                            // Host header without the port.
+  std::string local_address;                   // Address of the listener that accepted it.
   std::map<std::string, std::string> headers;  // Lower-case names.
-  double start = 0;  // Seconds since the server started, when the request head was read.
-  double end = 0;    // When the response was fully written (or the fault happened).
+  double start = 0;          // Seconds since the server started, when the request head was read.
+  double end = 0;            // When the response was fully written (or the fault happened).
   int host_concurrency = 0;  // Requests of this Host in progress including this one.
   int connection = 0;        // Sequence number of the connection that carried it.
 };
@@ -218,8 +218,8 @@ class TestHttpServer {
     req.path = line.substr(sp1 + 1, sp2 - sp1 - 1);
     while (pos != std::string::npos && pos < head.size()) {
       const size_t next = head.find("\r\n", pos + 2);
-      const std::string h = head.substr(pos + 2, next == std::string::npos ? std::string::npos
-                                                                           : next - pos - 2);
+      const std::string h =
+          head.substr(pos + 2, next == std::string::npos ? std::string::npos : next - pos - 2);
       const size_t colon = h.find(':');
       if (colon != std::string::npos) {
         std::string name = h.substr(0, colon);
@@ -261,13 +261,14 @@ class TestHttpServer {
     } else if (!resp.omit_content_length) {
       head += "Content-Length: " + std::to_string(resp.body.size()) + "\r\n";
     }
-    const bool close_after = req.headers.count("connection") != 0 &&
-                             req.headers.at("connection") == "close";
+    const bool close_after =
+        req.headers.count("connection") != 0 && req.headers.at("connection") == "close";
     head += close_after || resp.omit_content_length ? "Connection: close\r\n\r\n" : "\r\n";
     if (!SendAll(fd, head.data(), head.size())) return false;
     if (req.method == "HEAD" || resp.status == 304 || resp.status == 204) return !close_after;
-    const size_t limit = resp.fault == Fault::kNone ? resp.body.size()
-                                                   : std::min(resp.fault_after_bytes, resp.body.size());
+    const size_t limit = resp.fault == Fault::kNone
+                             ? resp.body.size()
+                             : std::min(resp.fault_after_bytes, resp.body.size());
     if (!SendBody(fd, resp, limit)) return false;
     if (resp.fault == Fault::kStall) {
       Sleep(3600);

@@ -19,8 +19,8 @@ class TempDir {
  public:
   TempDir() {
     std::random_device rd;
-    path_ = fs::temp_directory_path() / ("tincrawl_warc_" + std::to_string(rd()) + "_" +
-                                         std::to_string(rd()));
+    path_ = fs::temp_directory_path() /
+            ("tincrawl_warc_" + std::to_string(rd()) + "_" + std::to_string(rd()));
     fs::create_directories(path_);
   }
   ~TempDir() {
@@ -131,9 +131,9 @@ TEST(WarcTest, WritesRecordsThatReadBack) {
     not_modified.status = 304;
     not_modified.reason = "Not Modified";
     not_modified.response_headers = {{"ETag", "\"v1\""}};
-    ASSERT_TRUE(w.WriteRevisit(not_modified, WarcSha1Digest(exchanges[0].body),
-                               "2024-05-01T08:00:00Z")
-                    .ok());
+    ASSERT_TRUE(
+        w.WriteRevisit(not_modified, WarcSha1Digest(exchanges[0].body), "2024-05-01T08:00:00Z")
+            .ok());
     ASSERT_TRUE(w.Close().ok());
     EXPECT_GE(w.finished_files().size(), 2u);
   }

@@ -76,9 +76,11 @@ TEST(LoopLagMonitorTest, MeasuresABlockedLoop) {
   ASSERT_TRUE(monitor.Start().ok());
   uv_timer_t blocker;
   ASSERT_EQ(uv_timer_init(&loop, &blocker), 0);
-  ASSERT_EQ(uv_timer_start(&blocker, [](uv_timer_t*) {
-              std::this_thread::sleep_for(std::chrono::milliseconds(120));
-            }, 35, 0), 0);
+  ASSERT_EQ(
+      uv_timer_start(
+          &blocker,
+          [](uv_timer_t*) { std::this_thread::sleep_for(std::chrono::milliseconds(120)); }, 35, 0),
+      0);
   while (samples.size() < 10) uv_run(&loop, UV_RUN_ONCE);
   EXPECT_GE(monitor.max_lag_seconds(), 0.08);
   EXPECT_LT(monitor.max_lag_seconds(), 0.5);

@@ -29,7 +29,7 @@ std::string Real(const std::string& name) {
 }
 
 Article RunExtract(const std::string& bytes, const std::string& url, const char* preset = nullptr,
-            bool generic_only = false) {
+                   bool generic_only = false) {
   ExtractInput in;
   in.bytes = bytes;
   in.url = url;
@@ -39,10 +39,20 @@ Article RunExtract(const std::string& bytes, const std::string& url, const char*
 }
 
 // Phrases of portal chrome that must never reach an article body.
-const char* const kChrome[] = {"Tìm kiếm theo chuyên mục", "Tin Nóng", "Tin tiêu điểm",
-                               "Lịch công tác", "Website liên kết", "Thống kê truy cập",
-                               "Hôm nay:", "Đã truy cập", "Bản quyền thuộc", "Các tin khác",
-                               "In bài viết", "Tin liên quan", "Other News", "Print"};
+const char* const kChrome[] = {"Tìm kiếm theo chuyên mục",
+                               "Tin Nóng",
+                               "Tin tiêu điểm",
+                               "Lịch công tác",
+                               "Website liên kết",
+                               "Thống kê truy cập",
+                               "Hôm nay:",
+                               "Đã truy cập",
+                               "Bản quyền thuộc",
+                               "Các tin khác",
+                               "In bài viết",
+                               "Tin liên quan",
+                               "Other News",
+                               "Print"};
 
 void ExpectNoChrome(const Article& a) {
   for (const char* phrase : kChrome) {
@@ -96,7 +106,7 @@ TEST(ExtractSeedTest, GenericExtractorFindsTheSameArticle) {
 
 TEST(ExtractPresetTest, Tandan) {
   Article a = RunExtract(Fixture("tandan_article.html"),
-                  "https://langson.gov.vn/portal/Pages/2024-1-12/So-Y-te.aspx", "tandan");
+                         "https://langson.gov.vn/portal/Pages/2024-1-12/So-Y-te.aspx", "tandan");
   EXPECT_TRUE(a.used_rules);
   EXPECT_EQ(a.title, "Sở Y tế tăng cường kiểm tra an toàn thực phẩm dịp Tết");
   EXPECT_EQ(a.published, "2024-01-12T09:15:00+07:00");
@@ -114,8 +124,8 @@ TEST(ExtractPresetTest, Tandan) {
 
 TEST(ExtractPresetTest, Nukeviet) {
   Article a = RunExtract(Fixture("nukeviet_article.html"),
-                  "https://bavi.hanoi.gov.vn/vi/news/tin-tuc/hoi-nghi-tap-huan-102.html",
-                  "nukeviet");
+                         "https://bavi.hanoi.gov.vn/vi/news/tin-tuc/hoi-nghi-tap-huan-102.html",
+                         "nukeviet");
   EXPECT_TRUE(a.used_rules);
   EXPECT_EQ(a.title, "Hội nghị tập huấn chuyển đổi số cho cán bộ cấp xã");
   EXPECT_EQ(a.published, "2018-10-18T08:06:00+07:00");
@@ -129,8 +139,8 @@ TEST(ExtractPresetTest, Nukeviet) {
 }
 
 TEST(ExtractPresetTest, Dotnetnuke) {
-  Article a = RunExtract(Fixture("dotnetnuke_article.html"), "https://sonla.gov.vn/tin-tuc/ArticleId/100",
-                  "dotnetnuke");
+  Article a = RunExtract(Fixture("dotnetnuke_article.html"),
+                         "https://sonla.gov.vn/tin-tuc/ArticleId/100", "dotnetnuke");
   EXPECT_TRUE(a.used_rules);
   EXPECT_EQ(a.title, "Tỉnh ủy làm việc với Ban Thường vụ Huyện ủy Mộc Châu");
   EXPECT_EQ(a.published, "2023-05-04T10:30:00+07:00");
@@ -141,8 +151,8 @@ TEST(ExtractPresetTest, Dotnetnuke) {
 }
 
 TEST(ExtractPresetTest, RulesThatMissFallBackToGeneric) {
-  Article a = RunExtract(Fixture("nukeviet_article.html"), "https://bavi.hanoi.gov.vn/vi/news/x.html",
-                  "tandan");
+  Article a = RunExtract(Fixture("nukeviet_article.html"),
+                         "https://bavi.hanoi.gov.vn/vi/news/x.html", "tandan");
   EXPECT_FALSE(a.used_rules);
   EXPECT_TRUE(a.fell_back);
   EXPECT_EQ(a.page_kind, PageKind::kArticle);
@@ -200,17 +210,16 @@ TEST(ExtractRealTest, LiferayArticleGeneric) {
 }
 
 TEST(ExtractRealTest, LiferayArticleWithPreset) {
-  Article a =
-      RunExtract(Real(kLiferayArticle), "https://sotttt.hanoi.gov.vn/chien-luoc-quy-hoach", "liferay");
+  Article a = RunExtract(Real(kLiferayArticle), "https://sotttt.hanoi.gov.vn/chien-luoc-quy-hoach",
+                         "liferay");
   EXPECT_TRUE(a.used_rules);
   ExpectLiferayArticle(a);
 }
 
 TEST(ExtractRealTest, LiferayListingsAreListings) {
-  for (const char* name : {"sotttt.hanoi.gov.vn-ke-hoach.html",
-                           "sotttt.hanoi.gov.vn-chi-dao-dieu-hanh.html",
-                           "sotttt.hanoi.gov.vn-qlttps-trang-1.html",
-                           "sotttt.hanoi.gov.vn-trang-chu.html"}) {
+  for (const char* name :
+       {"sotttt.hanoi.gov.vn-ke-hoach.html", "sotttt.hanoi.gov.vn-chi-dao-dieu-hanh.html",
+        "sotttt.hanoi.gov.vn-qlttps-trang-1.html", "sotttt.hanoi.gov.vn-trang-chu.html"}) {
     for (const char* preset : {static_cast<const char*>(nullptr), "liferay"}) {
       Article a = RunExtract(Real(name), "https://sotttt.hanoi.gov.vn/ke-hoach", preset);
       EXPECT_EQ(a.page_kind, PageKind::kListing) << name;
@@ -224,7 +233,8 @@ TEST(ExtractRealTest, LiferayListingsAreListings) {
       EXPECT_GE(view_content * 10, a.links.size() * 6) << name << " mostly article links";
     }
   }
-  Article a = RunExtract(Real("sotttt.hanoi.gov.vn-ke-hoach.html"), "https://sotttt.hanoi.gov.vn/ke-hoach");
+  Article a =
+      RunExtract(Real("sotttt.hanoi.gov.vn-ke-hoach.html"), "https://sotttt.hanoi.gov.vn/ke-hoach");
   EXPECT_EQ(a.links.front(),
             "https://sotttt.hanoi.gov.vn/ke-hoach/-/view_content/"
             "4380720-ke-hoach-phat-trien-ha-tang-buu-chinh-vien-thong-phuc-vu-chuong-trinh-chuyen-"
@@ -234,7 +244,7 @@ TEST(ExtractRealTest, LiferayListingsAreListings) {
 TEST(ExtractRealTest, MohVideoArticle) {
   for (const char* preset : {static_cast<const char*>(nullptr), "liferay"}) {
     Article a = RunExtract(Real("ncov.moh.gov.vn-phan-ung-sau-tiem-vac-xin-6848045-2.html"),
-                    "https://ncov.moh.gov.vn/-/6848045-2", preset);
+                           "https://ncov.moh.gov.vn/-/6848045-2", preset);
     EXPECT_EQ(a.page_kind, PageKind::kArticle);
     EXPECT_EQ(a.title, "Phản ứng thông thường sau tiêm vắc xin phòng COVID-19");
     EXPECT_EQ(a.published, "2021-04-19T15:17:00+07:00");
@@ -247,18 +257,19 @@ TEST(ExtractJsonTest, ArticleToJsonHasEveryField) {
   Article a = RunExtract(Fixture("tandan_article.html"), "https://langson.gov.vn/p.aspx", "tandan");
   std::string json = ArticleToJson(a, "langson");
   for (const char* key :
-       {"\"source\":\"langson\"", "\"url\":\"https://langson.gov.vn/p.aspx\"", "\"title\":",
-        "\"published\":\"2024-01-12T09:15:00+07:00\"", "\"author\":\"Minh Anh\"", "\"body\":",
-        "\"body_html\":\"<p>", "\"images\":[]", "\"attachments\":[{\"url\":", "\"lang\":\"vi\"",
-        "\"page_kind\":\"article\"", "\"charset\":", "\"used_rules\":true",
-        "\"fell_back\":false"}) {
+       {"\"source\":\"langson\"", "\"url\":\"https://langson.gov.vn/p.aspx\"",
+        "\"title\":", "\"published\":\"2024-01-12T09:15:00+07:00\"", "\"author\":\"Minh Anh\"",
+        "\"body\":", "\"body_html\":\"<p>", "\"images\":[]",
+        "\"attachments\":[{\"url\":", "\"lang\":\"vi\"", "\"page_kind\":\"article\"",
+        "\"charset\":", "\"used_rules\":true", "\"fell_back\":false"}) {
     EXPECT_NE(json.find(key), std::string::npos) << key << " in " << json;
   }
   EXPECT_EQ(json.find("\"links\""), std::string::npos);
   EXPECT_EQ(json.find("\"error\""), std::string::npos);
   EXPECT_EQ(json.front(), '{');
   EXPECT_EQ(json.back(), '}');
-  Article listing = RunExtract(Real("sotttt.hanoi.gov.vn-ke-hoach.html"), "https://sotttt.hanoi.gov.vn/");
+  Article listing =
+      RunExtract(Real("sotttt.hanoi.gov.vn-ke-hoach.html"), "https://sotttt.hanoi.gov.vn/");
   EXPECT_NE(ArticleToJson(listing).find("\"links\":[\"https://"), std::string::npos);
   Article bad = RunExtract("", "https://x.gov.vn/");
   EXPECT_NE(ArticleToJson(bad).find("\"error\":\"empty\""), std::string::npos);

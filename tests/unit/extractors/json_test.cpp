@@ -26,9 +26,12 @@ TEST(AppendJsonStringTest, EscapesPerRfc8259) {
 TEST(AppendJsonStringTest, PassesValidUtf8AndReplacesInvalidBytes) {
   EXPECT_EQ(Quote("Thường vụ Thị ủy"), "\"Thường vụ Thị ủy\"");
   EXPECT_EQ(Quote("😀"), "\"😀\"");
-  EXPECT_EQ(Quote("a\xff" "b"), "\"a\xEF\xBF\xBD" "b\"");
-  EXPECT_EQ(Quote("\xC3"), "\"\xEF\xBF\xBD\"");                      // Truncated sequence.
-  EXPECT_EQ(Quote("\xC0\xAF"), "\"\xEF\xBF\xBD\xEF\xBF\xBD\"");       // Overlong '/'.
+  EXPECT_EQ(Quote("a\xff"
+                  "b"),
+            "\"a\xEF\xBF\xBD"
+            "b\"");
+  EXPECT_EQ(Quote("\xC3"), "\"\xEF\xBF\xBD\"");                  // Truncated sequence.
+  EXPECT_EQ(Quote("\xC0\xAF"), "\"\xEF\xBF\xBD\xEF\xBF\xBD\"");  // Overlong '/'.
   EXPECT_EQ(Quote("\xED\xA0\x80"), "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"");  // Surrogate.
   EXPECT_EQ(Quote("\xE2\x80\xA8"), R"("\u2028")");
 }
@@ -62,9 +65,8 @@ TEST(JsonWriterTest, BuildsNestedObjectsAndArrays) {
       .BeginObject()
       .EndObject()
       .EndObject();
-  EXPECT_EQ(w.str(),
-            R"({"title":"Tin \"nóng\"","n":-42,"ok":true,"none":null,)"
-            R"("tags":["a",{"k":"v"},[]],"empty":{}})");
+  EXPECT_EQ(w.str(), R"({"title":"Tin \"nóng\"","n":-42,"ok":true,"none":null,)"
+                     R"("tags":["a",{"k":"v"},[]],"empty":{}})");
 }
 
 TEST(JsonWriterTest, DoublesRoundTripAndNonFiniteBecomesNull) {
