@@ -33,6 +33,12 @@ const CommandInfo kCommands[] = {
      "print stored articles as JSON Lines (works while the daemon runs)", CmdExport},
     {"sites", "sites [-c FILE]", "one line per site: state, last success, articles, errors",
      CmdSites},
+    {"new-site", "new-site [-c FILE] [--id ID] [-o FILE] URL|FILE...",
+     "propose a commented site file from a home page and a few pages (live or saved)",
+     CmdNewSite},
+    {"test-site", "test-site [-c FILE] ID [--pages N]",
+     "fetch a site's seeds and N articles, report problems, exit 0 only when it passes",
+     CmdTestSite},
 };
 
 std::string Usage() {
@@ -72,7 +78,9 @@ std::string CommandHelp(const CommandInfo& c) {
 const std::map<std::string, std::vector<std::string>> kValueOptions = {
     {"--site", {"crawl", "extract", "export"}}, {"--max-pages", {"crawl"}},
     {"--url", {"extract"}},                      {"--since", {"export"}},
-    {"--format", {"export"}},
+    {"--format", {"export"}},                    {"--pages", {"test-site"}},
+    {"-o", {"new-site"}},                        {"--output", {"new-site"}},
+    {"--id", {"new-site"}},
 };
 
 bool Accepts(const std::string& option, const std::string& command) {
@@ -103,6 +111,17 @@ int ApplyValue(const std::string& opt, const std::string& value, CliOptions* o,
     o->url = value;
   } else if (opt == "--since") {
     o->since = value;
+  } else if (opt == "--pages") {
+    char* end = nullptr;
+    long pages = std::strtol(value.c_str(), &end, 10);
+    if (end == value.c_str() || *end != '\0' || pages < 1 || pages > 1000) {
+      return UsageError(err, "--pages needs an integer between 1 and 1000, got '" + value + "'");
+    }
+    o->pages = static_cast<int>(pages);
+  } else if (opt == "-o" || opt == "--output") {
+    o->output = value;
+  } else if (opt == "--id") {
+    o->site_ids.push_back(value);
   } else if (opt == "--format") {
     if (value != "jsonl") return UsageError(err, "unsupported --format '" + value + "' (jsonl)");
     o->format = value;
@@ -144,7 +163,9 @@ int ParseCli(int argc, char** argv, CliOptions* o, std::string* out, std::string
       if (int rc = ApplyValue(a, argv[i], o, err); rc != kExitOk) return rc;
       continue;
     }
-    if (cmd != nullptr && (a == "-" || a[0] != '-') && o->command == "extract") {
+    bool takes_inputs = o->command == "extract" || o->command == "new-site" ||
+                        o->command == "test-site";
+    if (cmd != nullptr && (a == "-" || a[0] != '-') && takes_inputs) {
       o->inputs.push_back(a);
       continue;
     }
@@ -158,6 +179,12 @@ int ParseCli(int argc, char** argv, CliOptions* o, std::string* out, std::string
       return UsageError(err, "--site and --generic are mutually exclusive");
     }
     if (o->site_ids.size() > 1) return UsageError(err, "extract takes one --site");
+  }
+  if (o->command == "new-site" && o->inputs.empty()) {
+    return UsageError(err, "new-site needs at least one URL or FILE");
+  }
+  if (o->command == "test-site" && o->inputs.size() != 1) {
+    return UsageError(err, "test-site needs exactly one site ID");
   }
   if (o->config_path.empty()) o->config_path = DefaultConfigPath();
   return kExitOk;

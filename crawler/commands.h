@@ -11,5 +11,7 @@ int CmdCheckConfig(const CliOptions& opts);
 int CmdExtract(const CliOptions& opts);
 int CmdExport(const CliOptions& opts);
 int CmdSites(const CliOptions& opts);
+int CmdNewSite(const CliOptions& opts);
+int CmdTestSite(const CliOptions& opts);
 
 }  // namespace tincrawl

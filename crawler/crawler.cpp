@@ -250,6 +250,10 @@ void Crawler::CountFetch(const CrawlSite& site, const FetchResult& r) {
     m->consecutive_failures->Set(0);
     return;
   }
+  if (r.outcome == Outcome::kRobotsDenied) {
+    LogDebug("robots.txt disallows", {{"site", site.config.id}, {"url", r.request.url}});
+    return;  // Politeness working as intended: counted above, not a failure.
+  }
   ++counters_.fetch_failed;
   if (IsHostFailure(r.outcome)) m->consecutive_failures->Increment();
   std::string outcome(OutcomeName(r.outcome));

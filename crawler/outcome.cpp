@@ -45,6 +45,9 @@ Outcome OutcomeFromCurlCode(CURLcode code, long os_errno) {
     case CURLE_COULDNT_RESOLVE_PROXY:
       return Outcome::kDns;
     case CURLE_COULDNT_CONNECT:
+    // Accepted, then closed without a byte of answer: the server refused service. Counted with
+    // refused connections, not with transfers cut short (kReset), because nothing was served.
+    case CURLE_GOT_NOTHING:
       return Outcome::kConnect;
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_PEER_FAILED_VERIFICATION:
@@ -59,7 +62,6 @@ Outcome OutcomeFromCurlCode(CURLcode code, long os_errno) {
     case CURLE_FILESIZE_EXCEEDED:
       return Outcome::kTooLarge;
     case CURLE_PARTIAL_FILE:
-    case CURLE_GOT_NOTHING:
     case CURLE_SEND_ERROR:
     case CURLE_HTTP2_STREAM:
       return Outcome::kReset;

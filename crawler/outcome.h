@@ -15,7 +15,7 @@ enum class Outcome {
   kHttp5xx,
   kTimeout,         // Connect, total or low-speed timeout.
   kDns,             // Name did not resolve.
-  kConnect,         // Connection refused or unreachable.
+  kConnect,         // Connection refused or unreachable, or closed with no reply at all.
   kTls,             // Handshake or certificate verification failed.
   kTooLarge,        // Body, decoded body or headers over their caps.
   kRobotsDenied,    // robots.txt disallows the URL; the network was not touched.

@@ -107,10 +107,15 @@ class SiteWriter:
 
 
 def gold_line(site, a):
-    g = a.gold(R.origin(site) + R.article_path(site, a))
+    path = R.article_path(site, a)
+    g = a.gold(R.origin(site) + path)
     for att in g["attachments"]:
         att["url"] = R.origin(site) + R.attachment_href(site, a, att.pop("path"))
     g["family"] = site.family
+    # A polite crawler must not fetch articles under a robots.txt Disallow (simple prefix rules
+    # here, as the farm writes them): the gold says so, and coverage tests skip them.
+    _text, rules = R.robots(site)
+    g["robots_disallowed"] = any(d and path.startswith(d) for d in rules["disallow"])
     return json.dumps(g, ensure_ascii=False, sort_keys=True)
 
 

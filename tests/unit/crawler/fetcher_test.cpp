@@ -411,6 +411,7 @@ TEST(OutcomeTest, NamesAndMappings) {
   EXPECT_EQ(OutcomeFromCurlCode(CURLE_COULDNT_RESOLVE_HOST, 0), Outcome::kDns);
   EXPECT_EQ(OutcomeFromCurlCode(CURLE_PEER_FAILED_VERIFICATION, 0), Outcome::kTls);
   EXPECT_EQ(OutcomeFromCurlCode(CURLE_RECV_ERROR, ECONNRESET), Outcome::kReset);
+  EXPECT_EQ(OutcomeFromCurlCode(CURLE_GOT_NOTHING, 0), Outcome::kConnect);
   EXPECT_TRUE(IsHostFailure(Outcome::kTimeout));
   EXPECT_FALSE(IsHostFailure(Outcome::kHttp4xx));
 }

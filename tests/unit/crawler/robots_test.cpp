@@ -90,8 +90,8 @@ TEST_P(RobotsCaseTest, Matches) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Rfc9309, RobotsCaseTest, ::testing::ValuesIn(kCases),
-                         [](const ::testing::TestParamInfo<Case>& info) {
-                           std::string name = info.param.name;
+                         [](const ::testing::TestParamInfo<Case>& case_info) {
+                           std::string name = case_info.param.name;
                            for (char& ch : name) {
                              if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
                            }

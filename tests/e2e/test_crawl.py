@@ -1,0 +1,126 @@
+"""End to end: tincrawl crawls the simulated portal farm on 127.0.0.1."""
+import collections
+import os
+import random
+import signal
+import subprocess
+import time
+import unittest
+
+from farmfix import Farm, export, spool_lines, strip_port, tincrawl, BINARY
+
+
+def state_dir(config):
+    return os.path.join(os.path.dirname(os.path.dirname(config)),
+                        os.path.basename(os.path.dirname(config)) + "-state")
+
+
+class CrawlFarmTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.farm = Farm(seed=3)
+        cls.gold = cls.farm.gold()
+        cls.config = cls.farm.config()
+        cls.first = tincrawl("crawl", "-c", cls.config, timeout=240)
+        cls.log_after_first = len(cls.farm.log())
+        cls.articles = export(cls.config)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.farm.stop()
+
+    def by_url(self):
+        return {strip_port(a["url"]): a for a in self.articles}
+
+    def test_every_allowed_gold_article_is_stored_once(self):
+        got = self.by_url()
+        self.assertEqual(len(got), len(self.articles), "an article URL was stored twice")
+        allowed = [u for u, g in self.gold.items() if not g.get("robots_disallowed")]
+        missing = [u for u in allowed if u not in got]
+        self.assertEqual(missing, [], "%d of %d gold articles missing" % (len(missing), len(allowed)))
+        self.assertGreaterEqual(len(allowed), 300)
+
+    def test_robots_disallowed_articles_are_never_fetched(self):
+        banned = {u for u, g in self.gold.items() if g.get("robots_disallowed")}
+        self.assertTrue(banned, "the farm should have a robots.txt-disallowed section")
+        fetched = {"http://%s%s" % (e["host"], e["path"]) for e in self.farm.log()}
+        self.assertEqual(banned & fetched, set())
+
+    def test_titles_dates_and_bodies_match_gold(self):
+        got = self.by_url()
+        for url, g in self.gold.items():
+            if url not in got:
+                continue
+            a = got[url]
+            self.assertEqual(a["title"], g["title"], url)
+            self.assertEqual(a["published"], g["published"], url)
+            for para in g["body"]:
+                self.assertIn(para, a["body"], url)
+
+    def test_syndicated_copies_become_one_story(self):
+        got = self.by_url()
+        groups = collections.defaultdict(list)
+        for url, g in self.gold.items():
+            if url in got:
+                groups[g["canonical_id"]].append(got[url])
+        linked = 0
+        for cid, members in groups.items():
+            if len(members) < 2:
+                continue
+            roots = {m["duplicate_of"] or m["id"] for m in members}
+            self.assertEqual(len(roots), 1, "story %s split into %s" % (cid, roots))
+            root = next(m for m in members if m["id"] in roots)
+            self.assertEqual(root["published"], min(m["published"] for m in members))
+            self.assertGreaterEqual(len(root["sightings"]), len(members))
+            linked += 1
+        self.assertGreaterEqual(linked, 3)
+
+    def test_second_crawl_refetches_nothing_before_its_time(self):
+        tincrawl("crawl", "-c", self.config, timeout=120)
+        again = self.farm.log()[self.log_after_first:]
+        pages = [e for e in again if not e["path"].startswith("/robots.txt")]
+        self.assertEqual(pages, [], "refetched: %s" % [e["path"] for e in pages[:5]])
+
+    def test_spool_has_each_article_once(self):
+        lines = spool_lines(state_dir(self.config))
+        ids = collections.Counter((l["id"], l.get("revision", 1)) for l in lines)
+        self.assertEqual([k for k, n in ids.items() if n > 1], [])
+        self.assertEqual(len({l["id"] for l in lines}), len(self.articles))
+
+    def test_sites_command_lists_every_site(self):
+        out = tincrawl("sites", "-c", self.config).stdout
+        for site in self.farm.manifest["sites"]:
+            self.assertRegex(out, r"(?m)^%s\s+ok\s" % site["id"])
+
+
+class CrashSafetyTest(unittest.TestCase):
+    """SIGKILL the daemon at random moments, restart, and check nothing is lost or doubled."""
+
+    def test_kill_nine_twenty_times(self):
+        farm = Farm(seed=5, sites=6, articles=25)
+        try:
+            config = farm.config()
+            rng = random.Random(42)
+            for _ in range(20):
+                p = subprocess.Popen([BINARY, "run", "-c", config], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+                time.sleep(rng.uniform(0.2, 1.2))
+                p.send_signal(signal.SIGKILL)
+                p.wait(timeout=10)
+            tincrawl("crawl", "-c", config, timeout=240)
+            gold = farm.gold()
+            articles = export(config)
+            urls = collections.Counter(strip_port(a["url"]) for a in articles)
+            self.assertEqual([u for u, n in urls.items() if n > 1], [])
+            allowed = [u for u, g in gold.items() if not g.get("robots_disallowed")]
+            self.assertEqual([u for u in allowed if u not in urls], [])
+            lines = spool_lines(state_dir(config))
+            versions = collections.Counter((l["id"], l.get("revision", 1)) for l in lines)
+            self.assertEqual([k for k, n in versions.items() if n > 1], [])
+            self.assertEqual({l["id"] for l in lines}, {a["id"] for a in articles})
+        finally:
+            farm.stop()
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,148 @@
+"""The daemon as systemd and Prometheus see it: sd_notify protocol, watchdog, reload, drain,
+and the /metrics endpoint."""
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+
+from farmfix import BINARY, Farm, export, free_port, scrape
+
+
+class NotifySocket:
+    """Plays systemd's side of NOTIFY_SOCKET: collects every datagram with its arrival time."""
+
+    def __init__(self, directory):
+        self.path = os.path.join(directory, "notify.sock")
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(self.path)
+        self.sock.settimeout(0.2)
+        self.messages = []
+
+    def poll(self, seconds):
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            try:
+                data = self.sock.recv(4096).decode("utf-8")
+                self.messages.append((time.time(), data))
+            except socket.timeout:
+                pass
+
+    def wait_for(self, needle, seconds):
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            if any(needle in m for _, m in self.messages):
+                return True
+            self.poll(0.2)
+        return any(needle in m for _, m in self.messages)
+
+    def count(self, needle):
+        return sum(1 for _, m in self.messages if needle in m)
+
+    def close(self):
+        self.sock.close()
+
+
+class DaemonTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.farm = Farm(seed=9, sites=6, articles=20)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.farm.stop()
+
+    def start(self, config, env_extra):
+        env = dict(os.environ)
+        env.update(env_extra)
+        return subprocess.Popen([BINARY, "run", "-c", config], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+    def test_notify_watchdog_reload_and_drain(self):
+        tmp = tempfile.mkdtemp(prefix="tincrawl-sd-")
+        notify = NotifySocket(tmp)
+        config = self.farm.config(name="sd")
+        proc = self.start(config, {"NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "1000000"})
+        try:
+            self.assertTrue(notify.wait_for("READY=1", 30), notify.messages)
+            self.assertIn("STATUS=", "".join(m for _, m in notify.messages))
+            notify.poll(3)
+            # Pinged at half the interval, from the loop: about 6 pings in 3 s.
+            self.assertGreaterEqual(notify.count("WATCHDOG=1"), 4)
+
+            # A valid reload: RELOADING=1 with MONOTONIC_USEC, then READY=1 again.
+            ready_before = notify.count("READY=1")
+            proc.send_signal(signal.SIGHUP)
+            self.assertTrue(notify.wait_for("RELOADING=1", 10))
+            self.assertTrue(any(re.search(r"MONOTONIC_USEC=\d+", m) for _, m in notify.messages))
+            notify.poll(1)
+            self.assertGreater(notify.count("READY=1"), ready_before)
+
+            # A broken config on reload: the daemon keeps running on the old one.
+            with open(config, "a", encoding="utf-8") as f:
+                f.write("\nbogus_key: 1\n")
+            proc.send_signal(signal.SIGHUP)
+            notify.poll(2)
+            self.assertIsNone(proc.poll(), "daemon died on a broken reload")
+            pings = notify.count("WATCHDOG=1")
+            notify.poll(2)
+            self.assertGreater(notify.count("WATCHDOG=1"), pings)
+
+            started = time.time()
+            proc.send_signal(signal.SIGTERM)
+            rc = proc.wait(timeout=30)
+            err = proc.stderr.read()
+            self.assertEqual(rc, 0, err[-3000:])
+            self.assertLess(time.time() - started, 5 + 5)  # drain_seconds of the farm config + slack
+            notify.poll(0.5)
+            self.assertGreaterEqual(notify.count("STOPPING=1"), 1)
+            self.assertIn("bogus_key", err)  # The rejected reload was logged with its location.
+            self.assertRegex(err, r"tincrawl\.yaml:\d+:\d+: unknown key")
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            notify.close()
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def test_metrics_endpoint(self):
+        port = free_port()
+        config = self.farm.config(name="metrics", metrics_port=port)
+        proc = self.start(config, {})
+        try:
+            deadline = time.time() + 60
+            text = ""
+            while time.time() < deadline:
+                try:
+                    text = scrape(port)
+                    if re.search(r'tincrawl_articles_total\{kind="new",site="[^"]+"\} [1-9]', text):
+                        break
+                except OSError:
+                    pass
+                time.sleep(0.5)
+            for name in ("tincrawl_build_info", "tincrawl_up 1", "process_resident_memory_bytes",
+                         "process_open_fds", "process_start_time_seconds",
+                         "tincrawl_loop_lag_seconds_bucket", "tincrawl_fetch_duration_seconds_bucket",
+                         "tincrawl_inflight_fetches", "tincrawl_sites_configured 6",
+                         "tincrawl_site_last_success_timestamp_seconds",
+                         "tincrawl_store_bytes", "tincrawl_spool_lines_total"):
+                self.assertIn(name, text)
+            self.assertRegex(text, r'tincrawl_fetches_total\{outcome="ok",site="[^"]+"\} [1-9]')
+            self.assertRegex(text, r'tincrawl_articles_total\{kind="new",site="[^"]+"\} [1-9]')
+            self.assertNotRegex(text, r'\{[^}]*url=')  # Never a URL as a label.
+            promtool = shutil.which("promtool")
+            if promtool:
+                check = subprocess.run([promtool, "check", "metrics"], input=text,
+                                       capture_output=True, text=True, timeout=30)
+                self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
+                self.assertEqual(check.stdout.strip() + check.stderr.strip(), "")
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    unittest.main()
