@@ -317,6 +317,21 @@ void ReadDaemon(YamlReader& r, const YAML::Node& root, DaemonConfig* d) {
   d->output.warc_dir = AbsoluteFrom(d->state_dir, d->output.warc_dir);
 }
 
+// A host belongs to one site: links are routed by host, so two owners would be ambiguous.
+void CheckHostsUnique(const std::vector<SiteConfig>& sites, std::vector<ConfigError>* errors) {
+  std::map<std::string, const SiteConfig*> owner;
+  for (const auto& s : sites) {
+    for (const auto& h : s.hosts) {
+      auto [it, inserted] = owner.emplace(h, &s);
+      if (!inserted && it->second != &s) {
+        errors->push_back({s.file, s.id_line, 1,
+                           "host \"" + h + "\" is already claimed by site \"" +
+                               it->second->id + "\" (" + it->second->file + ")"});
+      }
+    }
+  }
+}
+
 }  // namespace
 
 // Exposed for config_site.cpp.
@@ -357,6 +372,7 @@ Config LoadConfig(const std::string& path, std::vector<ConfigError>* errors) {
     }
     config.sites.push_back(std::move(*site));
   }
+  CheckHostsUnique(config.sites, errors);
   return config;
 }
 

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "crawler/census.h"
 #include "crawler/log.h"
 
 namespace tincrawl {
@@ -17,6 +18,7 @@ constexpr int64_t kStatusEveryMs = 10000;
 constexpr int64_t kRetryAfterMs = 5000;
 constexpr size_t kMaxBacklog = 64;
 constexpr size_t kWorkerQueue = 256;
+constexpr int64_t kCensusEveryMs = 30000;
 }  // namespace
 
 // One leased URL on its way through fetch and processing.
@@ -43,7 +45,7 @@ Status Crawler::Open() {
     return Status::Internal(std::string("uv_loop_init: ") + uv_strerror(rc));
   }
   if (Status s = OpenState(); !s.ok()) return s;
-  if (Status s = BuildSites(); !s.ok()) return s;
+  if (Status s = BuildSites(config_); !s.ok()) return s;
   if (Status s = metrics_.Serve(config_.daemon.metrics); !s.ok()) return s;
   if (Status s = StartLoop(); !s.ok()) return s;
   SeedSites();
@@ -69,32 +71,39 @@ Status Crawler::OpenState() {
   return Spool::Open(so, store_.get(), &spool_);
 }
 
-Status Crawler::BuildSites() {
+Status Crawler::BuildSites(const Config& config) {
   std::vector<SiteConfig> chosen;
   for (const auto& id : options_.only_sites) {
-    if (config_.FindSite(id) == nullptr) return Status::InvalidArgument("no site \"" + id + "\"");
+    if (config.FindSite(id) == nullptr) return Status::InvalidArgument("no site \"" + id + "\"");
   }
-  for (const auto& s : config_.sites) {
+  for (const auto& s : config.sites) {
     bool wanted = options_.only_sites.empty()
                       ? s.enabled
                       : std::find(options_.only_sites.begin(), options_.only_sites.end(), s.id) !=
                             options_.only_sites.end();
     if (wanted) chosen.push_back(s);
   }
+  std::vector<CrawlSite> sites;
   for (const auto& s : chosen) {
     CrawlSite site;
     site.config = s;
     site.normalizer = std::make_unique<UrlNormalizer>(s.urls);
     if (Status st = UrlClassifier::Create(s, &site.classifier); !st.ok()) return st;
-    site.metrics = metrics_.AddSite(s.id);
-    sites_.push_back(std::move(site));
+    sites.push_back(std::move(site));
   }
+  std::unique_ptr<SiteRouter> router;
+  if (Status s = SiteRouter::Create(chosen, &router); !s.ok()) return s;
+  auto frontier = std::make_unique<Frontier>(store_->db(), store_->cf(Cf::kUrls),
+                                             store_->cf(Cf::kFrontier), chosen);
+  if (Status s = frontier->Open(); !s.ok()) return s;
+  // Everything built: swap it in (callers guarantee no worker is using the old runtime).
+  processor_.reset();
+  for (auto& site : sites) site.metrics = metrics_.AddSite(site.config.id);
+  sites_ = std::move(sites);
+  router_ = std::move(router);
+  frontier_ = std::move(frontier);
   metrics_.sites_configured->Set(static_cast<double>(sites_.size()));
   inflight_per_site_.assign(sites_.size(), 0);
-  if (Status s = SiteRouter::Create(chosen, &router_); !s.ok()) return s;
-  frontier_ = std::make_unique<Frontier>(store_->db(), store_->cf(Cf::kUrls),
-                                         store_->cf(Cf::kFrontier), chosen);
-  if (Status s = frontier_->Open(); !s.ok()) return s;
   processor_ = std::make_unique<PageProcessor>(&sites_, router_.get(), store_.get(),
                                                frontier_.get(), dedup_.get(), spool_.get(),
                                                &metrics_, &counters_,
@@ -180,7 +189,7 @@ bool Crawler::HostAvailable(std::string_view host) {
 }
 
 void Crawler::Pump() {
-  if (draining_ || closing_ || paused_) return;
+  if (draining_ || closing_ || paused_ || reloading_) return;
   const size_t cap = static_cast<size_t>(config_.daemon.network.max_connections);
   while (inflight_ < cap && backlog_.size() < kMaxBacklog) {
     if (options_.max_pages > 0 && started_ >= options_.max_pages) break;
@@ -315,12 +324,35 @@ void Crawler::OnSitemaps(const std::string& site_id, const std::vector<std::stri
   if (site < 0 || closing_) return;
   int64_t now = NowMs();
   auto urls = std::make_shared<std::vector<std::string>>(sitemaps);
-  pool_->Submit(
+  Background(
       [this, site, urls, now] {
         Status s = processor_->Seed(site, *urls, UrlKind::kSitemap, DiscoveredBy::kSitemap, now);
         if (!s.ok()) LogWarn("robots.txt sitemaps not queued", {{"error", s.message()}});
       },
       [this] { Pump(); });
+}
+
+void Crawler::Background(std::function<void()> work, std::function<void()> done) {
+  ++background_jobs_;
+  bool queued = pool_->Submit(std::move(work), [this, done = std::move(done)] {
+    --background_jobs_;
+    if (done) done();
+    MaybeFinish();
+  });
+  if (!queued) --background_jobs_;  // Pool full: periodic jobs simply run next time.
+}
+
+void Crawler::StartCensus() {
+  auto census = std::make_shared<std::vector<SiteCensus>>();
+  int64_t now = NowMs();
+  Background([this, census, now] { (void)CountFrontier(*store_, *router_, now, census.get()); },
+             [this, census] {
+               if (census->size() != sites_.size()) return;  // Sites changed meanwhile.
+               for (size_t i = 0; i < sites_.size(); ++i) {
+                 sites_[i].metrics->frontier[0]->Set(static_cast<double>((*census)[i].due));
+                 sites_[i].metrics->frontier[2]->Set(static_cast<double>((*census)[i].scheduled));
+               }
+             });
 }
 
 void Crawler::OnTickTimer(uv_timer_t* t) { static_cast<Crawler*>(t->data)->Tick(); }
@@ -336,7 +368,16 @@ void Crawler::Tick() {
   if (now - last_gauges_ms_ >= kGaugeEveryMs) {
     last_gauges_ms_ = now;
     RefreshGauges();
-    pool_->Submit([this] { (void)spool_->Tick(); }, [] {});
+    Background([this] { (void)spool_->Tick(); }, nullptr);
+    int keep_days = config_.daemon.output.keep_raw_html_days;
+    if (keep_days > 0) {
+      int64_t cutoff = now / 1000 - int64_t{keep_days} * 86400;
+      Background([this, cutoff] { (void)store_->PruneRaw(cutoff); }, nullptr);
+    }
+  }
+  if (now - last_census_ms_ >= kCensusEveryMs && !reloading_) {
+    last_census_ms_ = now;
+    StartCensus();
   }
   uint64_t wd = notifier_.watchdog_usec();
   if (wd > 0 && static_cast<uint64_t>(now - last_watchdog_ms_) * 1000 >= wd / 2) {
@@ -384,10 +425,15 @@ std::string Crawler::StatusLine() const {
 
 void Crawler::MaybeFinish() {
   if (closing_) return;
-  bool quiet = inflight_ == 0 && backlog_.empty() && retry_.empty() && pool_->Queued() == 0;
+  bool quiet = inflight_ == 0 && backlog_.empty() && retry_.empty() && pool_->Queued() == 0 &&
+               background_jobs_ == 0;
   if (!quiet) return;
   if (draining_) {
     Close();
+    return;
+  }
+  if (reloading_) {
+    ApplyReload();
     return;
   }
   if (!options_.one_shot) return;
@@ -427,21 +473,63 @@ void Crawler::OnSignal(uv_signal_t* s, int signum) {
 }
 
 void Crawler::OnReload() {
+  if (draining_ || closing_) return;
   notifier_.Reloading();
   std::vector<ConfigError> errors;
   Config next = LoadConfig(config_.daemon.file, &errors);
   if (!errors.empty()) {
     for (const auto& e : errors) LogError("config reload rejected", {{"error", e.ToString()}});
     metrics_.reload_failed->Increment();
-  } else {
-    // Politeness and TLS changes apply to the next fetch; site set changes need a restart.
-    for (const auto& site : next.sites) {
-      if (frontier_->SiteIndex(site.id) >= 0) (void)http_->ConfigureSite(site);
+    notifier_.Ready(StatusLine());
+    return;
+  }
+  // Valid: stop leasing, let in-flight transfers finish (none is lost), then swap.
+  pending_reload_ = std::move(next);
+  reloading_ = true;
+  LogInfo("config reload: waiting for in-flight work", {{"in_flight", std::to_string(inflight_)}});
+  MaybeFinish();
+}
+
+void Crawler::ApplyReload() {
+  Config next = std::move(*pending_reload_);
+  pending_reload_.reset();
+  reloading_ = false;
+  const DaemonConfig& d = next.daemon;
+  if (d.state_dir != config_.daemon.state_dir || d.metrics.listen != config_.daemon.metrics.listen ||
+      d.network.resolve != config_.daemon.network.resolve ||
+      d.network.proxy != config_.daemon.network.proxy ||
+      d.network.allow_private_networks != config_.daemon.network.allow_private_networks) {
+    LogWarn("state_dir, metrics and network settings apply at the next restart");
+  }
+  for (const auto& site : next.sites) {
+    if (site.enabled) (void)http_->ConfigureSite(site);
+  }
+  Status s = BuildSites(next);
+  if (s.ok()) {
+    for (const auto& old : config_.sites) {
+      const SiteConfig* now = next.FindSite(old.id);
+      if (now == nullptr || !now->enabled) {
+        http_->RemoveSite(old.id);  // It stops; its state stays in the store.
+        metrics_.RemoveSite(old.id);
+      }
     }
+  }
+  if (!s.ok()) {
+    LogError("config reload failed; keeping the previous sites", {{"error", s.message()}});
+    metrics_.reload_failed->Increment();
+  } else {
+    config_.sites = std::move(next.sites);
+    config_.daemon.politeness = d.politeness;
+    config_.daemon.recrawl = d.recrawl;
+    config_.daemon.log = d.log;
+    config_.daemon.drain_seconds = d.drain_seconds;
+    Log::Configure(config_.daemon.log);
+    SeedSites();  // New sites start; known URLs keep their schedule.
     metrics_.reload_ok->Increment();
-    LogInfo("config reloaded", {{"sites", std::to_string(next.sites.size())}});
+    LogInfo("config reloaded", {{"sites", std::to_string(sites_.size())}});
   }
   notifier_.Ready(StatusLine());
+  Pump();
 }
 
 void Crawler::Close() {

@@ -4,7 +4,9 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,7 +54,12 @@ class Crawler {
   struct Retry;
 
   Status OpenState();
-  Status BuildSites();
+  // Builds the per-site runtime, router, frontier and processor for `config` and swaps them in
+  // only when all of it succeeded.
+  Status BuildSites(const Config& config);
+  void ApplyReload();
+  void StartCensus();
+  void Background(std::function<void()> work, std::function<void()> done);
   Status StartLoop();
   void SeedSites();
   void Pump();
@@ -109,7 +116,10 @@ class Crawler {
   bool paused_ = false;     // Store cannot write (disk full): no new fetches.
   bool draining_ = false;
   bool closing_ = false;
-  bool idle_finish_ = false;
+  bool reloading_ = false;  // A valid new config waits for in-flight work to finish.
+  std::optional<Config> pending_reload_;
+  int background_jobs_ = 0;  // Pool jobs not tied to a lease (census, spool tick, seeding).
+  int64_t last_census_ms_ = 0;
   int open_handles_ = 0;
   Status exit_status_;
 };

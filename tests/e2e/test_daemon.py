@@ -108,6 +108,51 @@ class DaemonTest(unittest.TestCase):
             notify.close()
             shutil.rmtree(tmp, ignore_errors=True)
 
+    def test_reload_starts_new_sites_and_stops_removed_ones(self):
+        port = free_port()
+        config = self.farm.config(name="reload", metrics_port=port)
+        sites_dir = os.path.join(os.path.dirname(config), "sites")
+        files = sorted(os.path.join(d, f) for d, _, fs in os.walk(sites_dir) for f in fs)
+        parked = os.path.join(os.path.dirname(config), "parked.yaml")
+        added_id = self.site_id(files[0])
+        removed_id = self.site_id(files[1])
+        shutil.move(files[0], parked)  # Not configured at start.
+        proc = self.start(config, {})
+        try:
+            self.assertTrue(self.wait_metric(port, r'site="%s"' % re.escape(removed_id), 60))
+            self.assertNotIn('site="%s"' % added_id, scrape(port))
+            shutil.move(parked, files[0])
+            os.remove(files[1])
+            proc.send_signal(signal.SIGHUP)
+            pattern = r'tincrawl_articles_total\{kind="new",site="%s"\} [1-9]' % re.escape(added_id)
+            self.assertTrue(self.wait_metric(port, pattern, 90), "the new site never crawled")
+            text = scrape(port)
+            self.assertNotIn('site="%s"' % removed_id, text)  # Its series are gone ...
+            self.assertRegex(text, r'tincrawl_config_reloads_total\{result="success"\} 1')
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            self.assertEqual(proc.wait(timeout=30), 0)
+        stored = {a["site"] for a in export(config)}
+        self.assertIn(removed_id, stored)  # ... but its articles stay in the store.
+        self.assertIn(added_id, stored)
+
+    @staticmethod
+    def site_id(path):
+        with open(path, encoding="utf-8") as f:
+            return re.search(r"(?m)^id: *\"?([a-z0-9-]+)", f.read()).group(1)
+
+    @staticmethod
+    def wait_metric(port, pattern, seconds):
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            try:
+                if re.search(pattern, scrape(port)):
+                    return True
+            except OSError:
+                pass
+            time.sleep(0.5)
+        return False
+
     def test_metrics_endpoint(self):
         port = free_port()
         config = self.farm.config(name="metrics", metrics_port=port)
