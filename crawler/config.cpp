@@ -301,6 +301,15 @@ void ReadDaemon(YamlReader& r, const YAML::Node& root, DaemonConfig* d) {
   if (r.Require(root, "state_dir", "")) r.Get(root, "state_dir", &d->state_dir);
   if (r.Require(root, "sites", "")) r.Get(root, "sites", &d->sites);
   d->state_dir = AbsoluteFrom(dir, d->state_dir);
+  // systemd's StateDirectory= is passed as $STATE_DIRECTORY; TINCRAWL_STATE_DIR overrides
+  // both, so one config file serves a checkout and an installed service.
+  for (const char* var : {"TINCRAWL_STATE_DIR", "STATE_DIRECTORY"}) {
+    const char* env = std::getenv(var);
+    if (env != nullptr && *env != '\0') {
+      d->state_dir = std::string(env).substr(0, std::string(env).find(':'));
+      break;
+    }
+  }
   d->sites = AbsoluteFrom(dir, d->sites);
   r.Get(root, "workers", &d->workers, 0, 256);
   r.Get(root, "drain_seconds", &d->drain_seconds, 0, 3600);

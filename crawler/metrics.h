@@ -31,7 +31,7 @@ inline constexpr int kExtractFailureCount = 7;
 const char* ExtractFailureName(ExtractFailure reason);
 
 // Frontier states (label `state` of tincrawl_frontier_urls).
-inline constexpr std::array<const char*, 3> kFrontierStates = {"queued", "inflight", "done"};
+inline constexpr std::array<const char*, 3> kFrontierStates = {"due", "inflight", "scheduled"};
 
 // References to every per-site series, created when the site's config loads (Family::Add is
 // slow and must stay off the hot path). Pointers stay valid until RemoveSite().

@@ -233,6 +233,7 @@ SelectorProposal ProposeSelectors(const std::vector<SamplePage>& articles,
   SelectorProposal result;
   std::vector<Sample> samples = References(articles, base);
   result.samples_used = static_cast<int>(samples.size());
+  for (const Sample& s : samples) result.base_fell_back += s.ref.fell_back ? 1 : 0;
   if (samples.empty()) {
     result.unsure.push_back("no sample page extracted as an article; no selectors proposed");
     return result;

@@ -14,6 +14,7 @@ namespace tincrawl {
 struct SelectorProposal {
   ExtractRules rules;               // Only selectors that passed verification; may be Empty().
   int samples_used = 0;             // Sample pages that were articles for the reference.
+  int base_fell_back = 0;           // Samples on which `base` failed (generic output used).
   std::vector<std::string> unsure;  // Fields without a verified selector, and why.
 };
 

@@ -115,13 +115,17 @@ std::string QueryShape(std::string_view query) {
 }
 
 std::vector<std::string> SplitShape(const std::string& path_shape) {
-  std::vector<std::string> segs;
-  size_t start = 1;
-  while (start <= path_shape.size()) {
-    size_t slash = path_shape.find('/', start);
-    if (slash == std::string::npos) slash = path_shape.size();
-    segs.push_back(path_shape.substr(start, slash - start));
-    start = slash + 1;
+  // A '/' inside a character class ("[^/]+") does not separate segments.
+  std::vector<std::string> segs(1);
+  bool in_class = false;
+  for (size_t i = 1; i < path_shape.size(); ++i) {
+    char c = path_shape[i];
+    if (c == '/' && !in_class) {
+      segs.emplace_back();
+      continue;
+    }
+    in_class = c == '[' ? true : (c == ']' ? false : in_class);
+    segs.back() += c;
   }
   return segs;
 }
@@ -142,9 +146,8 @@ std::string MergeShapes(const std::string& a, const std::string& b) {
   int diff = -1;
   for (size_t i = 0; i < sa.size(); ++i) {
     if (sa[i] == sb[i]) continue;
-    if (diff >= 0 || !IsLiteral(sa[i]) || !IsLiteral(sb[i]) || sa[i].empty() || sb[i].empty()) {
-      return "";
-    }
+    bool mergeable = (IsLiteral(sa[i]) || sa[i] == "[^/]+") && (IsLiteral(sb[i]) || sb[i] == "[^/]+");
+    if (diff >= 0 || !mergeable || sa[i].empty() || sb[i].empty()) return "";
     diff = static_cast<int>(i);
   }
   if (diff < 0) return "";

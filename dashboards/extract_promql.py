@@ -82,7 +82,7 @@ LABEL_VALUES = {
     "reason": {"no_content", "no_title", "no_date", "binary", "too_large", "empty", "other",
                "out_of_scope", "trap", "budget", "robots"},
     "phase": {"dns", "connect", "tls", "first_byte", "total"},
-    "state": {"queued", "inflight", "done"},
+    "state": {"due", "inflight", "scheduled"},
     "setting": {"ca_file", "legacy_server_connect", "security_level", "verify_off"},
     "result": {"success", "failure"},
 }

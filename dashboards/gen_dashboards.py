@@ -384,7 +384,7 @@ def sites():
         by_site(f"sum by (site) (increase(tincrawl_extract_failures_total{{{SEL}}}[$__range]))"
                 f' / (sum by (site) (increase(tincrawl_articles_total{{{SEL}, kind=~"{EXTRACTED_KINDS}"}}[$__range]))'
                 f" + sum by (site) (increase(tincrawl_extract_failures_total{{{SEL}}}[$__range])))"),
-        by_site(f'sum by (site) (tincrawl_frontier_urls{{{SEL}, state="queued"}})'),
+        by_site(f'sum by (site) (tincrawl_frontier_urls{{{SEL}, state="due"}})'),
         by_site(f'sum by (site) (increase(tincrawl_fetches_total{{{SEL}, outcome=~"{ERROR_OUTCOMES}"}}[1h]))'
                 f' / sum by (site) (increase(tincrawl_fetches_total{{{SEL}, outcome!~"{NOT_ATTEMPTED}"}}[1h]))'),
     ]
@@ -471,7 +471,7 @@ def sites():
     b.panel("timeseries", "Frontier by state", [{
         "expr": f"sum by (state) (tincrawl_frontier_urls{{{SITE_SEL}}})",
         "legendFormat": "{{state}}"}], w=8,
-        description="URLs in the site's frontier: queued, inflight, done.")
+        description="URLs in the site's frontier: due (waiting), inflight, scheduled (for a later visit).")
     b.panel("timeseries", "Health", [
         {"expr": f"max(tincrawl_site_consecutive_failures{{{SITE_SEL}}})",
          "legendFormat": "consecutive failures"},

@@ -126,7 +126,7 @@ def main():
         add("tincrawl_site_last_new_article_timestamp_seconds", lbl(s), last_new)
         add("tincrawl_site_consecutive_failures", lbl(s), lambda t, i, h=healthy: 0 if h else 5 + i)
         add("tincrawl_site_circuit_open", lbl(s), lambda t, i, site=site: 1 if site == "down" else 0)
-        for state, val in (("queued", 120), ("inflight", 2), ("done", 3000)):
+        for state, val in (("due", 120), ("inflight", 2), ("scheduled", 3000)):
             add("tincrawl_frontier_urls", lbl(f'{s},state="{state}"'),
                 lambda t, i, v=val, h=healthy: v if h else v // 10)
 
