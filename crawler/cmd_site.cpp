@@ -65,8 +65,9 @@ bool ReadSaved(const std::string& path, SamplePage* page, std::string* error) {
   page->bytes.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
   page->url = SavedPageUrl(*page);
   if (page->url.empty()) {
-    *error = path + ": no <link rel=canonical>, og:url or <base href> tells the page's URL; "
-                    "give the live URL instead";
+    *error = path +
+             ": no <link rel=canonical>, og:url or <base href> tells the page's URL; "
+             "give the live URL instead";
     return false;
   }
   return true;
@@ -76,8 +77,8 @@ bool ReadSaved(const std::string& path, SamplePage* page, std::string* error) {
 struct Survey {
   std::string home;  // Normalized home page URL.
   std::string host;
-  std::vector<SamplePage> pages;     // Every page read, home first.
-  std::vector<std::string> links;    // Same-host links of every page.
+  std::vector<SamplePage> pages;   // Every page read, home first.
+  std::vector<std::string> links;  // Same-host links of every page.
   std::vector<std::string> feeds;
   std::map<std::string, PageKind> kinds;  // URL -> kind of the pages read.
   std::set<std::string> pagination;       // Pagination link shapes seen on listings.
@@ -211,7 +212,8 @@ void Wizard::Classify() {
     preset_articles = preset_articles || kind == UrlKind::kArticle;
   }
   for (size_t i = 0; i < groups_.size() && i < 10; ++i) {
-    if (group_kinds_[i] == UrlKind::kUnknown) group_kinds_[i] = ProbedKind(groups_[i], preset_articles);
+    if (group_kinds_[i] == UrlKind::kUnknown)
+      group_kinds_[i] = ProbedKind(groups_[i], preset_articles);
   }
 }
 
@@ -269,7 +271,8 @@ void Wizard::AddUrlRules(SiteDraft* d) {
         d->unsure.push_back("only " + std::to_string(groups_[i].count()) +
                             " links matched the article pattern " + regex);
       }
-    } else if (group_kinds_[i] == UrlKind::kListing && listing_shapes.insert(groups_[i].shape).second) {
+    } else if (group_kinds_[i] == UrlKind::kListing &&
+               listing_shapes.insert(groups_[i].shape).second) {
       d->listing_regexes.push_back(regex);
       for (const auto& url : groups_[i].examples) {
         if (d->seeds.size() < kMaxSeeds && PageNumberOf(url) == 1) d->seeds.push_back(url);
@@ -282,8 +285,9 @@ void Wizard::AddUrlRules(SiteDraft* d) {
     }
   }
   if (d->article_regexes.empty()) {
-    d->unsure.push_back("no article URL pattern found; the crawler will fetch and classify "
-                        "every link (add urls.article)");
+    d->unsure.push_back(
+        "no article URL pattern found; the crawler will fetch and classify "
+        "every link (add urls.article)");
   }
 }
 
@@ -316,8 +320,10 @@ SiteDraft Wizard::Draft(const std::vector<SamplePage>& articles) {
   d.rules_active = complete && (preset == nullptr || proposal.base_fell_back > 0);
   if (preset != nullptr && proposal.base_fell_back > 0) {
     d.unsure.push_back("the " + cms_.family + " preset failed on " +
-                       std::to_string(proposal.base_fell_back) + " sample(s); the extract rules "
-                       "below override it" + (complete ? "" : " (none verified: generic extraction)"));
+                       std::to_string(proposal.base_fell_back) +
+                       " sample(s); the extract rules "
+                       "below override it" +
+                       (complete ? "" : " (none verified: generic extraction)"));
   }
   for (auto& u : proposal.unsure) d.unsure.push_back(std::move(u));
   for (const auto& input : opts_.inputs) d.sources.push_back(input);
@@ -356,11 +362,11 @@ int Wizard::Run() {
   return kExitOk;
 }
 
-
 // Article links of the site found on its seeds (and, when the seeds hold too few, on the
 // listings they link to), at most `want`.
 std::vector<std::string> FindArticles(const SiteConfig& site, const UrlClassifier& classifier,
-                                      SiteProbe* probe, int want, std::vector<std::string>* problems) {
+                                      SiteProbe* probe, int want,
+                                      std::vector<std::string>* problems) {
   std::vector<std::string> articles, listings;
   std::set<std::string> seen;
   auto scan = [&](const std::string& url) {
@@ -380,7 +386,8 @@ std::vector<std::string> FindArticles(const SiteConfig& site, const UrlClassifie
     }
   };
   for (const auto& seed : site.seeds) scan(seed);
-  for (size_t i = 0; i < listings.size() && i < 2 && static_cast<int>(articles.size()) < want; ++i) {
+  for (size_t i = 0; i < listings.size() && i < 2 && static_cast<int>(articles.size()) < want;
+       ++i) {
     scan(listings[i]);
   }
   if (static_cast<int>(articles.size()) > want) articles.resize(want);
@@ -454,7 +461,8 @@ int CmdTestSite(const CliOptions& opts) {
   SiteProbe probe(config.daemon.network, site->politeness.min_delay_seconds,
                   static_cast<int>(site->seeds.size()) + 2 + opts.pages);
   std::vector<std::string> problems;
-  std::vector<std::string> articles = FindArticles(*site, *classifier, &probe, opts.pages, &problems);
+  std::vector<std::string> articles =
+      FindArticles(*site, *classifier, &probe, opts.pages, &problems);
   for (const auto& p : problems) std::printf("problem: %s\n", p.c_str());
   size_t count = problems.size();
   if (articles.empty()) {

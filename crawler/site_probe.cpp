@@ -56,7 +56,8 @@ std::vector<std::string> PageLinks(const SamplePage& page, const UrlNormalizer& 
 
 std::vector<std::string> PageFeeds(const SamplePage& page, const UrlNormalizer& normalizer) {
   ScannedLinks links = ScanLinks(page.bytes);
-  std::vector<std::string> feeds = ResolveAll(links.feeds, BaseOf(page, links, normalizer), normalizer);
+  std::vector<std::string> feeds =
+      ResolveAll(links.feeds, BaseOf(page, links, normalizer), normalizer);
   std::string_view host = HostOf(page.url);
   feeds.erase(std::remove_if(feeds.begin(), feeds.end(),
                              [&](const std::string& f) { return HostOf(f) != host; }),

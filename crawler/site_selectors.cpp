@@ -148,7 +148,8 @@ std::function<bool(const std::string&)> DatePredicate(const std::string& rfc3339
   std::string padded = d + "/" + m + "/" + y;
   std::string bare = std::to_string(std::stoi(d)) + "/" + std::to_string(std::stoi(m)) + "/" + y;
   return [=](const std::string& t) {
-    return t.size() < 160 && (t.find(padded) != std::string::npos || t.find(bare) != std::string::npos);
+    return t.size() < 160 &&
+           (t.find(padded) != std::string::npos || t.find(bare) != std::string::npos);
   };
 }
 
@@ -239,7 +240,8 @@ SelectorProposal ProposeSelectors(const std::vector<SamplePage>& articles,
     return result;
   }
   const Sample& first = samples[0];
-  Page page = LoadPage(DecodeHtml(first.page->bytes, first.page->content_type).utf8, first.page->url);
+  Page page =
+      LoadPage(DecodeHtml(first.page->bytes, first.page->content_type).utf8, first.page->url);
   std::vector<Element> all = Elements(page);
   const Article& ref = first.ref;
   const GumboNode* title = Deepest(all, [&](const std::string& t) { return t == ref.title; });

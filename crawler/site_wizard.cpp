@@ -53,7 +53,8 @@ bool HasLetter(std::string_view s) {
 }
 
 bool HasDigit(std::string_view s) {
-  return std::any_of(s.begin(), s.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+  return std::any_of(s.begin(), s.end(),
+                     [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
 }
 
 std::string EscapeRegex(std::string_view s) {
@@ -146,13 +147,15 @@ std::string MergeShapes(const std::string& a, const std::string& b) {
   int diff = -1;
   for (size_t i = 0; i < sa.size(); ++i) {
     if (sa[i] == sb[i]) continue;
-    bool mergeable = (IsLiteral(sa[i]) || sa[i] == "[^/]+") && (IsLiteral(sb[i]) || sb[i] == "[^/]+");
+    bool mergeable =
+        (IsLiteral(sa[i]) || sa[i] == "[^/]+") && (IsLiteral(sb[i]) || sb[i] == "[^/]+");
     if (diff >= 0 || !mergeable || sa[i].empty() || sb[i].empty()) return "";
     diff = static_cast<int>(i);
   }
   if (diff < 0) return "";
   std::string out;
-  for (size_t i = 0; i < sa.size(); ++i) out += "/" + (static_cast<int>(i) == diff ? "[^/]+" : sa[i]);
+  for (size_t i = 0; i < sa.size(); ++i)
+    out += "/" + (static_cast<int>(i) == diff ? "[^/]+" : sa[i]);
   return out + query_a;
 }
 
@@ -200,7 +203,8 @@ void AppendIdentity(const SiteDraft& d, std::string* out) {
   *out += "id: " + d.id + "\n";
   *out += "name: " + Quote(d.name) + "\n";
   *out += "locality:\n  level: " + d.level + "\n";
-  if (d.province.empty()) *out += "  # TODO: province: 'Tên tỉnh'  (and district/commune below it)\n";
+  if (d.province.empty())
+    *out += "  # TODO: province: 'Tên tỉnh'  (and district/commune below it)\n";
   const std::pair<const char*, const std::string*> parts[] = {
       {"province", &d.province}, {"district", &d.district}, {"commune", &d.commune}};
   for (const auto& [key, value] : parts) {
@@ -213,8 +217,9 @@ void AppendIdentity(const SiteDraft& d, std::string* out) {
 
 void AppendCmsAndUrls(const SiteDraft& d, std::string* out) {
   if (d.cms.family.empty()) {
-    *out += "# unsure: no CMS family recognised; extraction uses the rules below or the generic "
-            "extractor.\ncms: ''\n";
+    *out +=
+        "# unsure: no CMS family recognised; extraction uses the rules below or the generic "
+        "extractor.\ncms: ''\n";
   } else {
     std::string ev;
     for (const auto& e : d.cms.evidence) ev += (ev.empty() ? "" : ", ") + e;
@@ -233,8 +238,9 @@ void AppendRules(const SiteDraft& d, std::string* out) {
   if (r.Empty()) return;
   std::string p = d.rules_active ? "" : "# ";
   if (!d.rules_active) {
-    *out += "# The cms preset already extracts these pages. Selectors that reproduced it on the\n"
-            "# samples, should the preset ever stop matching:\n";
+    *out +=
+        "# The cms preset already extracts these pages. Selectors that reproduced it on the\n"
+        "# samples, should the preset ever stop matching:\n";
   } else {
     *out += "# Selectors verified by re-extracting the sample articles with them.\n";
   }
@@ -259,7 +265,8 @@ CmsGuess DetectCms(const std::vector<SamplePage>& pages, const std::vector<std::
     for (const SamplePage& p : pages) {
       found = found || ContainsIgnoreCase(p.bytes, m.needle) || ContainsIgnoreCase(p.url, m.needle);
     }
-    for (size_t i = 0; i < links.size() && !found; ++i) found = ContainsIgnoreCase(links[i], m.needle);
+    for (size_t i = 0; i < links.size() && !found; ++i)
+      found = ContainsIgnoreCase(links[i], m.needle);
     if (!found) continue;
     CmsGuess& g = scores[std::string(m.family)];
     g.family = m.family;
@@ -329,7 +336,8 @@ std::string SiteIdFromHost(std::string_view host) {
   std::string h(host);
   if (h.rfind("www.", 0) == 0) h.erase(0, 4);
   for (std::string_view suffix : {".gov.vn", ".org.vn", ".com.vn", ".edu.vn", ".vn", ".com"}) {
-    if (h.size() > suffix.size() && h.compare(h.size() - suffix.size(), suffix.size(), suffix) == 0) {
+    if (h.size() > suffix.size() &&
+        h.compare(h.size() - suffix.size(), suffix.size(), suffix) == 0) {
       h.erase(h.size() - suffix.size());
       break;
     }
@@ -337,8 +345,10 @@ std::string SiteIdFromHost(std::string_view host) {
   std::string id;
   for (char c : h) {
     char l = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (std::isalnum(static_cast<unsigned char>(l))) id += l;
-    else if (!id.empty() && id.back() != '-') id += '-';
+    if (std::isalnum(static_cast<unsigned char>(l)))
+      id += l;
+    else if (!id.empty() && id.back() != '-')
+      id += '-';
   }
   while (!id.empty() && id.back() == '-') id.pop_back();
   if (id.size() > 63) id.resize(63);
@@ -348,9 +358,9 @@ std::string SiteIdFromHost(std::string_view host) {
 std::string GuessLevel(std::string_view name, bool* sure) {
   *sure = true;
   const std::pair<std::string_view, std::string_view> kWords[] = {
-      {"thị xã", "district"}, {"huyện", "district"}, {"quận", "district"},
-      {" xã ", "commune"},     {"phường", "commune"},  {"đặc khu", "commune"},
-      {"tỉnh", "province"},    {"thành phố", "province"}, {"bộ ", "ministry"}};
+      {"thị xã", "district"}, {"huyện", "district"},     {"quận", "district"},
+      {" xã ", "commune"},    {"phường", "commune"},     {"đặc khu", "commune"},
+      {"tỉnh", "province"},   {"thành phố", "province"}, {"bộ ", "ministry"}};
   std::string lower = FoldCase(name) + " ";
   for (const auto& [word, level] : kWords) {
     if (lower.find(word) != std::string::npos) return std::string(level);
@@ -371,9 +381,11 @@ std::vector<std::string> ArticleProblems(const Article& a, bool has_rules) {
   if (!a.error.empty()) problems.push_back("not an article (" + a.error + ")");
   if (a.title.empty()) problems.push_back("no title");
   if (a.published.empty()) problems.push_back("no date");
-  if (a.body.size() < 200) problems.push_back("body too short (" + std::to_string(a.body.size()) + " bytes)");
+  if (a.body.size() < 200)
+    problems.push_back("body too short (" + std::to_string(a.body.size()) + " bytes)");
   for (const auto& phrase : ChromePhrases()) {
-    if (a.body.find(phrase) != std::string::npos) problems.push_back("chrome in body: \"" + phrase + "\"");
+    if (a.body.find(phrase) != std::string::npos)
+      problems.push_back("chrome in body: \"" + phrase + "\"");
   }
   if (has_rules && a.fell_back) problems.push_back("site rules failed; fell back to generic");
   return problems;

@@ -70,9 +70,9 @@ struct SiteDraft {
   CmsGuess cms;
   std::vector<std::string> article_regexes;
   std::vector<std::string> listing_regexes;
-  ExtractRules rules;            // Verified selectors only.
-  bool rules_active = false;     // false: written commented out (the preset already covers them).
-  std::vector<std::string> unsure;  // One "# unsure: ..." comment each.
+  ExtractRules rules;         // Verified selectors only.
+  bool rules_active = false;  // false: written commented out (the preset already covers them).
+  std::vector<std::string> unsure;   // One "# unsure: ..." comment each.
   std::vector<std::string> sources;  // What the draft was built from (URLs or files).
 };
 

@@ -19,15 +19,17 @@ const std::vector<Preset>& Presets() {
       // pages /Trang/ChiTietTinTuc.aspx?nid=N: a news-detail web part with headline, date line,
       // optional lead and an rte body; bylines are the last right-aligned paragraph.
       {"sharepoint-qn",
-       {.title = "h1.title-news, .news-detail h1, .chitiettin h1, .ArticleTitle, "
-                 "[class*=TieuDe], [id*=TieuDe], [id*=lblTitle]",
-        .date = ".date-news, .news-detail .date, [class*=NgayDang], [id*=NgayDang], "
-                "[id*=lblDate], .ArticleDate",
-        .author = ".author-news, [class*=TacGia], [id*=TacGia], [id*=lblAuthor]",
-        .summary = ".sapo-news, [class*=TomTat], [id*=TomTat], .ArticleSummary",
+       {.title = ".ArticleDetail h1.Title, h1.title-news, .news-detail h1, .chitiettin h1, "
+                 ".ArticleTitle, [class*=TieuDe], [id*=TieuDe], [id*=lblTitle]",
+        .date = ".ArticleDetail .Time, .date-news, .news-detail .date, [class*=NgayDang], "
+                "[id*=NgayDang], [id*=lblDate], .ArticleDate",
+        .author = ".ArticleContent p.tacgia, .author-news, [class*=TacGia], [id*=TacGia], "
+                  "[id*=lblAuthor]",
+        .summary = ".ArticleDetail .Summary, .sapo-news, [class*=TomTat], [id*=TomTat], "
+                   ".ArticleSummary",
         .body = ".content-news, .news-detail .ms-rtestate-field, [class*=NoiDungTin], "
                 "[id*=NoiDung], .ArticleContent",
-        .remove = {".other-news", "[class*=TinKhac]", "[class*=TinLienQuan]",
+        .remove = {".other-news", ".TinKhac", "[class*=TinKhac]", "[class*=TinLienQuan]",
                    "[class*=tin-lien-quan]", ".share-news", ".print-news", ".tools-news"},
         .date_formats = {"%d/%m/%Y %H:%M", "%d/%m/%Y"}}},
       // Tandan (Tân Dân) SharePoint portals, /portal/Pages/YYYY-M-D/*.aspx.

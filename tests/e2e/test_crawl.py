@@ -1,5 +1,6 @@
 """End to end: tincrawl crawls the simulated portal farm on 127.0.0.1."""
 import collections
+import datetime
 import os
 import random
 import signal
@@ -81,6 +82,11 @@ class CrawlFarmTest(unittest.TestCase):
         pages = [e for e in again if not e["path"].startswith("/robots.txt")]
         self.assertEqual(pages, [], "refetched: %s" % [e["path"] for e in pages[:5]])
 
+    def test_trap_section_is_cut_off(self):
+        traps = [e for e in self.farm.log() if e["path"].startswith(("/lich/", "/van-ban/van-ban"))]
+        self.assertTrue(traps, "the crawler never met the farm's trap")
+        self.assertLess(len(traps), 500, "trap pages crawled without limit")
+
     def test_spool_has_each_article_once(self):
         lines = spool_lines(state_dir(self.config))
         ids = collections.Counter((l["id"], l.get("revision", 1)) for l in lines)
@@ -91,6 +97,44 @@ class CrawlFarmTest(unittest.TestCase):
         out = tincrawl("sites", "-c", self.config).stdout
         for site in self.farm.manifest["sites"]:
             self.assertRegex(out, r"(?m)^%s\s+ok\s" % site["id"])
+
+
+class FreshnessTest(unittest.TestCase):
+    """The farm publishes while the daemon runs: each new article is fetched within its
+    listing's recrawl interval."""
+
+    def test_new_articles_are_fetched_within_the_listing_interval(self):
+        farm = Farm(seed=11, sites=4, articles=10, publish_every=2)
+        try:
+            config = farm.config(name="fresh")
+            with open(config, encoding="utf-8") as f:
+                text = f.read()
+            text = text.replace("listing_min_seconds: 30", "listing_min_seconds: 2")
+            text = text.replace("listing_max_seconds: 3600", "listing_max_seconds: 8")
+            with open(config, "w", encoding="utf-8") as f:
+                f.write(text)
+            p = subprocess.Popen([BINARY, "run", "-c", config], stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+            time.sleep(45)
+            p.send_signal(signal.SIGTERM)
+            self.assertEqual(p.wait(timeout=30), 0)
+            stopped = time.time()
+            stored = {strip_port(a["url"]): a for a in export(config)}
+            fresh = [g for g in farm.gold().values() if "published_unix" in g]
+            self.assertGreaterEqual(len(fresh), 10, "the farm did not publish")
+            # Published early enough that a listing recrawl (<= 8 s) plus a fetch fit in the run.
+            due = [g for g in fresh if g["published_unix"] < stopped - 8 - 5]
+            missing = [g["url"] for g in due if g["url"] not in stored]
+            self.assertEqual(missing, [])
+            for g in due:
+                delay = self.unix(stored[g["url"]]["fetched_at"]) - g["published_unix"]
+                self.assertLessEqual(delay, 8 + 5, g["url"])
+        finally:
+            farm.stop()
+
+    @staticmethod
+    def unix(rfc3339):
+        return datetime.datetime.fromisoformat(rfc3339.replace("Z", "+00:00")).timestamp()
 
 
 class CrashSafetyTest(unittest.TestCase):

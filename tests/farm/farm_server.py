@@ -182,12 +182,15 @@ class FarmState:
                 json.dump(entry.published, f)
             os.replace(os.path.join(entry.dir, ".published.json.tmp"),
                        os.path.join(entry.dir, ".published.json"))
+            live_at = time.time()  # When the pages became visible (after the routes update).
             with open(os.path.join(self.root, "gold", entry.site["id"] + ".jsonl"), "a",
                       encoding="utf-8") as f:
                 for a in new:
-                    line = G.gold_line(site, a)
-                    f.write(line + "\n")
-                    out.append(json.loads(line))
+                    record = json.loads(G.gold_line(site, a))
+                    # Page dates have minute precision; freshness tests need the real moment.
+                    record["published_unix"] = live_at
+                    f.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
+                    out.append(record)
             with self.lock:
                 entry.routes = writer.routes
                 self._abs_cache.clear()

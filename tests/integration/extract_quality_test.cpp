@@ -144,6 +144,7 @@ TEST(ExtractQualityTest, FarmArticlesWithPresetsAndGeneric) {
   std::vector<Gold> gold = LoadFarm(dir);
   ASSERT_GT(gold.size(), 50u) << "farm generation or gold flattening failed; see " << dir;
   Score preset, generic;
+  std::vector<std::string> fell_back;  // Pages where a preset failed and generic stepped in.
   for (const Gold& g : gold) {
     std::string bytes = ReadFile(g.file);
     ExtractInput in;
@@ -152,7 +153,9 @@ TEST(ExtractQualityTest, FarmArticlesWithPresetsAndGeneric) {
     in.content_type = g.content_type;
     in.rules = FindPreset(g.family);
     ASSERT_NE(in.rules, nullptr) << g.family;
-    Add(g, Extract(in), &preset, "preset");
+    Article with_rules = Extract(in);
+    if (with_rules.fell_back || !with_rules.used_rules) fell_back.push_back(g.url);
+    Add(g, with_rules, &preset, "preset");
     in.generic_only = true;
     Add(g, Extract(in), &generic, "generic");
   }
@@ -163,6 +166,8 @@ TEST(ExtractQualityTest, FarmArticlesWithPresetsAndGeneric) {
   EXPECT_GE(preset.Ratio(preset.author), 0.95);
   EXPECT_GE(preset.MeanF1(), 0.98);
   EXPECT_EQ(preset.chrome, 0);
+  EXPECT_TRUE(fell_back.empty()) << fell_back.size() << " pages fell back, e.g. "
+                                 << (fell_back.empty() ? "" : fell_back.front());
   EXPECT_EQ(generic.title, generic.n);
   EXPECT_GE(generic.Ratio(generic.date), 0.98);
   EXPECT_GE(generic.MeanF1(), 0.95);

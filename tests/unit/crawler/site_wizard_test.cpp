@@ -43,8 +43,8 @@ TEST(DetectCmsTest, RecognisesEachFamilyFromItsFixture) {
 }
 
 TEST(DetectCmsTest, RecognisesLiferayOnARealPortal) {
-  CmsGuess g = DetectCms({Corpus("sotttt.hanoi.gov.vn-trang-chu.html", "https://sotttt.hanoi.gov.vn/")},
-                         {});
+  CmsGuess g =
+      DetectCms({Corpus("sotttt.hanoi.gov.vn-trang-chu.html", "https://sotttt.hanoi.gov.vn/")}, {});
   EXPECT_EQ(g.family, "liferay");
   EXPECT_GT(g.score, g.runner_up);
 }
@@ -114,8 +114,8 @@ TEST(ProposeSelectorsTest, PresetReferenceReproducesThePreset) {
 }
 
 TEST(ProposeSelectorsTest, NonArticlesGiveNothing) {
-  SelectorProposal p = ProposeSelectors({{"https://x/", "<html><body><a href=/a>a</a></body></html>", ""}},
-                                        nullptr);
+  SelectorProposal p =
+      ProposeSelectors({{"https://x/", "<html><body><a href=/a>a</a></body></html>", ""}}, nullptr);
   EXPECT_EQ(p.samples_used, 0);
   EXPECT_TRUE(p.rules.Empty());
   EXPECT_FALSE(p.unsure.empty());
