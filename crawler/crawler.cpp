@@ -388,7 +388,10 @@ void Crawler::Tick() {
     last_status_ms_ = now;
     notifier_.Status(StatusLine());
   }
-  if (options_.progress) std::fprintf(stderr, "\r%s\x1b[K", StatusLine().c_str());
+  if (options_.progress && now - last_progress_ms_ >= 500) {
+    last_progress_ms_ = now;
+    std::fprintf(stderr, "\r%s\x1b[K", StatusLine().c_str());
+  }
   MaybeFinish();
 }
 

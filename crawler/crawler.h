@@ -113,6 +113,7 @@ class Crawler {
   int64_t last_status_ms_ = 0;
   int64_t last_gauges_ms_ = 0;
   int64_t last_watchdog_ms_ = 0;
+  int64_t last_progress_ms_ = 0;
   bool paused_ = false;     // Store cannot write (disk full): no new fetches.
   bool draining_ = false;
   bool closing_ = false;

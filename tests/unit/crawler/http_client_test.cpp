@@ -14,6 +14,13 @@
 namespace tincrawl {
 namespace {
 
+FetchRequest Request(const std::string& url, const std::string& site) {
+  FetchRequest r;
+  r.url = url;
+  r.site_id = site;
+  return r;
+}
+
 using testing::Fault;
 using testing::TestHttpServer;
 using testing::TestRequest;
@@ -266,14 +273,14 @@ TEST_F(HttpClientTest, BrokenHostDoesNotSlowAnother) {
   double b_finished = 0;
   const auto start = std::chrono::steady_clock::now();
   for (const auto& url : Urls(a_, "a.test", 3)) {
-    client().Submit({url, "a"}, [&](FetchResult r) {
+    client().Submit(Request(url, "a"), [&](FetchResult r) {
       // Timeouts while running; whatever is still backing off is cancelled at teardown.
       EXPECT_TRUE(r.outcome == Outcome::kTimeout || r.outcome == Outcome::kCancelled);
       if (r.outcome == Outcome::kTimeout) ++a_done;
     });
   }
   for (const auto& url : Urls(b_, "b.test", 5)) {
-    client().Submit({url, "b"}, [&](FetchResult r) {
+    client().Submit(Request(url, "b"), [&](FetchResult r) {
       EXPECT_EQ(r.outcome, Outcome::kOk) << r.error;
       if (++b_done == 5) {
         b_finished =
@@ -342,7 +349,7 @@ TEST_F(HttpClientTest, ShutdownCancelsQueuedAndInFlight) {
   std::map<Outcome, int> outcomes;
   int calls = 0;
   for (const auto& url : Urls(a_, "a.test", 5)) {
-    client().Submit({url, "a"}, [&](FetchResult r) {
+    client().Submit(Request(url, "a"), [&](FetchResult r) {
       ++outcomes[r.outcome];
       ++calls;
     });
