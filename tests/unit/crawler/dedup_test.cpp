@@ -418,6 +418,193 @@ TEST_F(DedupTest, CallerWritesCommitWithTheArticle) {
   EXPECT_EQ(back.site, "a");
 }
 
+// Paragraphs of `per_paragraph` sentences.
+std::string JoinEvery(const std::vector<std::string>& sentences, size_t per_paragraph) {
+  std::string body;
+  for (size_t i = 0; i < sentences.size(); ++i) {
+    if (i > 0) body += (i % per_paragraph == 0) ? "\n\n" : " ";
+    body += sentences[i];
+  }
+  return body;
+}
+
+TEST_F(DedupTest, RetitledCopyWithAppendedSentenceIsLinkedAtAnyDistance) {
+  int beyond_simhash = 0;
+  for (uint64_t seed = 100; seed < 140; ++seed) {
+    std::vector<std::string> s = Sentences(seed, 14 + static_cast<int>(seed % 20));
+    const std::string a_url = "https://tinh.gov.vn/tin/" + std::to_string(seed);
+    const std::string b_url = "https://huyen.gov.vn/tin/" + std::to_string(seed);
+    const IngestResult ra = Ingest(MakeArticle(a_url, "Tin gốc " + std::to_string(seed), Join(s)),
+                                   Ctx("tinh", a_url, 100));
+    std::mt19937_64 rng(seed);
+    s.back() += " " + Sentence(&rng, 15);  // Appended to the last paragraph, as portals do.
+    const IngestResult rb = Ingest(MakeArticle(b_url, "Huyện: tiêu đề khác", Join(s)),
+                                   Ctx("huyen", b_url, 200));
+    ASSERT_EQ(rb.decision, IngestDecision::kNearDuplicate)
+        << seed << " " << IngestDecisionName(rb.decision);
+    EXPECT_EQ(rb.story_id, ra.id);
+    EXPECT_GE(rb.similarity, 0.7);
+    EXPECT_LT(rb.similarity, 1.0);
+    beyond_simhash += rb.distance > DedupOptions().accept_distance;
+  }
+  std::printf("copies linked beyond SimHash distance %d: %d/40\n", DedupOptions().accept_distance,
+              beyond_simhash);
+  EXPECT_GT(beyond_simhash, 0) << "the test no longer exercises the sentence-unit signal";
+}
+
+TEST_F(DedupTest, CopyWithRemovedSentenceIsLinked) {
+  for (uint64_t seed = 200; seed < 220; ++seed) {
+    std::vector<std::string> s = Sentences(seed, 18);
+    const std::string a_url = "https://tinh.gov.vn/tin/" + std::to_string(seed);
+    const std::string b_url = "https://xa.gov.vn/tin/" + std::to_string(seed);
+    const IngestResult ra = Ingest(MakeArticle(a_url, "A", Join(s)), Ctx("tinh", a_url, 100));
+    s.erase(s.begin() + static_cast<long>(seed % s.size()));
+    const IngestResult rb = Ingest(MakeArticle(b_url, "B", Join(s)), Ctx("xa", b_url, 200));
+    ASSERT_EQ(rb.decision, IngestDecision::kNearDuplicate) << seed;
+    EXPECT_EQ(rb.story_id, ra.id);
+  }
+}
+
+TEST_F(DedupTest, CopyWithDifferentParagraphSplittingAndEditIsLinked) {
+  for (uint64_t seed = 300; seed < 320; ++seed) {
+    std::vector<std::string> s = Sentences(seed, 20);
+    const std::string a_url = "https://tinh.gov.vn/tin/" + std::to_string(seed);
+    const std::string b_url = "https://phuong.gov.vn/tin/" + std::to_string(seed);
+    const IngestResult ra =
+        Ingest(MakeArticle(a_url, "A", JoinEvery(s, 4)), Ctx("tinh", a_url, 100));
+    std::mt19937_64 rng(seed);
+    s.back() += " " + Sentence(&rng, 15);
+    const IngestResult rb =
+        Ingest(MakeArticle(b_url, "B", JoinEvery(s, 2)), Ctx("phuong", b_url, 200));
+    ASSERT_EQ(rb.decision, IngestDecision::kNearDuplicate) << seed;
+    EXPECT_EQ(rb.story_id, ra.id);
+  }
+}
+
+TEST_F(DedupTest, SharedBoilerplateParagraphDoesNotLinkDifferentStories) {
+  const std::string boilerplate =
+      "Thông tin chi tiết xin liên hệ Văn phòng HĐND và UBND huyện, số điện thoại "
+      "0203.3826.123 hoặc thư điện tử vanphong@huyen.gov.vn. Trân trọng thông báo tới toàn thể "
+      "cán bộ, công chức và Nhân dân trên địa bàn được biết và thực hiện.";
+  std::set<std::string> stories;
+  for (uint64_t seed = 400; seed < 440; ++seed) {
+    const std::string url = "https://huyen.gov.vn/tin/" + std::to_string(seed);
+    const std::string body = Join(Sentences(seed, 8 + static_cast<int>(seed % 12))) + "\n\n" +
+                             boilerplate;
+    const IngestResult r = Ingest(MakeArticle(url, "T", body), Ctx("huyen", url, 100));
+    EXPECT_EQ(r.decision, IngestDecision::kNew) << seed << " similarity " << r.similarity;
+    stories.insert(r.story_id);
+  }
+  EXPECT_EQ(stories.size(), 40u);
+}
+
+TEST_F(DedupTest, UnitSimilarityIgnoresParagraphsAndWeighsSentences) {
+  const std::vector<std::string> s = Sentences(500, 10);
+  BodyFingerprint a, b, c;
+  FingerprintClean(CleanText(JoinEvery(s, 5)), &a);
+  FingerprintClean(CleanText(JoinEvery(s, 1)), &b);
+  EXPECT_EQ(a.units, b.units);
+  EXPECT_EQ(a.units.size(), 10u);
+  EXPECT_DOUBLE_EQ(UnitSimilarity(a.units, b.units), 1.0);
+  std::vector<std::string> half(s.begin(), s.begin() + 5);
+  FingerprintClean(CleanText(Join(half)), &c);
+  const double sim = UnitSimilarity(a.units, c.units);
+  EXPECT_GT(sim, 0.3);
+  EXPECT_LT(sim, 0.7);
+  // The same tokens as the SimHash of Tokenize(FoldCase(...)).
+  const std::string clean = CleanText(Join(s));
+  FingerprintClean(clean, &a);
+  EXPECT_EQ(a.simhash, SimHash(Tokenize(FoldCase(clean))));
+  EXPECT_EQ(a.tokens, static_cast<int>(Tokenize(FoldCase(clean)).size()));
+}
+
+TEST(CleanBodyTest, EqualsCleanText) {
+  const std::vector<std::string> inputs = {
+      "",
+      "   ",
+      "  Plain ASCII\ttext\n\nwith  spaces ",
+      "Ủy ban nhân dân tỉnh\u00a0Hà Nội – “Hội nghị”… 2024\r\n",
+      "\u00a0\u00a0Đầu\u0085cuối\u00a0",
+      "Tie\u0302\u0301ng Vie\u0323t NFD",  // Combining marks: NFC through ICU.
+      "bad \xff\xfe bytes \xe1\xbb",      // Ill-formed UTF-8.
+      "wide\u2003space and\u3000ideographic, 漢字 and emoji \U0001F600",
+      "Phường\u200bzero width",
+  };
+  for (const std::string& in : inputs) EXPECT_EQ(CleanBody(in), CleanText(in)) << in;
+  for (uint64_t seed = 1; seed < 20; ++seed) {
+    const std::string body = Join(Sentences(seed, 10));
+    EXPECT_EQ(CleanBody(body), CleanText(body));
+  }
+}
+
+TEST_F(DedupTest, EarlierPublishedEditedCopyBecomesFirstPublisher) {
+  std::vector<std::string> s = Sentences(600, 16);
+  const Article late = MakeArticle("https://huyen.gov.vn/1", "Huyện: tin", Join(s),
+                                   "2024-05-02T08:00:00+07:00");
+  const IngestResult r1 = Ingest(late, Ctx("huyen", late.url, 100));
+  s.pop_back();
+  std::mt19937_64 rng(600);
+  s.back() += " " + Sentence(&rng, 15);
+  const Article early =
+      MakeArticle("https://tinh.gov.vn/1", "Tin", Join(s), "2024-05-01T08:00:00+07:00");
+  const IngestResult r2 = Ingest(early, Ctx("tinh", early.url, 200));
+  ASSERT_EQ(r2.decision, IngestDecision::kNearDuplicate);
+  EXPECT_TRUE(r2.rerooted);
+  EXPECT_EQ(r2.story_id, r2.id);
+  EXPECT_EQ(Get(r1.id).duplicate_of, r2.id);
+  EXPECT_EQ(Get(r2.id).sightings.size(), 2u);
+}
+
+TEST_F(DedupTest, SentenceIndexSurvivesRestartAndRebuild) {
+  std::vector<std::string> s = Sentences(700, 20);
+  const IngestResult a =
+      Ingest(MakeArticle("https://a.gov.vn/7", "A", Join(s)), Ctx("a", "https://a.gov.vn/7", 1));
+  std::mt19937_64 rng(700);
+  s.back() += " " + Sentence(&rng, 15);
+  s.erase(s.begin() + 3);
+  const std::string edited = Join(s);
+  // Restart: the in-memory indexes are reloaded from the store.
+  Reopen();
+  BodyFingerprint fp;
+  FingerprintClean(CleanText(edited), &fp);
+  NearMatch m;
+  ASSERT_TRUE(deduper_->FindNear(fp, &m).ok());
+  EXPECT_EQ(m.id, a.id);
+  // A store from an older layout (or an interrupted rebuild) has no layout key: rebuilt from
+  // the articles at Open.
+  rocksdb::WriteBatch wipe;
+  ASSERT_TRUE(wipe.DeleteRange(store_->cf(Cf::kSimhash), std::string(1, '\0'),
+                               std::string(9, '\xff'))
+                  .ok());
+  ASSERT_TRUE(wipe.Delete(store_->cf(Cf::kMeta), "dedup_index_layout").ok());
+  ASSERT_TRUE(store_->Write(&wipe).ok());
+  Reopen();
+  EXPECT_EQ(deduper_->indexed(), 1u);
+  const IngestResult b = Ingest(MakeArticle("https://b.gov.vn/7", "B", edited),
+                                Ctx("b", "https://b.gov.vn/7", 2));
+  EXPECT_EQ(b.decision, IngestDecision::kNearDuplicate);
+  EXPECT_EQ(b.story_id, a.id);
+  Reopen();
+  EXPECT_EQ(deduper_->indexed(), 2u);
+}
+
+TEST_F(DedupTest, UpdatedBodyReplacesItsSentenceIndex) {
+  const std::string url = "https://a.gov.vn/8";
+  std::vector<std::string> old_body = Sentences(800, 20);
+  const IngestResult r = Ingest(MakeArticle(url, "A", Join(old_body)), Ctx("a", url, 1));
+  const IngestResult u =
+      Ingest(MakeArticle(url, "A", Join(Sentences(801, 20))), Ctx("a", url, 2));
+  ASSERT_EQ(u.decision, IngestDecision::kUpdated);
+  std::mt19937_64 rng(800);
+  old_body.back() += " " + Sentence(&rng, 15);
+  BodyFingerprint fp;
+  FingerprintClean(CleanText(Join(old_body)), &fp);
+  NearMatch m;
+  EXPECT_EQ(deduper_->FindNear(fp, &m).code(), Status::Code::kNotFound) << m.id;
+  EXPECT_EQ(deduper_->indexed(), 1u);
+  EXPECT_EQ(r.id, u.id);
+}
+
 TEST(ArticleIdTest, CanonicalOnlyWhenSameHostAndNotHome) {
   const std::string url = "https://a.gov.vn/tin?id=5";
   EXPECT_EQ(ArticleIdFor(url, "https://a.gov.vn/"), ArticleIdFor(url, ""));
