@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "extractors/text.h"
+
 namespace tincrawl {
 
 namespace {
@@ -16,25 +18,6 @@ bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
     if (Lower(s[i]) != prefix[i]) return false;
   }
   return true;
-}
-
-void AppendUtf8(unsigned long cp, std::string* out) {
-  if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
 }
 
 // Decodes the character references that occur in URLs; others are kept as written.
@@ -68,7 +51,7 @@ std::string DecodeEntities(std::string_view v) {
         out.push_back('&');
         continue;
       }
-      AppendUtf8(cp, &out);
+      AppendUtf8(cp == 0 ? U'\uFFFD' : static_cast<char32_t>(cp), &out);
       i += j - 1 + (j < rest.size() && rest[j] == ';' ? 1 : 0);
     } else {
       out.push_back('&');
