@@ -10,7 +10,7 @@ import tempfile
 import time
 import unittest
 
-from farmfix import BINARY, Farm, export, free_port, scrape
+from farmfix import BINARY, Farm, export, free_port, scrape, spool_lines
 
 
 class NotifySocket:
@@ -102,6 +102,16 @@ class DaemonTest(unittest.TestCase):
             self.assertGreaterEqual(notify.count("STOPPING=1"), 1)
             self.assertIn("bogus_key", err)  # The rejected reload was logged with its location.
             self.assertRegex(err, r"tincrawl\.yaml:\d+:\d+: unknown key")
+            # Drained, not dropped: every stored article reached the spool exactly once.
+            with open(config, encoding="utf-8") as f:
+                fixed = f.read().replace("\nbogus_key: 1\n", "\n")
+            with open(config, "w", encoding="utf-8") as f:
+                f.write(fixed)
+            stored = export(config)
+            self.assertTrue(stored)
+            lines = spool_lines(os.path.join(os.path.dirname(os.path.dirname(config)),
+                                             "sd-state"))
+            self.assertEqual(sorted(l["id"] for l in lines), sorted(a["id"] for a in stored))
         finally:
             if proc.poll() is None:
                 proc.kill()
