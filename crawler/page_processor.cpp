@@ -11,6 +11,9 @@
 namespace tincrawl {
 
 struct PageProcessor::Work {
+  Work(const Lease& l, const FetchResult& r, const CrawlSite& s, int64_t now)
+      : lease(l), result(r), site(s), now_ms(now) {}
+
   const Lease& lease;
   const FetchResult& result;
   const CrawlSite& site;
