@@ -22,6 +22,10 @@ uint64_t NowNs() { return uv_hrtime(); }
 // before it yields to I/O and timers.
 constexpr uint64_t kFinishBudgetNs = 2'000'000;
 
+// Transfers handed to curl per loop turn. curl connects every new handle in the next timeout
+// call, so thousands at once would block the loop for ~100 ms; the rest wait for the next turn.
+constexpr int kMaxStartsPerTurn = 64;
+
 std::string HeaderValue(CURL* easy, const char* name) {
   curl_header* header = nullptr;
   if (curl_easy_header(easy, name, 0, CURLH_HEADER, -1, &header) != CURLHE_OK) return {};
@@ -99,12 +103,16 @@ struct Fetcher::Transfer {
   uint64_t start_ns = 0;
   SslCtxSettings ssl_settings;
   std::shared_ptr<const std::string> ca_blob;  // Kept alive while curl may read it.
+  ResolveEntries* resolve = nullptr;  // Host entries this hop carries (not yet cached).
 };
 
 struct Fetcher::SocketContext {
   uv_poll_t poll;
   Fetcher* fetcher = nullptr;
   curl_socket_t fd = CURL_SOCKET_BAD;
+  int events = 0;       // UV_READABLE/UV_WRITABLE being polled for; 0 when stopped.
+  bool parked = false;  // curl removed the socket (idle connection) but may reuse it.
+  bool own = false;     // Opened by OnOpenSocket, so curl closes it through OnCloseSocket.
   bool closing = false;
 };
 
@@ -118,7 +126,10 @@ Fetcher::~Fetcher() {
   }
   transfers_.clear();
   idle_easy_.clear();
+  // Poll handles still open cannot be freed here; forget them so closing sockets skips them.
+  sockets_.clear();
   multi_.reset();
+  share_.reset();  // Closes cached connections through OnCloseSocket while members still live.
 }
 
 Status Fetcher::Init() {
@@ -149,7 +160,7 @@ Status Fetcher::Init() {
     std::string host = entry.substr(skip, entry.find(':', skip) - skip);
     std::transform(host.begin(), host.end(), host.begin(),
                    [](unsigned char c) { return std::tolower(c); });
-    SlistPtr& list = resolve_[host];
+    SlistPtr& list = resolve_[host].list;
     curl_slist* next = curl_slist_append(list.get(), entry.c_str());
     if (next == nullptr) return Status::Internal("curl_slist_append failed");
     (void)list.release();
@@ -178,6 +189,45 @@ Status Fetcher::Init() {
   }
   finisher_->data = this;
   ++open_handles_;
+  turn_end_ = new uv_check_t;
+  const int check_rc = uv_check_init(loop_, turn_end_);
+  if (check_rc != 0) {
+    delete turn_end_;
+    turn_end_ = nullptr;
+    return Status::Internal(std::string("uv_check_init: ") + uv_strerror(check_rc));
+  }
+  turn_end_->data = this;
+  ++open_handles_;
+  return BuildHeaders();
+}
+
+// The request headers curl would otherwise format per request, and whether the environment
+// names a proxy (curl looks it up with several getenv calls per transfer when none is set).
+Status Fetcher::BuildHeaders() {
+  const curl_version_info_data* info = curl_version_info(CURLVERSION_NOW);
+  const int features = info != nullptr ? info->features : 0;
+  accept_encoding_.clear();
+  // The order and names of curl's own ACCEPT_ENCODING="" list.
+  if (features & CURL_VERSION_LIBZ) accept_encoding_ = "deflate, gzip";
+  if (features & CURL_VERSION_BROTLI) accept_encoding_ += accept_encoding_.empty() ? "br" : ", br";
+  if (features & CURL_VERSION_ZSTD) {
+    accept_encoding_ += accept_encoding_.empty() ? "zstd" : ", zstd";
+  }
+  std::vector<std::string> lines;
+  if (!net_.user_agent.empty()) lines.push_back("User-Agent: " + net_.user_agent);
+  if (!accept_encoding_.empty()) lines.push_back("Accept-Encoding: " + accept_encoding_);
+  for (const std::string& line : lines) {
+    curl_slist* next = curl_slist_append(base_headers_.get(), line.c_str());
+    if (next == nullptr) return Status::Internal("curl_slist_append failed");
+    (void)base_headers_.release();
+    base_headers_.reset(next);
+  }
+  bool env_proxy = false;
+  for (const char* name : {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy",
+                           "ALL_PROXY", "no_proxy", "NO_PROXY"}) {
+    if (std::getenv(name) != nullptr) env_proxy = true;
+  }
+  disable_env_proxy_ = net_.proxy.empty() && !env_proxy;
   return Status::Ok();
 }
 
@@ -204,34 +254,41 @@ int Fetcher::OnCurlSocket(CURL* /*easy*/, curl_socket_t fd, int action, void* us
 }
 
 int Fetcher::HandleSocket(curl_socket_t fd, int action, SocketContext* ctx) {
+  const bool assigned = ctx != nullptr;
+  if (ctx == nullptr) {
+    // curl forgets its socket data on CURL_POLL_REMOVE; a parked connection keeps its handle.
+    auto it = sockets_.find(fd);
+    ctx = it != sockets_.end() ? it->second : nullptr;
+  }
   if (action == CURL_POLL_REMOVE) {
-    if (ctx != nullptr) {
+    // Parked, not stopped: libuv's uv_poll_stop/uv_poll_start each cost an epoll_ctl, and curl
+    // usually asks for the same events again when it reuses the connection. An event on a
+    // parked socket (peer closed it, or it is writable) stops it in OnUvPoll. curl closes the
+    // socket through OnCloseSocket.
+    // Unreferenced, so an idle connection does not keep the loop alive. Other sockets (the
+    // threaded resolver's wake-up pair) are closed behind our back, so their handle goes now.
+    if (ctx != nullptr && ctx->own && !ctx->parked) {
+      ctx->parked = true;
+      uv_unref(reinterpret_cast<uv_handle_t*>(&ctx->poll));
+    } else if (ctx != nullptr && !ctx->own) {
       CloseSocketContext(ctx);
-      if (multi_) (void)curl_multi_assign(multi_.get(), fd, nullptr);
     }
     return 0;
   }
   if (ctx == nullptr) {
-    ctx = new SocketContext;
-    ctx->fetcher = this;
-    ctx->fd = fd;
-    const int rc = uv_poll_init_socket(loop_, &ctx->poll, fd);
-    if (rc != 0) {
-      std::fprintf(stderr, "tincrawl: uv_poll_init_socket(%d): %s\n", fd, uv_strerror(rc));
-      delete ctx;
-      return -1;
-    }
-    ctx->poll.data = ctx;
-    ++open_handles_;
-    sockets_.insert(ctx);
-    if (curl_multi_assign(multi_.get(), fd, ctx) != CURLM_OK) {
-      CloseSocketContext(ctx);
-      return -1;
-    }
+    ctx = OpenSocketContext(fd);
+    if (ctx == nullptr) return -1;
+  }
+  if (!assigned && multi_ && curl_multi_assign(multi_.get(), fd, ctx) != CURLM_OK) return -1;
+  if (ctx->parked) {
+    ctx->parked = false;
+    uv_ref(reinterpret_cast<uv_handle_t*>(&ctx->poll));
   }
   int events = 0;
   if (action == CURL_POLL_IN || action == CURL_POLL_INOUT) events |= UV_READABLE;
   if (action == CURL_POLL_OUT || action == CURL_POLL_INOUT) events |= UV_WRITABLE;
+  if (events == ctx->events) return 0;  // uv_poll_start would drop and re-add the fd in epoll.
+  ctx->events = events;
   const int rc = uv_poll_start(&ctx->poll, events, &Fetcher::OnUvPoll);
   if (rc != 0) {
     std::fprintf(stderr, "tincrawl: uv_poll_start(%d): %s\n", fd, uv_strerror(rc));
@@ -240,10 +297,39 @@ int Fetcher::HandleSocket(curl_socket_t fd, int action, SocketContext* ctx) {
   return 0;
 }
 
+Fetcher::SocketContext* Fetcher::OpenSocketContext(curl_socket_t fd) {
+  auto* ctx = new SocketContext;
+  ctx->fetcher = this;
+  ctx->fd = fd;
+  ctx->own = own_fds_.count(fd) != 0;
+  const int rc = uv_poll_init_socket(loop_, &ctx->poll, fd);
+  if (rc != 0) {
+    std::fprintf(stderr, "tincrawl: uv_poll_init_socket(%d): %s\n", fd, uv_strerror(rc));
+    delete ctx;
+    return nullptr;
+  }
+  ctx->poll.data = ctx;
+  ++open_handles_;
+  sockets_[fd] = ctx;
+  return ctx;
+}
+
+// curl closes every socket it opened through OnOpenSocket here, also from the connection cache
+// long after the transfer that opened it ended, so `clientp` is the Fetcher. The poll handle is
+// closed first: libuv forgets the fd at once, before the number can come back from socket().
+int Fetcher::OnCloseSocket(void* clientp, curl_socket_t fd) {
+  auto* self = static_cast<Fetcher*>(clientp);
+  self->own_fds_.erase(fd);
+  auto it = self->sockets_.find(fd);
+  if (it != self->sockets_.end()) self->CloseSocketContext(it->second);
+  return close(fd);
+}
+
 void Fetcher::CloseSocketContext(SocketContext* ctx) {
   if (ctx->closing) return;
   ctx->closing = true;
-  sockets_.erase(ctx);
+  auto it = sockets_.find(ctx->fd);
+  if (it != sockets_.end() && it->second == ctx) sockets_.erase(it);
   (void)uv_poll_stop(&ctx->poll);
   CloseHandle(reinterpret_cast<uv_handle_t*>(&ctx->poll));
 }
@@ -261,6 +347,9 @@ void Fetcher::OnHandleClosed(uv_handle_t* handle) {
   } else if (handle->type == UV_IDLE) {
     self = static_cast<Fetcher*>(handle->data);
     delete reinterpret_cast<uv_idle_t*>(handle);
+  } else if (handle->type == UV_CHECK) {
+    self = static_cast<Fetcher*>(handle->data);
+    delete reinterpret_cast<uv_check_t*>(handle);
   } else {
     self = static_cast<Fetcher*>(handle->data);
     delete reinterpret_cast<uv_timer_t*>(handle);
@@ -274,6 +363,13 @@ void Fetcher::OnHandleClosed(uv_handle_t* handle) {
 
 void Fetcher::OnUvPoll(uv_poll_t* poll, int status, int events) {
   auto* ctx = static_cast<SocketContext*>(poll->data);
+  if (ctx->parked) {
+    // curl is not watching this idle connection; it notices a closed peer when it next
+    // checks the connection before reuse.
+    ctx->events = 0;
+    (void)uv_poll_stop(poll);
+    return;
+  }
   int flags = 0;
   if (status < 0) {
     flags = CURL_CSELECT_ERR;
@@ -310,6 +406,7 @@ void Fetcher::DrainInfo() {
     if (curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &t) != CURLE_OK || t == nullptr) {
       continue;
     }
+    if (msg->data.result == CURLE_OK && t->resolve != nullptr) t->resolve->cached = true;
     finished_.emplace_back(t->id, msg->data.result);
   }
   if (before == 0 && !finished_.empty() && finisher_ != nullptr) {
@@ -424,7 +521,7 @@ bool Fetcher::FollowRedirect(Transfer* t) {
   t->header_bytes = 0;
   t->errbuf[0] = '\0';
   if (curl_easy_setopt(e, CURLOPT_URL, location.c_str()) != CURLE_OK ||
-      SetResolve(e, location) != CURLE_OK || curl_multi_add_handle(multi_.get(), e) != CURLM_OK) {
+      SetResolve(t, location) != CURLE_OK || curl_multi_add_handle(multi_.get(), e) != CURLM_OK) {
     t->result.error = "could not restart on " + location;
     // Re-add so Complete's remove is balanced; ignore failure, Complete tolerates it.
     (void)curl_multi_add_handle(multi_.get(), e);
@@ -484,6 +581,8 @@ size_t Fetcher::OnHeader(char* data, size_t size, size_t nmemb, void* userp) {
 curl_socket_t Fetcher::OnOpenSocket(void* clientp, curlsocktype purpose, curl_sockaddr* address) {
   auto* t = static_cast<Transfer*>(clientp);
   Fetcher* self = t->fetcher;
+  // Connecting means curl ran the transfer's setup, which put its resolve entries in the cache.
+  if (t->resolve != nullptr) t->resolve->cached = true;
   if (purpose == CURLSOCKTYPE_IPCXN && self->net_.proxy.empty()) {
     const auto mapped = ToMapped(&address->addr);
     if (!mapped || !self->guard_.Allowed(*mapped)) {
@@ -493,7 +592,10 @@ curl_socket_t Fetcher::OnOpenSocket(void* clientp, curlsocktype purpose, curl_so
       return CURL_SOCKET_BAD;
     }
   }
-  return socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+  const curl_socket_t fd =
+      socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+  if (fd != CURL_SOCKET_BAD) self->own_fds_.insert(fd);
+  return fd;
 }
 
 Status Fetcher::ConfigureEasy(Transfer* t, const TlsPolicy* tls) {
@@ -513,15 +615,19 @@ Status Fetcher::ConfigureEasy(Transfer* t, const TlsPolicy* tls) {
   set(CURLOPT_HEADERDATA, static_cast<void*>(t));
   set(CURLOPT_OPENSOCKETFUNCTION, &Fetcher::OnOpenSocket);
   set(CURLOPT_OPENSOCKETDATA, static_cast<void*>(t));
+  set(CURLOPT_CLOSESOCKETFUNCTION, &Fetcher::OnCloseSocket);
+  set(CURLOPT_CLOSESOCKETDATA, static_cast<void*>(this));
   set(CURLOPT_TCP_NODELAY, 1L);
   set(CURLOPT_TCP_KEEPALIVE, 1L);
   set(CURLOPT_PROTOCOLS_STR, "http,https");
   set(CURLOPT_FOLLOWLOCATION, 0L);
-  set(CURLOPT_ACCEPT_ENCODING, "");
+  // Decoding needs ACCEPT_ENCODING; the header line itself comes from base_headers_.
+  set(CURLOPT_ACCEPT_ENCODING, accept_encoding_.empty() ? "" : accept_encoding_.c_str());
   set(CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
   // Waiting for a possibly multiplexed connection only makes sense where HTTP/2 can be offered.
   if (t->result.request.url.rfind("https:", 0) == 0) set(CURLOPT_PIPEWAIT, 1L);
-  set(CURLOPT_USERAGENT, net_.user_agent.c_str());
+  // A CONNECT to a proxy does not carry custom headers, so only then curl builds the line too.
+  if (!net_.proxy.empty()) set(CURLOPT_USERAGENT, net_.user_agent.c_str());
   set(CURLOPT_CONNECTTIMEOUT_MS, ms(net_.connect_timeout_seconds));
   set(CURLOPT_TIMEOUT_MS, ms(net_.timeout_seconds));
   set(CURLOPT_LOW_SPEED_LIMIT, static_cast<long>(net_.low_speed_limit_bytes));
@@ -529,25 +635,49 @@ Status Fetcher::ConfigureEasy(Transfer* t, const TlsPolicy* tls) {
   if (!t->result.request.truncate) {
     set(CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(t->body_cap));
   }
-  if (!net_.proxy.empty()) set(CURLOPT_PROXY, net_.proxy.c_str());
-  if (c == CURLE_OK) c = SetResolve(e, t->result.request.url);
+  if (!net_.proxy.empty()) {
+    set(CURLOPT_PROXY, net_.proxy.c_str());
+  } else if (disable_env_proxy_) {
+    // Same effect as the empty environment, without curl's getenv calls per transfer.
+    set(CURLOPT_PROXY, "");
+    set(CURLOPT_NOPROXY, "");
+  }
+  if (c == CURLE_OK) c = SetResolve(t, t->result.request.url);
   if (c != CURLE_OK) return Status::Internal(curl_easy_strerror(c));
-  for (const auto& [name, value] :
-       {std::pair{"If-None-Match: ", &t->result.request.etag},
-        std::pair{"If-Modified-Since: ", &t->result.request.last_modified}}) {
-    if (value->empty()) continue;
-    curl_slist* next = curl_slist_append(t->headers.get(), (name + *value).c_str());
-    if (next == nullptr) return Status::Internal("curl_slist_append failed");
-    (void)t->headers.release();
-    t->headers.reset(next);
-  }
-  if (t->headers && curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers.get()) != CURLE_OK) {
-    return Status::Internal("CURLOPT_HTTPHEADER failed");
-  }
+  Status headers = SetHeaders(t);
+  if (!headers.ok()) return headers;
   return tls != nullptr ? ApplyTls(t, *tls) : Status::Ok();
 }
 
-CURLcode Fetcher::SetResolve(CURL* easy, const std::string& url) {
+// Plain requests share base_headers_; conditional ones get a copy with their validators.
+Status Fetcher::SetHeaders(Transfer* t) {
+  const FetchRequest& req = t->result.request;
+  curl_slist* list = base_headers_.get();
+  if (!req.etag.empty() || !req.last_modified.empty()) {
+    for (const curl_slist* h = base_headers_.get(); h != nullptr; h = h->next) {
+      curl_slist* next = curl_slist_append(t->headers.get(), h->data);
+      if (next == nullptr) return Status::Internal("curl_slist_append failed");
+      (void)t->headers.release();
+      t->headers.reset(next);
+    }
+    for (const auto& [name, value] : {std::pair{"If-None-Match: ", &req.etag},
+                                      std::pair{"If-Modified-Since: ", &req.last_modified}}) {
+      if (value->empty()) continue;
+      curl_slist* next = curl_slist_append(t->headers.get(), (name + *value).c_str());
+      if (next == nullptr) return Status::Internal("curl_slist_append failed");
+      (void)t->headers.release();
+      t->headers.reset(next);
+    }
+    list = t->headers.get();
+  }
+  if (list != nullptr && curl_easy_setopt(t->easy.get(), CURLOPT_HTTPHEADER, list) != CURLE_OK) {
+    return Status::Internal("CURLOPT_HTTPHEADER failed");
+  }
+  return Status::Ok();
+}
+
+CURLcode Fetcher::SetResolve(Transfer* t, const std::string& url) {
+  CURL* easy = t->easy.get();
   if (resolve_.empty()) return CURLE_OK;
   // Host part of scheme://[user@]host[:port]/...; an unparsable URL simply gets no entries.
   const size_t scheme = url.find("://");
@@ -561,7 +691,9 @@ CURLcode Fetcher::SetResolve(CURL* easy, const std::string& url) {
   std::transform(host.begin(), host.end(), host.begin(),
                  [](unsigned char c) { return std::tolower(c); });
   auto it = resolve_.find(host);
-  return curl_easy_setopt(easy, CURLOPT_RESOLVE, it == resolve_.end() ? nullptr : it->second.get());
+  t->resolve = it != resolve_.end() && !it->second.cached ? &it->second : nullptr;
+  return curl_easy_setopt(easy, CURLOPT_RESOLVE,
+                          t->resolve != nullptr ? t->resolve->list.get() : nullptr);
 }
 
 Status Fetcher::PreloadCaFile(const std::string& ca_file) {
@@ -647,19 +779,69 @@ uint64_t Fetcher::Start(FetchRequest req, const TlsPolicy* tls, FetchCallback do
   t->result.final_url = t->result.request.url;
   t->easy = AcquireEasy();
   Status status = t->easy ? ConfigureEasy(t.get(), tls) : Status::Internal("curl_easy_init");
-  CURLMcode mc = CURLM_OK;
-  if (status.ok()) mc = curl_multi_add_handle(multi_.get(), t->easy.get());
-  if (!status.ok() || mc != CURLM_OK) {
+  if (!status.ok()) {
     early.outcome = Outcome::kError;
-    early.error = status.ok() ? curl_multi_strerror(mc) : status.message();
+    early.error = status.message();
     // An unreadable CA file is a TLS configuration failure of the site, not a crawler bug.
     if (status.code() == Status::Code::kIoError) early.outcome = Outcome::kTls;
     Defer(std::move(early), std::move(t->done));
     return 0;
   }
   const uint64_t id = t->id;
+  Transfer* raw = t.get();
   transfers_.emplace(id, std::move(t));
+  if (!pending_.empty() || starts_this_turn_ >= kMaxStartsPerTurn) {
+    pending_.push_back(id);
+    // With the turn's budget spent, OnTurnEnd schedules the queue for the next turn.
+    if (starts_this_turn_ < kMaxStartsPerTurn) ArmDeferred();
+    return id;
+  }
+  const CURLMcode mc = AddToMulti(raw);
+  if (mc != CURLM_OK) {
+    early.outcome = Outcome::kError;
+    early.error = curl_multi_strerror(mc);
+    auto node = transfers_.extract(id);
+    Defer(std::move(early), std::move(node.mapped()->done));
+    return 0;
+  }
   return id;
+}
+
+CURLMcode Fetcher::AddToMulti(Transfer* t) {
+  const CURLMcode mc = curl_multi_add_handle(multi_.get(), t->easy.get());
+  if (mc == CURLM_OK && starts_this_turn_++ == 0 && turn_end_ != nullptr) {
+    const int rc = uv_check_start(turn_end_, &Fetcher::OnTurnEnd);
+    if (rc != 0) std::fprintf(stderr, "tincrawl: uv_check_start: %s\n", uv_strerror(rc));
+  }
+  return mc;
+}
+
+// Runs after the poll phase of a turn that handed transfers to curl. Queued transfers go on in
+// the next turn's timer phase (a zero timer armed inside a timer callback would run again in
+// the same phase, before any I/O).
+void Fetcher::OnTurnEnd(uv_check_t* check) {
+  auto* self = static_cast<Fetcher*>(check->data);
+  self->starts_this_turn_ = 0;
+  (void)uv_check_stop(check);
+  if (!self->pending_.empty() && !self->shutting_down_) self->ArmDeferred();
+}
+
+void Fetcher::ArmDeferred() {
+  const int rc = uv_timer_start(deferred_timer_, &Fetcher::OnDeferred, 0, 0);
+  if (rc != 0) std::fprintf(stderr, "tincrawl: uv_timer_start: %s\n", uv_strerror(rc));
+}
+
+// Hands queued transfers to curl, at most kMaxStartsPerTurn per turn, oldest first. What is
+// left waits for OnTurnEnd (the turn's budget is spent then).
+void Fetcher::StartPending() {
+  while (!pending_.empty() && !shutting_down_ && starts_this_turn_ < kMaxStartsPerTurn) {
+    const uint64_t id = pending_.front();
+    pending_.pop_front();
+    auto it = transfers_.find(id);
+    if (it == transfers_.end()) continue;  // Cancelled while queued.
+    const CURLMcode mc = AddToMulti(it->second.get());
+    if (mc != CURLM_OK) Complete(it->second.get(), Outcome::kError, curl_multi_strerror(mc));
+  }
 }
 
 bool Fetcher::Cancel(uint64_t id) {
@@ -684,6 +866,15 @@ void Fetcher::Defer(FetchResult result, FetchCallback done) {
 
 void Fetcher::OnDeferred(uv_timer_t* timer) {
   auto* self = static_cast<Fetcher*>(timer->data);
+  if (!self->pending_.empty()) {
+    ++self->dispatch_depth_;
+    self->StartPending();
+    --self->dispatch_depth_;
+    if (self->shutting_down_ && self->dispatch_depth_ == 0 && !self->shutdown_done_) {
+      self->FinishShutdown();
+      return;  // FinishShutdown() flushed the deferred results.
+    }
+  }
   // Callbacks may defer more work; process until empty.
   while (!self->deferred_.empty()) {
     auto batch = std::move(self->deferred_);
@@ -717,17 +908,17 @@ void Fetcher::FinishShutdown() {
   shutdown_done_ = true;
   while (!transfers_.empty())
     Complete(transfers_.begin()->second.get(), Outcome::kCancelled, "shutdown");
+  pending_.clear();
   if (deferred_timer_ != nullptr) OnDeferred(deferred_timer_);
   multi_.reset();  // May report sockets as removed through OnCurlSocket.
-  for (SocketContext* ctx : std::vector<SocketContext*>(sockets_.begin(), sockets_.end())) {
-    CloseSocketContext(ctx);
-  }
+  while (!sockets_.empty()) CloseSocketContext(sockets_.begin()->second);
   idle_easy_.clear();
   share_.reset();
   for (uv_timer_t* t : {timer_, deferred_timer_}) {
     if (t != nullptr) CloseHandle(reinterpret_cast<uv_handle_t*>(t));
   }
   if (finisher_ != nullptr) CloseHandle(reinterpret_cast<uv_handle_t*>(finisher_));
+  if (turn_end_ != nullptr) CloseHandle(reinterpret_cast<uv_handle_t*>(turn_end_));
   if (open_handles_ == 0 && on_closed_) {
     auto done = std::move(on_closed_);
     on_closed_ = nullptr;

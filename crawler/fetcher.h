@@ -154,10 +154,13 @@ class Fetcher {
   static void OnFinisher(uv_idle_t* idle);
   static void OnHandleClosed(uv_handle_t* handle);
   static curl_socket_t OnOpenSocket(void* clientp, curlsocktype purpose, curl_sockaddr* address);
+  static int OnCloseSocket(void* clientp, curl_socket_t fd);
+  static void OnTurnEnd(uv_check_t* check);
   static size_t OnWrite(char* data, size_t size, size_t nmemb, void* userp);
   static size_t OnHeader(char* data, size_t size, size_t nmemb, void* userp);
 
   int HandleSocket(curl_socket_t fd, int action, SocketContext* ctx);
+  SocketContext* OpenSocketContext(curl_socket_t fd);
   void CloseSocketContext(SocketContext* ctx);
   void SocketAction(curl_socket_t fd, int flags);
   void DrainInfo();
@@ -166,7 +169,12 @@ class Fetcher {
   void ReleaseEasy(EasyPtr easy);
   void Finish(Transfer* t, CURLcode code);
   bool FollowRedirect(Transfer* t);
-  CURLcode SetResolve(CURL* easy, const std::string& url);
+  CURLcode SetResolve(Transfer* t, const std::string& url);
+  Status BuildHeaders();
+  Status SetHeaders(Transfer* t);
+  CURLMcode AddToMulti(Transfer* t);
+  void StartPending();
+  void ArmDeferred();
   void Complete(Transfer* t, Outcome outcome, std::string error);
   void CollectInfo(Transfer* t);
   Status ConfigureEasy(Transfer* t, const TlsPolicy* tls);
@@ -180,9 +188,24 @@ class Fetcher {
   NetGuard guard_;
   MultiPtr multi_;
   SharePtr share_;
-  // network.resolve entries grouped by lower-case host. curl re-parses CURLOPT_RESOLVE on every
-  // transfer, so each transfer only gets its own host's entries (O(1), not O(entries)).
-  std::unordered_map<std::string, SlistPtr> resolve_;
+  // network.resolve entries of one lower-case host. curl parses CURLOPT_RESOLVE on every transfer
+  // that carries it and keeps the result in the shared DNS cache for good, so a host's entries
+  // travel only with its transfers until one of them has finished (then they are cached).
+  struct ResolveEntries {
+    SlistPtr list;
+    bool cached = false;
+  };
+  std::unordered_map<std::string, ResolveEntries> resolve_;
+  // Headers every request sends ("User-Agent", "Accept-Encoding"), built once: curl formats its
+  // own User-Agent and Accept-Encoding lines through its slow printf on every request.
+  SlistPtr base_headers_;
+  std::string accept_encoding_;  // What curl can decode, as CURLOPT_ACCEPT_ENCODING would offer.
+  bool disable_env_proxy_ = false;  // No proxy configured and none in the environment.
+  // Transfers configured but not yet handed to curl: at most kMaxStartsPerTurn enter the multi
+  // handle per loop turn, so a burst of thousands of Start() calls never stalls the loop.
+  std::deque<uint64_t> pending_;
+  int starts_this_turn_ = 0;
+  uv_check_t* turn_end_ = nullptr;
   uv_timer_t* timer_ = nullptr;
   uv_timer_t* deferred_timer_ = nullptr;
   std::vector<std::pair<FetchResult, FetchCallback>> deferred_;
@@ -194,7 +217,10 @@ class Fetcher {
   // transfer of a small page over a kept-alive connection.
   std::vector<EasyPtr> idle_easy_;
   std::unordered_map<uint64_t, std::unique_ptr<Transfer>> transfers_;
-  std::unordered_set<SocketContext*> sockets_;
+  // One poll handle per socket, kept (stopped) while curl parks the connection and closed only
+  // when curl closes the socket (CURLOPT_CLOSESOCKETFUNCTION), so reuse costs no handle churn.
+  std::unordered_map<curl_socket_t, SocketContext*> sockets_;
+  std::unordered_set<curl_socket_t> own_fds_;  // Sockets OnOpenSocket made and curl still holds.
   std::unordered_map<std::string, std::shared_ptr<const std::string>> ca_blobs_;
   std::string system_ca_file_;
   uint64_t next_id_ = 1;
