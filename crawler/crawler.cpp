@@ -68,6 +68,15 @@ Status Crawler::OpenState() {
   so.fsync = d.output.fsync == "always"  ? FsyncPolicy::kAlways
              : d.output.fsync == "never" ? FsyncPolicy::kNever
                                          : FsyncPolicy::kBatch;
+  if (d.output.warc) {
+    WarcOptions wo;
+    wo.dir = d.output.warc_dir;
+    wo.software = "tincrawl/" TINCRAWL_VERSION;
+    wo.operator_info = d.network.user_agent;
+    fs::create_directories(wo.dir, ec);
+    if (ec) return Status::IoError("cannot create warc_dir " + wo.dir + ": " + ec.message());
+    warc_ = std::make_unique<WarcWriter>(std::move(wo));
+  }
   return Spool::Open(so, store_.get(), &spool_);
 }
 
@@ -108,6 +117,7 @@ Status Crawler::BuildSites(const Config& config) {
                                                frontier_.get(), dedup_.get(), spool_.get(),
                                                &metrics_, &counters_,
                                                config_.daemon.output.keep_raw_html_days);
+  processor_->SetWarc(warc_.get(), config_.daemon.network.user_agent);
   return Status::Ok();
 }
 
@@ -173,6 +183,9 @@ Status Crawler::Run() {
   uv_run(&loop_, UV_RUN_DEFAULT);
   if (options_.progress) std::fprintf(stderr, "\r%s\x1b[K\n", StatusLine().c_str());
   Status spool = spool_->Close();
+  if (warc_) {
+    if (Status w = warc_->Close(); !w.ok()) LogError("WARC close failed", {{"error", w.message()}});
+  }
   Status flush = store_->Flush();
   if (int close_rc = uv_loop_close(&loop_); close_rc != 0) {
     return Status::Internal(std::string("uv_loop_close: ") + uv_strerror(close_rc));
@@ -208,6 +221,7 @@ void Crawler::StartFetch(Lease lease) {
   req.url = f->lease.url;
   req.site_id = sites_[static_cast<size_t>(f->lease.site)].config.id;
   req.priority = f->lease.priority == Priority::kNew ? 2 : f->lease.priority == Priority::kListing;
+  req.keep_headers = warc_ != nullptr;
   if (f->lease.fetches > 0) {  // A revisit: ask for changes only (conditional GET).
     UrlState state;
     if (store_->GetUrlState(f->lease.url, &state).ok()) {

@@ -92,6 +92,7 @@ class Crawler {
   std::unique_ptr<Store> store_;
   std::unique_ptr<Deduper> dedup_;
   std::unique_ptr<Spool> spool_;
+  std::unique_ptr<WarcWriter> warc_;  // When output.warc is on.
   std::vector<CrawlSite> sites_;
   std::unique_ptr<SiteRouter> router_;
   std::unique_ptr<Frontier> frontier_;

@@ -465,6 +465,13 @@ void Fetcher::CollectInfo(Transfer* t) {
     r.etag = HeaderValue(e, "ETag");
     r.last_modified = HeaderValue(e, "Last-Modified");
     r.retry_after = HeaderValue(e, "Retry-After");
+    if (r.request.keep_headers) {
+      r.response_headers.clear();
+      for (curl_header* h = curl_easy_nextheader(e, CURLH_HEADER, -1, nullptr); h != nullptr;
+           h = curl_easy_nextheader(e, CURLH_HEADER, -1, h)) {
+        r.response_headers.emplace_back(h->name, h->value);
+      }
+    }
   }
 }
 

@@ -28,6 +28,7 @@ struct FetchRequest {
   std::string last_modified;   // Sent as If-Modified-Since when not empty.
   int priority = 0;            // Higher runs first within a host's queue.
   int64_t max_body_bytes = 0;  // 0 = NetworkConfig::max_body_bytes. Caps DECODED bytes too.
+  bool keep_headers = false;   // Fill FetchResult::response_headers (for WARC records).
   bool truncate = false;       // Keep the first max_body_bytes and succeed instead of kTooLarge.
 };
 
@@ -79,6 +80,8 @@ struct FetchResult {
   bool truncated = false;      // The body was cut at the cap (only with FetchRequest::truncate).
   std::string primary_ip;      // Address of the last connection, empty when none.
   long http_version = 0;       // CURL_HTTP_VERSION_* of the last response.
+  // Every header of the final response, in order (only when request.keep_headers).
+  std::vector<std::pair<std::string, std::string>> response_headers;
 };
 
 using FetchCallback = std::function<void(FetchResult)>;

@@ -122,11 +122,38 @@ void PageProcessor::UpdateSiteState(Work* w, const IngestResult* ingest) {
   store_->PutSiteState(&w->batch, w->site.config.id, st);
 }
 
+void PageProcessor::SetWarc(WarcWriter* warc, std::string user_agent) {
+  warc_ = warc;
+  user_agent_ = std::move(user_agent);
+}
+
+void PageProcessor::Archive(const Work& w) {
+  const FetchResult& r = w.result;
+  HttpExchange x;
+  x.target_uri = r.final_url.empty() ? w.lease.url : r.final_url;
+  x.ip = r.primary_ip;
+  x.fetched_at = NowSeconds(w.now_ms);
+  x.request_headers = {{"Host", std::string(HostOf(x.target_uri))},
+                       {"User-Agent", user_agent_},
+                       {"Accept-Encoding", "gzip, deflate, br"}};
+  x.status = static_cast<int>(r.http_status);
+  x.reason = r.http_status == 304 ? "Not Modified" : "OK";
+  x.response_headers = r.response_headers;
+  x.body = r.body;
+  x.body_decoded = true;  // curl undid any Content-Encoding.
+  Status s = r.outcome == Outcome::kNotModified ? warc_->WriteRevisit(x, "", "")
+                                                : warc_->WriteExchange(x);
+  if (!s.ok()) {
+    Log::Limited(LogLevel::kError, "warc", "WARC write failed", {{"error", s.message()}});
+  }
+}
+
 PageOutcome PageProcessor::Process(const Lease& lease, const FetchResult& result,
                                    int64_t now_ms) {
   const CrawlSite& site = (*sites_)[static_cast<size_t>(lease.site)];
   Work w{lease, result, site, now_ms};
   bool ok = result.outcome == Outcome::kOk && !result.body.empty();
+  if (warc_ != nullptr && (ok || result.outcome == Outcome::kNotModified)) Archive(w);
   if (ok) {
     const std::string& fetched = result.final_url.empty() ? lease.url : result.final_url;
     w.page_url = site.normalizer->Normalize(fetched).value_or(lease.url);

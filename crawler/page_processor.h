@@ -16,6 +16,7 @@
 #include "crawler/store.h"
 #include "crawler/url.h"
 #include "crawler/url_classifier.h"
+#include "crawler/warc.h"
 
 namespace tincrawl {
 
@@ -60,6 +61,10 @@ class PageProcessor {
                 Frontier* frontier, Deduper* dedup, Spool* spool, Metrics* metrics,
                 CrawlCounters* counters, int keep_raw_html_days);
 
+  // Archives every 2xx exchange (and a revisit record for each 304) to `warc` when not null;
+  // `user_agent` is recorded as the request's User-Agent.
+  void SetWarc(WarcWriter* warc, std::string user_agent);
+
   // Processes `result`, the fetch of `lease`. Never throws.
   PageOutcome Process(const Lease& lease, const FetchResult& result, int64_t now_ms);
 
@@ -83,6 +88,7 @@ class PageProcessor {
   void CountExtractFailure(const CrawlSite& site, const Article& a, Work* w);
   // Adds the site's updated counters (SiteState) to the page's batch.
   void UpdateSiteState(Work* w, const IngestResult* ingest);
+  void Archive(const Work& w);
 
   const std::vector<CrawlSite>* sites_;
   const SiteRouter* router_;
@@ -93,6 +99,8 @@ class PageProcessor {
   Metrics* metrics_;
   CrawlCounters* counters_;
   int keep_raw_html_days_;
+  WarcWriter* warc_ = nullptr;
+  std::string user_agent_;
   std::mutex site_mu_;
   std::vector<SiteState> site_states_;  // Cache of the `sites` column family, by site index.
 };

@@ -1,6 +1,7 @@
 """End to end: tincrawl crawls the simulated portal farm on 127.0.0.1."""
 import collections
 import datetime
+import gzip
 import os
 import random
 import signal
@@ -135,6 +136,43 @@ class FreshnessTest(unittest.TestCase):
     @staticmethod
     def unix(rfc3339):
         return datetime.datetime.fromisoformat(rfc3339.replace("Z", "+00:00")).timestamp()
+
+
+class WarcTest(unittest.TestCase):
+    """output.warc archives every fetched response as WARC/1.1 records."""
+
+    def test_every_stored_article_has_a_response_record(self):
+        farm = Farm(seed=17, sites=3, articles=8)
+        try:
+            config = farm.config(name="warc")
+            with open(config, encoding="utf-8") as f:
+                text = f.read().replace('output:\n  spool_dir: "spool"',
+                                        'output:\n  warc: true\n  spool_dir: "spool"')
+            with open(config, "w", encoding="utf-8") as f:
+                f.write(text)
+            tincrawl("crawl", "-c", config, timeout=240)
+            warc_dir = os.path.join(state_dir(config), "warc")
+            files = [os.path.join(warc_dir, n) for n in os.listdir(warc_dir)]
+            self.assertTrue(files and all(n.endswith(".warc.gz") for n in files), files)
+            records = []
+            for path in files:
+                with gzip.open(path, "rb") as f:
+                    data = f.read()
+                for block in data.split(b"WARC/1.1\r\n")[1:]:
+                    head = block.split(b"\r\n\r\n", 1)[0].decode("utf-8")
+                    fields = dict(l.split(": ", 1) for l in head.split("\r\n") if ": " in l)
+                    records.append(fields)
+            types = collections.Counter(r.get("WARC-Type") for r in records)
+            self.assertEqual(types["warcinfo"], len(files))
+            self.assertEqual(types["request"], types["response"])
+            archived = {strip_port(r["WARC-Target-URI"]) for r in records
+                        if r.get("WARC-Type") == "response"}
+            for a in export(config):
+                self.assertIn(strip_port(a["url"]), archived)
+            self.assertTrue(all(r["WARC-Payload-Digest"].startswith("sha1:")
+                                for r in records if r.get("WARC-Type") == "response"))
+        finally:
+            farm.stop()
 
 
 class CrashSafetyTest(unittest.TestCase):
