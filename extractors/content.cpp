@@ -48,6 +48,7 @@ struct Para {
   std::string raw;
   const GumboNode* owner = nullptr;
   size_t total = 0, italic = 0, bold = 0;
+  size_t in_attachment = 0;  // Visible bytes inside attachment download links.
   bool centered = false, right = false, caption = false, after_image = false;
   const GumboNode* box = nullptr;
   int image = -1;
@@ -168,7 +169,7 @@ class Collector {
       AddImage(node);
       return false;
     }
-    if (tag == GUMBO_TAG_A) AddAttachment(node);
+    if (tag == GUMBO_TAG_A && AddAttachment(node)) attachment_links_.push_back(node);
     if (IsBlockTag(tag)) {
       Flush();
       blocks_.push_back(node);
@@ -184,6 +185,9 @@ class Collector {
 
   void Exit(const GumboNode* node) {
     GumboTag tag = node->v.element.tag;
+    if (!attachment_links_.empty() && attachment_links_.back() == node) {
+      attachment_links_.pop_back();
+    }
     if (IsBlockTag(tag)) {
       Flush();
       if (!blocks_.empty()) blocks_.pop_back();
@@ -213,6 +217,7 @@ class Collector {
     current_.total += visible;
     if (depth_.italic > 0) current_.italic += visible;
     if (depth_.bold > 0) current_.bold += visible;
+    if (!attachment_links_.empty()) current_.in_attachment += visible;
   }
 
   void Flush() {
@@ -233,16 +238,18 @@ class Collector {
     image_boxes_.push_back(BoxOf(img, root_->parent));
   }
 
-  void AddAttachment(const GumboNode* a) {
+  // Records a download link in attachments[] (once per URL); true when `a` is one.
+  bool AddAttachment(const GumboNode* a) {
     const char* href = GetAttr(a, "href");
-    if (href == nullptr) return;
+    if (href == nullptr) return false;
     std::string url = ResolveUrl(base_, href);
     std::string type = AttachmentType(url);
-    if (type.empty()) return;
+    if (type.empty()) return false;
     for (const auto& existing : out_->attachments) {
-      if (existing.url == url) return;
+      if (existing.url == url) return true;
     }
     out_->attachments.push_back({std::move(url), NodeText(a), std::move(type)});
+    return true;
   }
 
  public:
@@ -254,6 +261,7 @@ class Collector {
   BodyResult* out_;
   const GumboNode* root_ = nullptr;
   std::vector<const GumboNode*> blocks_;
+  std::vector<const GumboNode*> attachment_links_;  // Open attachment <a> elements.
   StyleDepth depth_;
   Para current_;
   std::vector<Para> paras_;
@@ -563,6 +571,8 @@ BodyResult BuildBody(const std::vector<const GumboNode*>& roots, NodeSet* skip,
         MarkOwner(p, text, root, skip);
         continue;
       }
+      // A line that is only a download link is in attachments[] already; body_html keeps it.
+      if (p.in_attachment == p.total) continue;
       bool drop = (!options.title.empty() && text == options.title) ||
                   (options.drop_boilerplate && IsBoilerplateText(text)) ||
                   (options.drop_date_lines && IsDateLine(text));

@@ -1,5 +1,6 @@
 #include "extractors/dom.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "extractors/text.h"
@@ -90,7 +91,11 @@ std::string RemoveDotSegments(std::string_view in) {
 }
 
 std::string MergePaths(const UrlParts& base, std::string_view ref_path) {
-  if (base.has_authority && base.path.empty()) return "/" + std::string(ref_path);
+  if (base.has_authority && base.path.empty()) {
+    std::string out(1, '/');
+    out.append(ref_path);
+    return out;
+  }
   size_t slash = base.path.rfind('/');
   if (slash == std::string_view::npos) return std::string(ref_path);
   return std::string(base.path.substr(0, slash + 1)) + std::string(ref_path);
@@ -347,6 +352,12 @@ bool ContainsIgnoreCase(std::string_view haystack, std::string_view needle) {
 }
 
 size_t FindExcessiveNesting(std::string_view html, int max_depth) {
+  // Every level of depth needs its own '<', so most pages are cleared by counting them.
+  int opens = 0;
+  for (size_t at = html.find('<'); at != std::string_view::npos; at = html.find('<', at + 1)) {
+    if (++opens > max_depth) break;
+  }
+  if (opens <= max_depth) return std::string_view::npos;
   int depth = 0;
   size_t i = 0;
   while ((i = html.find('<', i)) != std::string_view::npos) {

@@ -1,6 +1,10 @@
 #include "extractors/extract.h"
 
+#include <cstdint>
+#include <cstring>
+
 #include "extractors/charset.h"
+#include "extractors/fast_decode.h"
 #include "extractors/generic.h"
 #include "extractors/json.h"
 #include "extractors/page.h"
@@ -20,6 +24,14 @@ bool IsBlank(std::string_view bytes) {
   return true;
 }
 
+void CountControls(std::string_view bytes, size_t* nul, size_t* control) {
+  for (char c : bytes) {
+    auto u = static_cast<unsigned char>(c);
+    *nul += u == 0;
+    *control += u < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f';
+  }
+}
+
 // Binary formats by magic number, else a share of NUL/control bytes no text page has.
 bool LooksBinary(std::string_view bytes) {
   static constexpr std::string_view kMagic[] = {"%PDF-", "PK\x03\x04",      "\x89PNG",
@@ -33,11 +45,16 @@ bool LooksBinary(std::string_view bytes) {
                                     (head[0] == '\xFE' && head[1] == '\xFF'));
   if (utf16) return false;
   size_t nul = 0, control = 0;
-  for (char c : head) {
-    auto u = static_cast<unsigned char>(c);
-    nul += u == 0;
-    control += u < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f';
+  size_t i = 0;
+  for (; i + 8 <= head.size(); i += 8) {
+    uint64_t word;
+    std::memcpy(&word, head.data() + i, 8);
+    // Skips words without a byte below 0x20 (the classic "has less than" bit trick).
+    constexpr uint64_t kOnes = 0x0101010101010101ull;
+    if (((word - kOnes * 0x20) & ~word & (kOnes * 0x80)) == 0) continue;
+    CountControls(head.substr(i, 8), &nul, &control);
   }
+  CountControls(head.substr(i), &nul, &control);
   return nul * 100 > head.size() || control * 10 > head.size();
 }
 
@@ -79,7 +96,11 @@ Article Extract(const ExtractInput& input) {
     article.error = "binary";
     return article;
   }
-  DecodedHtml decoded = DecodeHtml(input.bytes, input.content_type);
+  DecodedHtml decoded;
+  if (!DecodeHtmlFast(input.bytes, input.content_type, &decoded)) {
+    decoded = DecodedHtml();
+    decoded = DecodeHtml(input.bytes, input.content_type);
+  }
   article.charset = decoded.charset;
   if (size_t cut = FindExcessiveNesting(decoded.utf8, kMaxNesting); cut != std::string::npos) {
     decoded.utf8.resize(cut);

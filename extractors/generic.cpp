@@ -30,6 +30,7 @@ struct Stats {
   unsigned text = 0, own = 0, link = 0, punct = 0, words = 0, stop = 0;
   unsigned headline_links = 0;
   bool chrome = false, in_link = false;
+  bool counted_link = false;  // An <a href> that is not an attachment download.
   double score = 0;
   bool scored = false;
 };
@@ -82,10 +83,6 @@ class Analyzer {
   const Stats& at(int i) const { return stats_[i]; }
   bool chrome(int i) const { return chrome_[i]; }
   int size() const { return static_cast<int>(stats_.size()); }
-  int IndexOf(const GumboNode* n) const {
-    auto it = index_.find(n);
-    return it == index_.end() ? -1 : it->second;
-  }
   double LinkDensity(int i) const {
     return stats_[i].text == 0 ? 0 : static_cast<double>(stats_[i].link) / stats_[i].text;
   }
@@ -110,7 +107,6 @@ class Analyzer {
  private:
   void CollectStats() {
     stats_.reserve(4096);
-    index_.reserve(4096);
     struct Frame {
       int index;
       unsigned next;
@@ -137,7 +133,7 @@ class Analyzer {
       } else if (IsElement(kid) && !IsInvisible(kid)) {
         bool in_link = link_depth > 0 || stats_[top.index].in_link;
         Push(kid, top.index, in_link, &stack);
-        if (IsLinkCounted(kid)) ++link_depth;
+        if (stats_.back().counted_link) ++link_depth;
       }
     }
   }
@@ -156,15 +152,15 @@ class Analyzer {
     st.parent = parent;
     st.in_link = in_link;
     st.chrome = IsChromeElement(node);
+    st.counted_link = IsLinkCounted(node);
     stats_.push_back(st);
-    index_.emplace(node, index);
     stack->push_back({index, 0});
   }
 
   void PopFrame(int index, int* link_depth) {
     Stats& st = stats_[index];
     st.end = static_cast<int>(stats_.size());
-    if (IsLinkCounted(st.node)) {
+    if (st.counted_link) {
       --*link_depth;
       if (IsHeadlineText(st.text, st.words)) ++st.headline_links;
     }
@@ -261,23 +257,30 @@ class Analyzer {
   const Page& page_;
   std::vector<Stats> stats_;
   std::vector<bool> chrome_;
-  std::unordered_map<const GumboNode*, int> index_;
 };
 
 std::string Fold(std::string_view s) { return FoldAscii(s); }
 
 bool IsTitleClass(const GumboNode* node) {
-  const char* cls = GetAttr(node, "class");
-  const char* id = GetAttr(node, "id");
-  std::string s = std::string(cls ? cls : "") + " " + (id ? id : "");
-  for (char& c : s) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
-  if (s.find("portlet-title") != std::string::npos) return false;
-  return s.find("title") != std::string::npos || s.find("tieude") != std::string::npos ||
-         s.find("tieu-de") != std::string::npos || s.find("headline") != std::string::npos;
+  bool title = false;
+  std::string lower;
+  for (const char* name : {"class", "id"}) {
+    const char* v = GetAttr(node, name);
+    if (v == nullptr) continue;
+    lower.assign(v);
+    for (char& c : lower) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+    if (lower.find("portlet-title") != std::string::npos) return false;
+    title = title || lower.find("title") != std::string::npos ||
+            lower.find("tieude") != std::string::npos ||
+            lower.find("tieu-de") != std::string::npos ||
+            lower.find("headline") != std::string::npos;
+  }
+  return title;
 }
 
 struct TitlePick {
   const GumboNode* node = nullptr;
+  int index = -1;  // The node's Analyzer index.
   std::string text;
   bool matches_meta = false;  // The element's text agrees with og:title / <title>.
 };
@@ -293,9 +296,9 @@ TitlePick PickTitle(const Page& page, const Analyzer& a, int content) {
     const Stats& st = a.at(i);
     GumboTag tag = st.node->v.element.tag;
     bool heading = tag == GUMBO_TAG_H1 || tag == GUMBO_TAG_H2 || tag == GUMBO_TAG_H3;
-    if (!heading && !IsTitleClass(st.node)) continue;
     if (a.chrome(i) || st.in_link || st.text < 8 || st.text > 400) continue;
     if (st.link * 2 > st.text) continue;
+    if (!heading && !IsTitleClass(st.node)) continue;
     double score = tag == GUMBO_TAG_H1 ? 3 : heading ? 2 : 2;
     if (tag == GUMBO_TAG_H3) score = 1;
     std::string text = NodeText(st.node);
@@ -320,7 +323,7 @@ TitlePick PickTitle(const Page& page, const Analyzer& a, int content) {
     if (d < 0 && i < a.at(content_start).end && i - content_start <= 20) score += 2;
     if (score > best_score) {
       best_score = score;
-      best = {st.node, std::move(text), matches};
+      best = {st.node, i, std::move(text), matches};
     }
   }
   if (best.node == nullptr) best.text = !og.empty() ? og : tt;
@@ -333,11 +336,8 @@ std::vector<int> ContentRoots(const Analyzer& a, int top) {
   if (t.parent < 0) return {top};
   double threshold = std::max(10.0, a.FinalScore(top) * 0.2);
   std::vector<int> roots;
-  const GumboNode* parent = a.at(t.parent).node;
-  const GumboVector& kids = parent->v.element.children;
-  for (unsigned k = 0; k < kids.length; ++k) {
-    int i = a.IndexOf(static_cast<const GumboNode*>(kids.data[k]));
-    if (i < 0) continue;
+  // Pre-order: the parent's child elements are its first descendant and each child's `end`.
+  for (int i = t.parent + 1; i < a.at(t.parent).end; i = a.at(i).end) {
     if (i == top) {
       roots.push_back(i);
       continue;
@@ -392,19 +392,18 @@ std::vector<std::string> ListingLinks(const Page& page, const Analyzer& a) {
   return links;
 }
 
-std::string SummaryNear(const Analyzer& a, const GumboNode* title, int content) {
-  if (title == nullptr) return {};
-  int t = a.IndexOf(title);
+std::string SummaryNear(const Analyzer& a, int t, int content) {
+  if (t < 0) return {};
   int limit = content >= 0 ? content + 40 : t + 60;
   for (int i = t + 1; i < a.size() && i < limit; ++i) {
     const Stats& s = a.at(i);
     if (a.chrome(i) || s.text < 30) continue;
     const char* cls = GetAttr(s.node, "class");
     if (cls == nullptr) continue;
-    std::string c = cls;
+    std::string_view c = cls;
     for (std::string_view key : {"sapo", "summary", "hometext", "tomtat", "tom-tat", "lead",
                                  "article-main", "description", "mota"}) {
-      if (c.find(key) != std::string::npos) return NodeText(s.node);
+      if (c.find(key) != std::string_view::npos) return NodeText(s.node);
     }
   }
   return {};
@@ -466,7 +465,7 @@ void ExtractGeneric(const Page& page, const std::vector<std::string>& date_hints
     return;
   }
   article->page_kind = PageKind::kArticle;
-  article->summary = SummaryNear(a, title.node, top);
+  article->summary = SummaryNear(a, title.index, top);
   article->author = body.byline;
   article->body = std::move(text);
   article->body_html = std::move(body.html);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <bitset>
+#include <cstring>
 
 #include "extractors/dates.h"
 #include "extractors/text.h"
@@ -31,12 +33,18 @@ bool IsAlnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z');
 }
 
-bool HasToken(std::string_view s, std::string_view token) {
-  size_t pos = 0;
-  while ((pos = s.find(token, pos)) != std::string_view::npos) {
-    size_t end = pos + token.size();
-    if ((pos == 0 || !IsAlnum(s[pos - 1])) && (end == s.size() || !IsAlnum(s[end]))) return true;
-    pos = end;
+// True when one of the maximal alphanumeric runs of `s` is a kChromeTokens entry.
+bool HasChromeToken(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && !IsAlnum(s[i])) ++i;
+    size_t start = i;
+    while (i < s.size() && IsAlnum(s[i])) ++i;
+    std::string_view run = s.substr(start, i - start);
+    if (run.size() < 2 || run.size() > 6) continue;
+    for (std::string_view tok : kChromeTokens) {
+      if (run == tok) return true;
+    }
   }
   return false;
 }
@@ -49,14 +57,103 @@ std::string LowerAscii(std::string_view s) {
   return out;
 }
 
-bool IsHiddenStyle(const GumboNode* node) {
-  const char* style = GetAttr(node, "style");
-  if (style == nullptr) return GetAttr(node, "hidden") != nullptr;
-  std::string s = LowerAscii(style);
-  std::erase(s, ' ');
-  return s.find("display:none") != std::string::npos ||
-         s.find("visibility:hidden") != std::string::npos;
+// Lower-cased ASCII copy of `s` without spaces, in a small reusable buffer.
+class LowerBuffer {
+ public:
+  std::string_view Fill(std::initializer_list<std::string_view> parts, bool drop_spaces) {
+    size_t n = 0;
+    for (std::string_view p : parts) n += p.size() + 1;
+    char* out = n <= sizeof(small_) ? small_ : (large_.resize(n), large_.data());
+    char* w = out;
+    for (std::string_view p : parts) {
+      for (char c : p) {
+        if (drop_spaces && c == ' ') continue;
+        *w++ = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+      }
+      *w++ = ' ';
+    }
+    return std::string_view(out, static_cast<size_t>(w - out));
+  }
+
+ private:
+  char small_[256];
+  std::string large_;
+};
+
+// The attributes chrome classification reads, gathered in one pass over the element's list.
+struct ChromeAttrs {
+  const char* cls = nullptr;
+  const char* id = nullptr;
+  const char* role = nullptr;
+  const char* style = nullptr;
+  bool hidden = false;
+};
+
+ChromeAttrs ReadChromeAttrs(const GumboNode* node) {
+  ChromeAttrs a;
+  const GumboVector& attrs = node->v.element.attributes;
+  for (unsigned i = 0; i < attrs.length; ++i) {
+    const auto* attr = static_cast<const GumboAttribute*>(attrs.data[i]);
+    const char* name = attr->name;
+    const char** slot = nullptr;
+    switch (name[0]) {
+      case 'c':
+        slot = std::strcmp(name, "class") == 0 ? &a.cls : nullptr;
+        break;
+      case 'i':
+        slot = std::strcmp(name, "id") == 0 ? &a.id : nullptr;
+        break;
+      case 'r':
+        slot = std::strcmp(name, "role") == 0 ? &a.role : nullptr;
+        break;
+      case 's':
+        slot = std::strcmp(name, "style") == 0 ? &a.style : nullptr;
+        break;
+      case 'h':
+        a.hidden = a.hidden || std::strcmp(name, "hidden") == 0;
+        break;
+      default:
+        break;
+    }
+    if (slot != nullptr && *slot == nullptr) *slot = attr->value;
+  }
+  return a;
 }
+
+bool IsHiddenStyle(const ChromeAttrs& a) {
+  if (a.style == nullptr) return a.hidden;
+  LowerBuffer buf;
+  std::string_view s = buf.Fill({a.style}, true);
+  return s.find("display:none") != std::string_view::npos ||
+         s.find("visibility:hidden") != std::string_view::npos;
+}
+
+// Substring markers indexed by their first byte, so a class string is scanned once.
+class MarkerIndex {
+ public:
+  MarkerIndex() {
+    for (std::string_view m : kChromeSubstrings) {
+      by_first_[static_cast<unsigned char>(m[0])].push_back(m);
+      pairs_.set(Pair(m[0], m[1]));
+    }
+  }
+  bool AnyIn(std::string_view s) const {
+    for (size_t i = 0; i + 1 < s.size(); ++i) {
+      if (!pairs_.test(Pair(s[i], s[i + 1]))) continue;
+      for (std::string_view m : by_first_[static_cast<unsigned char>(s[i])]) {
+        if (s.compare(i, m.size(), m) == 0) return true;
+      }
+    }
+    return false;
+  }
+
+ private:
+  static size_t Pair(char a, char b) {
+    return static_cast<unsigned char>(a) << 8 | static_cast<unsigned char>(b);
+  }
+  std::array<std::vector<std::string_view>, 256> by_first_;
+  std::bitset<65536> pairs_;  // First two bytes of some marker.
+};
 
 // The first non-empty attribute among `names`, or "".
 std::string_view FirstAttr(const GumboNode* node, std::initializer_list<const char*> names) {
@@ -219,27 +316,21 @@ bool IsChromeElement(const GumboNode* node) {
     default:
       break;
   }
-  if (IsHiddenStyle(node)) return true;
-  const char* cls = GetAttr(node, "class");
-  const char* id = GetAttr(node, "id");
-  const char* role = GetAttr(node, "role");
-  if (cls == nullptr && id == nullptr && role == nullptr) return false;
-  std::string s = LowerAscii(cls ? cls : "");
-  s += ' ';
-  s += LowerAscii(id ? id : "");
-  s += ' ';
-  s += LowerAscii(role ? role : "");
-  bool chrome = false;
-  for (std::string_view sub : kChromeSubstrings)
-    chrome = chrome || s.find(sub) != std::string::npos;
-  for (std::string_view tok : kChromeTokens) chrome = chrome || HasToken(s, tok);
-  if (!chrome) return false;
+  if (node->v.element.attributes.length == 0) return false;
+  ChromeAttrs attrs = ReadChromeAttrs(node);
+  if (IsHiddenStyle(attrs)) return true;
+  if (attrs.cls == nullptr && attrs.id == nullptr && attrs.role == nullptr) return false;
+  LowerBuffer buf;
+  std::string_view s = buf.Fill(
+      {attrs.cls ? attrs.cls : "", attrs.id ? attrs.id : "", attrs.role ? attrs.role : ""}, false);
+  static const MarkerIndex kMarkers;
+  if (!kMarkers.AnyIn(s) && !HasChromeToken(s)) return false;
+  bool other =
+      s.find("related") != std::string_view::npos || s.find("lien") != std::string_view::npos ||
+      s.find("other") != std::string_view::npos || s.find("khac") != std::string_view::npos;
+  if (other) return true;
   for (std::string_view keep : kContentMarkers) {
-    if (s.find(keep) != std::string::npos && s.find("related") == std::string::npos &&
-        s.find("lien") == std::string::npos && s.find("other") == std::string::npos &&
-        s.find("khac") == std::string::npos) {
-      return false;
-    }
+    if (s.find(keep) != std::string_view::npos) return false;
   }
   return true;
 }

@@ -334,5 +334,51 @@ TEST_F(BadInputTest, NoArticleText) {
             "no_content");
 }
 
+// A page whose text carries decomposed tone marks (as several real portals publish it) comes out
+// NFC in every field, with and without a UTF-8 BOM, like the full decoder would produce it.
+TEST(ExtractDecodeTest, DecomposedTonesBecomeNfc) {
+  const std::string nfd_title =
+      "Th\xC3\xB4ng ba\xCC\x81o ho\xCC\xA3p";  // "Thông báo họp", NFD tones.
+  std::string body;
+  for (int i = 0; i < 6; ++i) {
+    body +=
+        "<p>Uy\xCC\x89 ban nh\xC3\xA2n d\xC3\xA2n th\xC3\xA0nh ph\xE1\xBB\x91 t\xE1\xBB\x95 "
+        "ch\xE1\xBB\xA9c h\xE1\xBB\x8Dp v\xE1\xBB\x9Bi c\xC3\xA1c s\xE1\xBB\x9F, ng\xC3\xA0nh "
+        "v\xC3\xA0 \xC4\x91\xE1\xBB\x8Ba ph\xC6\xB0\xC6\xA1ng \xC4\x91\xE1\xBB\x83 b\xC3\xA0n "
+        "k\xE1\xBA\xBF ho\xE1\xBA\xA1ch.</p>";
+  }
+  const std::string html = "<html><head><title>" + nfd_title + "</title></head><body><h1>" +
+                           nfd_title + "</h1><div class=date>12/03/2024</div><div class=content>" +
+                           body + "</div></body></html>";
+  for (const std::string& bytes : {html, "\xEF\xBB\xBF" + html}) {
+    Article a = RunExtract(bytes, "https://example.gov.vn/tin/1.html");
+    EXPECT_EQ(a.charset, "utf-8");
+    EXPECT_EQ(a.title, "Th\xC3\xB4ng b\xC3\xA1o h\xE1\xBB\x8Dp");
+    EXPECT_NE(a.body.find("U\xE1\xBB\xB7 ban"), std::string::npos) << a.body;  // "Uỷ" composed.
+    EXPECT_EQ(a.body.find("\xCC"), std::string::npos) << "no combining marks left";
+  }
+}
+
+// A paragraph that is only a download link goes to attachments[], not into the body text.
+TEST(ExtractBodyTest, DownloadLinkLinesStayOutOfBodyText) {
+  std::string body;
+  for (int i = 0; i < 5; ++i) {
+    body +=
+        "<p>Ng\xC3\xA0y 9/1, h\xE1\xBB\x99i ngh\xE1\xBB\x8B \xC4\x91\xC3\xA3 \xC4\x91\xC3\xA1nh "
+        "gi\xC3\xA1 k\xE1\xBA\xBFt qu\xE1\xBA\xA3 c\xC3\xB4ng t\xC3\xA1c v\xC3\xA0 "
+        "tri\xE1\xBB\x83n "
+        "khai nhi\xE1\xBB\x87m v\xE1\xBB\xA5 c\xE1\xBB\xA7a n\xC4\x83m t\xE1\xBB\x9Bi.</p>";
+  }
+  const std::string html =
+      "<html><body><h1>Tang cuong cong tac phong chong thien tai</h1><p>12/03/2024</p>"
+      "<div class=content>" +
+      body + "<p><a href='/files/qd-1770.pdf'>Quyet dinh so 1770 (PDF)</a></p></div></body></html>";
+  Article a = RunExtract(html, "https://example.gov.vn/tin/2.html");
+  ASSERT_EQ(a.attachments.size(), 1u);
+  EXPECT_EQ(a.attachments[0].text, "Quyet dinh so 1770 (PDF)");
+  EXPECT_EQ(a.body.find("Quyet dinh so 1770"), std::string::npos) << a.body;
+  EXPECT_NE(a.body_html.find("qd-1770.pdf"), std::string::npos) << "body_html keeps the link";
+}
+
 }  // namespace
 }  // namespace tincrawl
