@@ -3,6 +3,8 @@
 // the farm's gold records.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -144,6 +146,7 @@ TEST(ExtractQualityTest, FarmArticlesWithPresetsAndGeneric) {
   std::vector<Gold> gold = LoadFarm(dir);
   ASSERT_GT(gold.size(), 50u) << "farm generation or gold flattening failed; see " << dir;
   Score preset, generic;
+  std::map<std::string, Score> preset_by_family;  // The bar holds per family.
   std::vector<std::string> fell_back;  // Pages where a preset failed and generic stepped in.
   for (const Gold& g : gold) {
     std::string bytes = ReadFile(g.file);
@@ -156,6 +159,7 @@ TEST(ExtractQualityTest, FarmArticlesWithPresetsAndGeneric) {
     Article with_rules = Extract(in);
     if (with_rules.fell_back || !with_rules.used_rules) fell_back.push_back(g.url);
     Add(g, with_rules, &preset, "preset");
+    Add(g, with_rules, &preset_by_family[g.family], "preset");
     in.generic_only = true;
     Add(g, Extract(in), &generic, "generic");
   }
@@ -166,6 +170,14 @@ TEST(ExtractQualityTest, FarmArticlesWithPresetsAndGeneric) {
   EXPECT_GE(preset.Ratio(preset.author), 0.95);
   EXPECT_GE(preset.MeanF1(), 0.98);
   EXPECT_EQ(preset.chrome, 0);
+  for (const auto& [family, score] : preset_by_family) {
+    score.Print(family.c_str());
+    EXPECT_EQ(score.title, score.n) << family;
+    EXPECT_EQ(score.date, score.n) << family;
+    EXPECT_GE(score.Ratio(score.author), 0.95) << family;
+    EXPECT_GE(score.MeanF1(), 0.98) << family;
+  }
+  EXPECT_GE(preset_by_family.size(), 5u);
   EXPECT_TRUE(fell_back.empty()) << fell_back.size() << " pages fell back, e.g. "
                                  << (fell_back.empty() ? "" : fell_back.front());
   EXPECT_EQ(generic.title, generic.n);
