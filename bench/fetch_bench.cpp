@@ -111,8 +111,7 @@ double DriveFetcher(const std::vector<std::string>& urls, int window, const Netw
 
 // Requests/s of wrk against one of the hosts; 0 when wrk is missing.
 double RunWrk(int threads, int connections, int port) {
-  const std::string wrk = "wrk -t" + std::to_string(threads) + " -c" +
-                          std::to_string(connections) +
+  const std::string wrk = "wrk -t" + std::to_string(threads) + " -c" + std::to_string(connections) +
                           " -d5s -H 'Host: h0.test' http://127.0.0.1:" + std::to_string(port) +
                           "/p0.html 2>&1";
   double rate = 0;

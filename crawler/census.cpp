@@ -29,8 +29,7 @@ Status CountFrontier(const Store& store, const SiteRouter& router, int64_t now_m
   out->assign(static_cast<size_t>(router.site_count()), SiteCensus{});
   rocksdb::ReadOptions ro;
   ro.fill_cache = false;  // A full scan must not evict the working set.
-  std::unique_ptr<rocksdb::Iterator> it(
-      store.db()->NewIterator(ro, store.cf(Cf::kFrontier)));
+  std::unique_ptr<rocksdb::Iterator> it(store.db()->NewIterator(ro, store.cf(Cf::kFrontier)));
   std::string last_host;
   int last_site = -1;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {

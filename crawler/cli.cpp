@@ -34,30 +34,27 @@ const CommandInfo kCommands[] = {
     {"sites", "sites [-c FILE]", "one line per site: state, last success, articles, errors",
      CmdSites},
     {"new-site", "new-site [-c FILE] [--id ID] [-o FILE] URL|FILE...",
-     "propose a commented site file from a home page and a few pages (live or saved)",
-     CmdNewSite},
+     "propose a commented site file from a home page and a few pages (live or saved)", CmdNewSite},
     {"test-site", "test-site [-c FILE] ID [--pages N]",
      "fetch a site's seeds and N articles, report problems, exit 0 only when it passes",
      CmdTestSite},
 };
 
 std::string Usage() {
-  std::string s =
-      "tincrawl " TINCRAWL_VERSION
-      " - news crawler for Vietnamese government portals\n\n"
-      "Usage: tincrawl <command> [options]\n\nCommands:\n";
+  std::string s = "tincrawl " TINCRAWL_VERSION
+                  " - news crawler for Vietnamese government portals\n\n"
+                  "Usage: tincrawl <command> [options]\n\nCommands:\n";
   for (const auto& c : kCommands) {
     char line[256];
     std::snprintf(line, sizeof line, "  %-64s\n      %s\n", c.synopsis, c.summary);
     s += line;
   }
-  s +=
-      "\nOptions:\n"
-      "  -c, --config FILE   daemon config (default: $TINCRAWL_CONFIG, then\n"
-      "                      /etc/tincrawl/tincrawl.yaml, then ./config/tincrawl.yaml)\n"
-      "  -h, --help          show help (also: tincrawl <command> --help)\n"
-      "  -V, --version       show the version\n\n"
-      "Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error.\n";
+  s += "\nOptions:\n"
+       "  -c, --config FILE   daemon config (default: $TINCRAWL_CONFIG, then\n"
+       "                      /etc/tincrawl/tincrawl.yaml, then ./config/tincrawl.yaml)\n"
+       "  -h, --help          show help (also: tincrawl <command> --help)\n"
+       "  -V, --version       show the version\n\n"
+       "Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error.\n";
   return s;
 }
 
@@ -76,10 +73,14 @@ std::string CommandHelp(const CommandInfo& c) {
 
 // Options that take a value, and which commands accept them.
 const std::map<std::string, std::vector<std::string>> kValueOptions = {
-    {"--site", {"crawl", "extract", "export"}}, {"--max-pages", {"crawl"}},
-    {"--url", {"extract"}},                      {"--since", {"export"}},
-    {"--format", {"export"}},                    {"--pages", {"test-site"}},
-    {"-o", {"new-site"}},                        {"--output", {"new-site"}},
+    {"--site", {"crawl", "extract", "export"}},
+    {"--max-pages", {"crawl"}},
+    {"--url", {"extract"}},
+    {"--since", {"export"}},
+    {"--format", {"export"}},
+    {"--pages", {"test-site"}},
+    {"-o", {"new-site"}},
+    {"--output", {"new-site"}},
     {"--id", {"new-site"}},
 };
 
@@ -97,8 +98,7 @@ int UsageError(std::string* err, const std::string& msg) {
   return kExitUsage;
 }
 
-int ApplyValue(const std::string& opt, const std::string& value, CliOptions* o,
-               std::string* err) {
+int ApplyValue(const std::string& opt, const std::string& value, CliOptions* o, std::string* err) {
   if (opt == "--site") {
     o->site_ids.push_back(value);
   } else if (opt == "--max-pages") {
@@ -163,8 +163,8 @@ int ParseCli(int argc, char** argv, CliOptions* o, std::string* out, std::string
       if (int rc = ApplyValue(a, argv[i], o, err); rc != kExitOk) return rc;
       continue;
     }
-    bool takes_inputs = o->command == "extract" || o->command == "new-site" ||
-                        o->command == "test-site";
+    bool takes_inputs =
+        o->command == "extract" || o->command == "new-site" || o->command == "test-site";
     if (cmd != nullptr && (a == "-" || a[0] != '-') && takes_inputs) {
       o->inputs.push_back(a);
       continue;

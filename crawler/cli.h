@@ -12,7 +12,7 @@ inline constexpr int kExitUsage = 2;    // Usage or configuration error.
 
 struct CliOptions {
   std::string command;  // run, crawl, check-config, extract, export, sites, test-site, new-site.
-  std::string config_path;  // -c; defaults per DefaultConfigPath().
+  std::string config_path;            // -c; defaults per DefaultConfigPath().
   std::vector<std::string> site_ids;  // --site (repeatable).
   long long max_pages = 0;            // --max-pages; 0 = unlimited.
   bool generic = false;               // --generic

@@ -94,9 +94,9 @@ int CmdExtract(const CliOptions& opts) {
   for (const auto& input : opts.inputs) {
     std::string bytes, error, content_type;
     std::string url = !opts.url.empty() ? opts.url : (IsUrl(input) ? input : "");
-    bool ok = IsUrl(input) ? SimpleFetch(input, config.daemon.network, &bytes, &content_type,
-                                         &url, &error)
-                           : ReadInput(input, &bytes, &error);
+    bool ok = IsUrl(input)
+                  ? SimpleFetch(input, config.daemon.network, &bytes, &content_type, &url, &error)
+                  : ReadInput(input, &bytes, &error);
     if (!ok) {
       std::fprintf(stderr, "tincrawl: %s\n", error.c_str());
       Article failed;

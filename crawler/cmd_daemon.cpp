@@ -103,9 +103,8 @@ int CmdExport(const CliOptions& opts) {
     return kExitFailure;
   }
   Status s = ForEachArticle(*store, [&](const ArticleRecord& r) {
-    bool site_ok = opts.site_ids.empty() ||
-                   std::find(opts.site_ids.begin(), opts.site_ids.end(), r.site) !=
-                       opts.site_ids.end();
+    bool site_ok = opts.site_ids.empty() || std::find(opts.site_ids.begin(), opts.site_ids.end(),
+                                                      r.site) != opts.site_ids.end();
     if (site_ok && r.fetched_at >= since) {
       std::string line = ArticleRecordToJson(r);
       line.push_back('\n');
@@ -131,10 +130,10 @@ int CmdSites(const CliOptions& opts) {
   for (const auto& site : config.sites) {
     SiteState st;
     if (open.ok()) (void)store->GetSiteState(site.id, &st);
-    const char* state = !site.enabled                                  ? "disabled"
-                        : st.pages_fetched == 0                        ? "new"
+    const char* state = !site.enabled                                             ? "disabled"
+                        : st.pages_fetched == 0                                   ? "new"
                         : st.last_success > 0 && now - st.last_success < 6 * 3600 ? "ok"
-                                                                       : "dark";
+                                                                                  : "dark";
     std::printf("%-24s %-8s %-14s %-14s %9lld %9lld %7lld  %s\n", site.id.c_str(), state,
                 Age(st.last_success, now).c_str(), Age(st.last_new_article, now).c_str(),
                 static_cast<long long>(st.articles_new), static_cast<long long>(st.pages_fetched),

@@ -129,7 +129,8 @@ void ReadNetwork(YamlReader& r, const YAML::Node& n, NetworkConfig* net) {
                "low_speed_limit_bytes", "low_speed_time_seconds", "max_body_bytes",
                "max_header_bytes", "max_redirects", "proxy", "resolve", "allow_private_networks"},
               "network");
-  if (r.Get(n, "user_agent", &net->user_agent) && net->user_agent.find("http") == std::string::npos) {
+  if (r.Get(n, "user_agent", &net->user_agent) &&
+      net->user_agent.find("http") == std::string::npos) {
     r.Error(n["user_agent"], "user_agent must include a contact URL (e.g. \"+https://...\")");
   }
   r.Get(n, "max_connections", &net->max_connections, 1, 100000);
@@ -149,8 +150,8 @@ void ReadNetwork(YamlReader& r, const YAML::Node& n, NetworkConfig* net) {
   if (r.Get(n, "resolve", &net->resolve)) {
     for (size_t i = 0; i < net->resolve.size(); ++i) {
       if (!ValidResolve(net->resolve[i])) {
-        r.Error(n["resolve"][i], "resolve entry \"" + net->resolve[i] +
-                                     "\" must have the form HOST:PORT:ADDRESS");
+        r.Error(n["resolve"][i],
+                "resolve entry \"" + net->resolve[i] + "\" must have the form HOST:PORT:ADDRESS");
       }
     }
   }
@@ -287,15 +288,16 @@ std::vector<std::string> SiteFiles(const std::string& spec, std::vector<ConfigEr
     }
     globfree(&g);
   }
-  if (ec) errors->push_back({config_file, 0, 0, "cannot list sites \"" + spec + "\": " + ec.message()});
+  if (ec)
+    errors->push_back({config_file, 0, 0, "cannot list sites \"" + spec + "\": " + ec.message()});
   std::sort(files.begin(), files.end());
   return files;
 }
 
 void ReadDaemon(YamlReader& r, const YAML::Node& root, DaemonConfig* d) {
   r.CheckKeys(root,
-              {"state_dir", "sites", "workers", "drain_seconds", "metrics", "network",
-               "politeness", "recrawl", "output", "store", "log"},
+              {"state_dir", "sites", "workers", "drain_seconds", "metrics", "network", "politeness",
+               "recrawl", "output", "store", "log"},
               "");
   fs::path dir = fs::absolute(fs::path(d->file)).parent_path();
   if (r.Require(root, "state_dir", "")) r.Get(root, "state_dir", &d->state_dir);
@@ -334,8 +336,8 @@ void CheckHostsUnique(const std::vector<SiteConfig>& sites, std::vector<ConfigEr
       auto [it, inserted] = owner.emplace(h, &s);
       if (!inserted && it->second != &s) {
         errors->push_back({s.file, s.id_line, 1,
-                           "host \"" + h + "\" is already claimed by site \"" +
-                               it->second->id + "\" (" + it->second->file + ")"});
+                           "host \"" + h + "\" is already claimed by site \"" + it->second->id +
+                               "\" (" + it->second->file + ")"});
       }
     }
   }
@@ -374,9 +376,9 @@ Config LoadConfig(const std::string& path, std::vector<ConfigError>* errors) {
     if (!site) continue;
     auto [it, inserted] = id_to_file.emplace(site->id, f);
     if (!inserted) {
-      errors->push_back({f, site->id_line, 1,
-                         "duplicate site id \"" + site->id + "\" (also defined in " +
-                             it->second + ")"});
+      errors->push_back(
+          {f, site->id_line, 1,
+           "duplicate site id \"" + site->id + "\" (also defined in " + it->second + ")"});
       continue;
     }
     config.sites.push_back(std::move(*site));

@@ -23,8 +23,8 @@ struct ConfigError {
 
 struct Politeness {
   int max_connections_per_host = 1;
-  int max_connections_per_ip = 4;  // Many portals share a provincial data centre's address.
-  double min_delay_seconds = 1.0;  // Minimum gap between request starts on one host.
+  int max_connections_per_ip = 4;         // Many portals share a provincial data centre's address.
+  double min_delay_seconds = 1.0;         // Minimum gap between request starts on one host.
   double crawl_delay_cap_seconds = 30.0;  // robots.txt Crawl-delay is honoured up to this.
   bool respect_robots = true;
   int circuit_failures = 5;             // Consecutive failures that open the circuit.
@@ -33,10 +33,10 @@ struct Politeness {
 };
 
 struct TlsPolicy {
-  std::string ca_file;                // Extra CA / intermediate bundle (PEM).
-  bool legacy_server_connect = false; // OpenSSL SSL_OP_LEGACY_SERVER_CONNECT for old servers.
-  int security_level = -1;            // OpenSSL @SECLEVEL override; -1 keeps the default.
-  bool verify = true;                 // Last resort: false disables peer verification.
+  std::string ca_file;                 // Extra CA / intermediate bundle (PEM).
+  bool legacy_server_connect = false;  // OpenSSL SSL_OP_LEGACY_SERVER_CONNECT for old servers.
+  int security_level = -1;             // OpenSSL @SECLEVEL override; -1 keeps the default.
+  bool verify = true;                  // Last resort: false disables peer verification.
 };
 
 struct Recrawl {
@@ -77,7 +77,7 @@ struct SiteConfig {
   std::vector<std::string> sitemaps;
   std::string cms;  // Preset family name, may be empty.
   UrlRules urls;
-  ExtractRules extract;  // Site rules with the CMS preset already overlaid underneath.
+  ExtractRules extract;   // Site rules with the CMS preset already overlaid underneath.
   Politeness politeness;  // Daemon defaults with the site's overrides applied.
   TlsPolicy tls;
   Recrawl recrawl;
@@ -87,12 +87,11 @@ struct SiteConfig {
 };
 
 struct NetworkConfig {
-  std::string user_agent =
-      "tincrawl/" TINCRAWL_VERSION " (+https://github.com/tincrawl/tincrawl)";
+  std::string user_agent = "tincrawl/" TINCRAWL_VERSION " (+https://github.com/tincrawl/tincrawl)";
   int max_connections = 512;
   double connect_timeout_seconds = 10.0;
   double timeout_seconds = 60.0;
-  int low_speed_limit_bytes = 100;  // Abort when slower than this ...
+  int low_speed_limit_bytes = 100;       // Abort when slower than this ...
   double low_speed_time_seconds = 30.0;  // ... for this long.
   int64_t max_body_bytes = 10 * 1024 * 1024;
   int64_t max_header_bytes = 64 * 1024;
@@ -124,7 +123,7 @@ struct StoreConfig {
 };
 
 struct LogConfig {
-  std::string level = "info";  // "debug", "info", "warn", "error".
+  std::string level = "info";     // "debug", "info", "warn", "error".
   std::string format = "logfmt";  // "logfmt" or "json".
 };
 

@@ -66,9 +66,11 @@ void ReadExtract(YamlReader& r, const YAML::Node& n, ExtractRules* x) {
   if (!r.ExpectMap(n, "extract")) return;
   r.CheckKeys(n, {"title", "date", "author", "summary", "body", "remove", "date_formats"},
               "extract");
-  const std::pair<const char*, std::string*> fields[] = {
-      {"title", &x->title},     {"date", &x->date}, {"author", &x->author},
-      {"summary", &x->summary}, {"body", &x->body}};
+  const std::pair<const char*, std::string*> fields[] = {{"title", &x->title},
+                                                         {"date", &x->date},
+                                                         {"author", &x->author},
+                                                         {"summary", &x->summary},
+                                                         {"body", &x->body}};
   for (const auto& [key, dest] : fields) {
     if (r.Get(n, key, dest)) CheckSelector(r, n[key], *dest);
   }
@@ -127,8 +129,8 @@ void ReadIdentity(YamlReader& r, const YAML::Node& root, SiteConfig* site) {
   if (r.Require(root, "id", "site") && r.Get(root, "id", &site->id)) {
     site->id_line = root["id"].Mark().line + 1;
     if (!std::regex_match(site->id, kId)) {
-      r.Error(root["id"], "id \"" + site->id +
-                              "\" must be lower-case letters, digits and '-' (max 63)");
+      r.Error(root["id"],
+              "id \"" + site->id + "\" must be lower-case letters, digits and '-' (max 63)");
     }
   }
   if (r.Require(root, "name", "site")) r.Get(root, "name", &site->name);
@@ -166,10 +168,11 @@ bool ReadSiteNode(YamlReader& r, const YAML::Node& root, const DaemonConfig& def
   ReadIdentity(r, root, site);
   if (r.Get(root, "seeds", &site->seeds)) CheckUrls(r, root, "seeds", site->seeds, site->hosts);
   if (r.Get(root, "feeds", &site->feeds)) CheckUrls(r, root, "feeds", site->feeds, site->hosts);
-  if (r.Get(root, "sitemaps", &site->sitemaps)) CheckUrls(r, root, "sitemaps", site->sitemaps, site->hosts);
+  if (r.Get(root, "sitemaps", &site->sitemaps))
+    CheckUrls(r, root, "sitemaps", site->sitemaps, site->hosts);
   auto mistyped = [&](const char* key) { return root[key] && !root[key].IsSequence(); };
-  if (site->seeds.empty() && site->feeds.empty() && site->sitemaps.empty() &&
-      !mistyped("seeds") && !mistyped("feeds") && !mistyped("sitemaps")) {
+  if (site->seeds.empty() && site->feeds.empty() && site->sitemaps.empty() && !mistyped("seeds") &&
+      !mistyped("feeds") && !mistyped("sitemaps")) {
     r.Error(root, "a site needs at least one of \"seeds\", \"feeds\" or \"sitemaps\"");
   }
   if (root["urls"]) ReadUrlRules(r, root["urls"], &site->urls);

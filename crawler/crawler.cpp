@@ -113,10 +113,9 @@ Status Crawler::BuildSites(const Config& config) {
   frontier_ = std::move(frontier);
   metrics_.sites_configured->Set(static_cast<double>(sites_.size()));
   inflight_per_site_.assign(sites_.size(), 0);
-  processor_ = std::make_unique<PageProcessor>(&sites_, router_.get(), store_.get(),
-                                               frontier_.get(), dedup_.get(), spool_.get(),
-                                               &metrics_, &counters_,
-                                               config_.daemon.output.keep_raw_html_days);
+  processor_ = std::make_unique<PageProcessor>(
+      &sites_, router_.get(), store_.get(), frontier_.get(), dedup_.get(), spool_.get(), &metrics_,
+      &counters_, config_.daemon.output.keep_raw_html_days);
   processor_->SetWarc(warc_.get(), config_.daemon.network.user_agent);
   return Status::Ok();
 }
@@ -129,15 +128,13 @@ Status Crawler::StartLoop() {
       LogError("site TLS setup failed", {{"site", site.config.id}, {"error", s.message()}});
     }
   }
-  http_->SetSitemapCallback([this](const std::string& site_id, const std::string&,
-                                   const std::vector<std::string>& sitemaps) {
-    OnSitemaps(site_id, sitemaps);
-  });
+  http_->SetSitemapCallback(
+      [this](const std::string& site_id, const std::string&,
+             const std::vector<std::string>& sitemaps) { OnSitemaps(site_id, sitemaps); });
   pool_ = std::make_unique<WorkerPool>(&loop_, config_.daemon.workers, kWorkerQueue);
   if (Status s = pool_->Start(); !s.ok()) return s;
-  lag_ = std::make_unique<LoopLagMonitor>(&loop_, kTickMs, [this](double lag) {
-    metrics_.loop_lag->Observe(lag);
-  });
+  lag_ = std::make_unique<LoopLagMonitor>(&loop_, kTickMs,
+                                          [this](double lag) { metrics_.loop_lag->Observe(lag); });
   if (Status s = lag_->Start(); !s.ok()) return s;
   int rc = uv_timer_init(&loop_, &tick_);
   if (rc == 0) rc = uv_timer_init(&loop_, &drain_timer_);
@@ -146,11 +143,10 @@ Status Crawler::StartLoop() {
   if (rc == 0) rc = uv_signal_init(&loop_, &sighup_);
   if (rc != 0) return Status::Internal(std::string("libuv init: ") + uv_strerror(rc));
   open_handles_ = 5;
-  for (uv_handle_t* h : {reinterpret_cast<uv_handle_t*>(&tick_),
-                         reinterpret_cast<uv_handle_t*>(&drain_timer_),
-                         reinterpret_cast<uv_handle_t*>(&sigterm_),
-                         reinterpret_cast<uv_handle_t*>(&sigint_),
-                         reinterpret_cast<uv_handle_t*>(&sighup_)}) {
+  for (uv_handle_t* h :
+       {reinterpret_cast<uv_handle_t*>(&tick_), reinterpret_cast<uv_handle_t*>(&drain_timer_),
+        reinterpret_cast<uv_handle_t*>(&sigterm_), reinterpret_cast<uv_handle_t*>(&sigint_),
+        reinterpret_cast<uv_handle_t*>(&sighup_)}) {
     h->data = this;
   }
   return Status::Ok();
@@ -256,8 +252,8 @@ void Crawler::CountFetch(const CrawlSite& site, const FetchResult& r) {
     metrics_.urls_dropped_robots->Increment();
   }
   if (r.timings.total > 0) {
-    const double phases[] = {r.timings.dns, r.timings.connect, r.timings.tls,
-                             r.timings.first_byte, r.timings.total};
+    const double phases[] = {r.timings.dns, r.timings.connect, r.timings.tls, r.timings.first_byte,
+                             r.timings.total};
     for (size_t i = 0; i < kFetchPhases.size(); ++i) {
       if (phases[i] > 0) metrics_.fetch_phase[i]->Observe(phases[i]);
     }
@@ -426,17 +422,17 @@ void Crawler::RefreshGauges() {
 
 std::string Crawler::StatusLine() const {
   char buf[256];
-  std::snprintf(buf, sizeof buf,
-                "fetched %lld (ok %lld, failed %lld), articles new %lld updated %lld "
-                "duplicates %lld, in flight %zu",
-                static_cast<long long>(counters_.fetched.load()),
-                static_cast<long long>(counters_.fetch_ok.load()),
-                static_cast<long long>(counters_.fetch_failed.load()),
-                static_cast<long long>(counters_.articles_new.load()),
-                static_cast<long long>(counters_.articles_updated.load()),
-                static_cast<long long>(counters_.duplicates_exact.load() +
-                                       counters_.duplicates_near.load()),
-                inflight_);
+  std::snprintf(
+      buf, sizeof buf,
+      "fetched %lld (ok %lld, failed %lld), articles new %lld updated %lld "
+      "duplicates %lld, in flight %zu",
+      static_cast<long long>(counters_.fetched.load()),
+      static_cast<long long>(counters_.fetch_ok.load()),
+      static_cast<long long>(counters_.fetch_failed.load()),
+      static_cast<long long>(counters_.articles_new.load()),
+      static_cast<long long>(counters_.articles_updated.load()),
+      static_cast<long long>(counters_.duplicates_exact.load() + counters_.duplicates_near.load()),
+      inflight_);
   return buf;
 }
 
@@ -512,7 +508,8 @@ void Crawler::ApplyReload() {
   pending_reload_.reset();
   reloading_ = false;
   const DaemonConfig& d = next.daemon;
-  if (d.state_dir != config_.daemon.state_dir || d.metrics.listen != config_.daemon.metrics.listen ||
+  if (d.state_dir != config_.daemon.state_dir ||
+      d.metrics.listen != config_.daemon.metrics.listen ||
       d.network.resolve != config_.daemon.network.resolve ||
       d.network.proxy != config_.daemon.network.proxy ||
       d.network.allow_private_networks != config_.daemon.network.allow_private_networks) {
@@ -558,11 +555,10 @@ void Crawler::Close() {
     pool_->Shutdown([this] {
       lag_->Stop([this] {
         auto closed = [](uv_handle_t* h) { --static_cast<Crawler*>(h->data)->open_handles_; };
-        for (uv_handle_t* h : {reinterpret_cast<uv_handle_t*>(&tick_),
-                               reinterpret_cast<uv_handle_t*>(&drain_timer_),
-                               reinterpret_cast<uv_handle_t*>(&sigterm_),
-                               reinterpret_cast<uv_handle_t*>(&sigint_),
-                               reinterpret_cast<uv_handle_t*>(&sighup_)}) {
+        for (uv_handle_t* h :
+             {reinterpret_cast<uv_handle_t*>(&tick_), reinterpret_cast<uv_handle_t*>(&drain_timer_),
+              reinterpret_cast<uv_handle_t*>(&sigterm_), reinterpret_cast<uv_handle_t*>(&sigint_),
+              reinterpret_cast<uv_handle_t*>(&sighup_)}) {
           uv_close(h, closed);
         }
       });

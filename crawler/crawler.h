@@ -20,11 +20,11 @@
 namespace tincrawl {
 
 struct CrawlOptions {
-  bool one_shot = false;                 // `tincrawl crawl`: stop when nothing is due.
-  std::vector<std::string> only_sites;   // --site; empty = every enabled site.
-  int64_t max_pages = 0;                 // --max-pages; 0 = unlimited.
-  bool progress = false;                 // Progress line on stderr (crawl on a TTY).
-  double idle_horizon_seconds = 2.0;     // One-shot: idle when nothing is due this soon.
+  bool one_shot = false;                // `tincrawl crawl`: stop when nothing is due.
+  std::vector<std::string> only_sites;  // --site; empty = every enabled site.
+  int64_t max_pages = 0;                // --max-pages; 0 = unlimited.
+  bool progress = false;                // Progress line on stderr (crawl on a TTY).
+  double idle_horizon_seconds = 2.0;    // One-shot: idle when nothing is due this soon.
 };
 
 // The daemon: wires config, store, frontier, HTTP client, worker pool, metrics and signals
@@ -108,14 +108,14 @@ class Crawler {
   std::deque<std::shared_ptr<InFlight>> backlog_;  // Fetched, waiting for a worker slot.
   std::deque<std::shared_ptr<InFlight>> retry_;    // Processing failed (disk full): retry later.
   std::vector<int> inflight_per_site_;
-  size_t inflight_ = 0;    // Leased and not yet processed.
-  int64_t started_ = 0;    // Fetches started (for --max-pages).
+  size_t inflight_ = 0;  // Leased and not yet processed.
+  int64_t started_ = 0;  // Fetches started (for --max-pages).
   int64_t retry_at_ms_ = 0;
   int64_t last_status_ms_ = 0;
   int64_t last_gauges_ms_ = 0;
   int64_t last_watchdog_ms_ = 0;
   int64_t last_progress_ms_ = 0;
-  bool paused_ = false;     // Store cannot write (disk full): no new fetches.
+  bool paused_ = false;  // Store cannot write (disk full): no new fetches.
   bool draining_ = false;
   bool closing_ = false;
   bool reloading_ = false;  // A valid new config waits for in-flight work to finish.

@@ -103,7 +103,7 @@ struct Fetcher::Transfer {
   uint64_t start_ns = 0;
   SslCtxSettings ssl_settings;
   std::shared_ptr<const std::string> ca_blob;  // Kept alive while curl may read it.
-  ResolveEntries* resolve = nullptr;  // Host entries this hop carries (not yet cached).
+  ResolveEntries* resolve = nullptr;           // Host entries this hop carries (not yet cached).
 };
 
 struct Fetcher::SocketContext {

@@ -202,7 +202,7 @@ class Fetcher {
   // Headers every request sends ("User-Agent", "Accept-Encoding"), built once: curl formats its
   // own User-Agent and Accept-Encoding lines through its slow printf on every request.
   SlistPtr base_headers_;
-  std::string accept_encoding_;  // What curl can decode, as CURLOPT_ACCEPT_ENCODING would offer.
+  std::string accept_encoding_;     // What curl can decode, as CURLOPT_ACCEPT_ENCODING would offer.
   bool disable_env_proxy_ = false;  // No proxy configured and none in the environment.
   // Transfers configured but not yet handed to curl: at most kMaxStartsPerTurn enter the multi
   // handle per loop turn, so a burst of thousands of Start() calls never stalls the loop.

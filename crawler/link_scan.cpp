@@ -43,7 +43,9 @@ std::string DecodeEntities(std::string_view v) {
       size_t digits = 0;
       for (; j < rest.size() && digits < 8; ++j, ++digits) {
         char c = Lower(rest[j]);
-        int d = (c >= '0' && c <= '9') ? c - '0' : (hex && c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
+        int d = (c >= '0' && c <= '9')          ? c - '0'
+                : (hex && c >= 'a' && c <= 'f') ? c - 'a' + 10
+                                                : -1;
         if (d < 0) break;
         cp = cp * (hex ? 16 : 10) + static_cast<unsigned long>(d);
       }

@@ -1,6 +1,7 @@
 #include "crawler/metrics.h"
 
 #include <dirent.h>
+#include <prometheus/text_serializer.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -8,7 +9,6 @@
 #include <ctime>
 #include <exception>
 #include <fstream>
-#include <prometheus/text_serializer.h>
 #include <sstream>
 
 namespace tincrawl {
@@ -133,8 +133,9 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
   articles_ = CounterFamily(r, "tincrawl_articles_total", "Articles processed, by site and kind.");
   extract_failures_ = CounterFamily(r, "tincrawl_extract_failures_total",
                                     "Article pages that gave no usable article, by reason.");
-  extract_fallback_ = CounterFamily(r, "tincrawl_extract_fallback_total",
-                                    "Pages where site rules failed and generic extraction was used.");
+  extract_fallback_ =
+      CounterFamily(r, "tincrawl_extract_fallback_total",
+                    "Pages where site rules failed and generic extraction was used.");
   last_success_ = GaugeFamily(r, "tincrawl_site_last_success_timestamp_seconds",
                               "Time of the last successful fetch of the site.");
   last_new_article_ = GaugeFamily(r, "tincrawl_site_last_new_article_timestamp_seconds",
@@ -158,10 +159,9 @@ void Metrics::CreateProcessSeries() {
   sites_configured =
       &GaugeFamily(r, "tincrawl_sites_configured", "Enabled sites in the loaded config.")->Add({});
   store_bytes = &GaugeFamily(r, "tincrawl_store_bytes", "Size of the store's SST files.")->Add({});
-  store_pending_compaction_bytes =
-      &GaugeFamily(r, "tincrawl_store_pending_compaction_bytes",
-                   "Bytes RocksDB estimates compaction must rewrite.")
-           ->Add({});
+  store_pending_compaction_bytes = &GaugeFamily(r, "tincrawl_store_pending_compaction_bytes",
+                                                "Bytes RocksDB estimates compaction must rewrite.")
+                                        ->Add({});
   store_paused = &GaugeFamily(r, "tincrawl_store_paused",
                               "1 while fetching is paused because the store cannot write.")
                       ->Add({});
@@ -172,8 +172,8 @@ void Metrics::CreateProcessSeries() {
   auto* reloads = CounterFamily(r, "tincrawl_config_reloads_total", "Config reloads, by result.");
   reload_ok = &reloads->Add({{"result", "success"}});
   reload_failed = &reloads->Add({{"result", "failure"}});
-  auto* dropped = CounterFamily(r, "tincrawl_urls_dropped_total",
-                                "Discovered URLs not queued, by reason.");
+  auto* dropped =
+      CounterFamily(r, "tincrawl_urls_dropped_total", "Discovered URLs not queued, by reason.");
   urls_dropped_scope = &dropped->Add({{"reason", "out_of_scope"}});
   urls_dropped_trap = &dropped->Add({{"reason", "trap"}});
   urls_dropped_budget = &dropped->Add({{"reason", "budget"}});
@@ -185,8 +185,8 @@ void Metrics::CreateProcessSeries() {
                   .Name("tincrawl_loop_lag_seconds")
                   .Help("Event loop lag: how late a periodic timer fired.")
                   .Register(r)
-                  .Add({}, prometheus::Histogram::BucketBoundaries{
-                               0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1});
+                  .Add({}, prometheus::Histogram::BucketBoundaries{0.0005, 0.001, 0.0025, 0.005,
+                                                                   0.01, 0.025, 0.05, 0.1, 0.5, 1});
   auto& phases = prometheus::BuildHistogram()
                      .Name("tincrawl_fetch_duration_seconds")
                      .Help("Fetch time by phase (cumulative from the start of the transfer).")

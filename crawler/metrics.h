@@ -122,7 +122,7 @@ class Metrics {
 };
 
 // Fetch-phase names, in the order of Metrics::fetch_phase.
-inline constexpr std::array<const char*, 5> kFetchPhases = {"dns", "connect", "tls",
-                                                            "first_byte", "total"};
+inline constexpr std::array<const char*, 5> kFetchPhases = {"dns", "connect", "tls", "first_byte",
+                                                            "total"};
 
 }  // namespace tincrawl

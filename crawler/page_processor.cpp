@@ -141,15 +141,14 @@ void PageProcessor::Archive(const Work& w) {
   x.response_headers = r.response_headers;
   x.body = r.body;
   x.body_decoded = true;  // curl undid any Content-Encoding.
-  Status s = r.outcome == Outcome::kNotModified ? warc_->WriteRevisit(x, "", "")
-                                                : warc_->WriteExchange(x);
+  Status s =
+      r.outcome == Outcome::kNotModified ? warc_->WriteRevisit(x, "", "") : warc_->WriteExchange(x);
   if (!s.ok()) {
     Log::Limited(LogLevel::kError, "warc", "WARC write failed", {{"error", s.message()}});
   }
 }
 
-PageOutcome PageProcessor::Process(const Lease& lease, const FetchResult& result,
-                                   int64_t now_ms) {
+PageOutcome PageProcessor::Process(const Lease& lease, const FetchResult& result, int64_t now_ms) {
   const CrawlSite& site = (*sites_)[static_cast<size_t>(lease.site)];
   Work w{lease, result, site, now_ms};
   bool ok = result.outcome == Outcome::kOk && !result.body.empty();
@@ -342,8 +341,9 @@ void PageProcessor::AddLink(Work* w, const std::string& url, UrlKind kind, Disco
   }
   const CrawlSite& target = (*sites_)[static_cast<size_t>(to_site)];
   // The owning site's query-parameter rules decide the stored form.
-  std::optional<std::string> normalized =
-      to_site == w->lease.site ? std::optional<std::string>(url) : target.normalizer->Normalize(url);
+  std::optional<std::string> normalized = to_site == w->lease.site
+                                              ? std::optional<std::string>(url)
+                                              : target.normalizer->Normalize(url);
   if (!normalized) return;
   if (kind == UrlKind::kUnknown) kind = target.classifier->Classify(*normalized);
   if (kind == UrlKind::kIgnore) return;

@@ -31,9 +31,9 @@ struct CrawlSite {
 
 // What became of one processed page (for the loop thread's bookkeeping and summaries).
 struct PageOutcome {
-  Status status;          // Not ok: nothing was committed; NoSpace means retry later.
-  int links_added = 0;    // New URLs queued.
-  bool article = false;   // An article was ingested (any decision).
+  Status status;         // Not ok: nothing was committed; NoSpace means retry later.
+  int links_added = 0;   // New URLs queued.
+  bool article = false;  // An article was ingested (any decision).
   IngestDecision decision = IngestDecision::kNew;
   bool extract_failed = false;
 };

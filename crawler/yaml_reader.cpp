@@ -186,16 +186,14 @@ bool YamlReader::Get(const YAML::Node& map, const char* key, int64_t* out, int64
   return true;
 }
 
-bool YamlReader::Get(const YAML::Node& map, const char* key, int* out, int64_t min,
-                     int64_t max) {
+bool YamlReader::Get(const YAML::Node& map, const char* key, int* out, int64_t min, int64_t max) {
   int64_t n = *out;
   if (!Get(map, key, &n, min, max)) return false;
   *out = static_cast<int>(n);
   return true;
 }
 
-bool YamlReader::Get(const YAML::Node& map, const char* key, double* out, double min,
-                     double max) {
+bool YamlReader::Get(const YAML::Node& map, const char* key, double* out, double min, double max) {
   YAML::Node v;
   if (!ScalarAt(map, key, &v, "a number")) return false;
   double d = 0;

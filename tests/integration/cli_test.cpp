@@ -75,8 +75,8 @@ TEST(CliTest, ExtractReadsStdinAndFiles) {
       "ban, ngành và địa phương trong tỉnh.</p><p>Tại hội nghị, các đại biểu đã thảo luận, "
       "đánh giá kết quả đạt được, những tồn tại, hạn chế và đề ra giải pháp trong thời gian "
       "tới để hoàn thành thắng lợi các chỉ tiêu đề ra.</p></div></body></html>";
-  auto r = RunProcess({kBin, "extract", "--generic", "--url", "http://t.gov.vn/a.html", "-"}, {},
-                      html);
+  auto r =
+      RunProcess({kBin, "extract", "--generic", "--url", "http://t.gov.vn/a.html", "-"}, {}, html);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("\"source\":\"-\""), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("\"title\":\"Hội nghị tổng kết công tác năm 2024\""), std::string::npos)

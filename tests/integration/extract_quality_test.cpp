@@ -3,12 +3,11 @@
 // the farm's gold records.
 #include <gtest/gtest.h>
 
-#include <map>
-
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>

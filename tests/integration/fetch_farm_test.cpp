@@ -226,7 +226,8 @@ class FetchFarmTest : public ::testing::Test {
       e.conc = std::atoi(JsonField(line, "conc").c_str());
       log.push_back(e);
     }
-    std::sort(log.begin(), log.end(), [](const LogEntry& a, const LogEntry& b) { return a.t < b.t; });
+    std::sort(log.begin(), log.end(),
+              [](const LogEntry& a, const LogEntry& b) { return a.t < b.t; });
     return log;
   }
 
@@ -360,7 +361,7 @@ TEST_F(FetchFarmTest, PolitenessAndRobotsHoldInTheFarmLog) {
 struct FaultCase {
   std::string mode;
   std::string arg;
-  std::string count;  // "" = until cleared.
+  std::string count;              // "" = until cleared.
   std::vector<Outcome> outcomes;  // Any of these.
 };
 

@@ -24,9 +24,9 @@ std::vector<ConfigError> LoadErrors(const std::string& c) {
 bool HasError(const std::vector<ConfigError>& errors, const std::string& file_suffix, int line,
               const std::string& text) {
   return std::any_of(errors.begin(), errors.end(), [&](const ConfigError& e) {
-    bool file_ok = e.file.size() >= file_suffix.size() &&
-                   e.file.compare(e.file.size() - file_suffix.size(), file_suffix.size(),
-                                  file_suffix) == 0;
+    bool file_ok =
+        e.file.size() >= file_suffix.size() &&
+        e.file.compare(e.file.size() - file_suffix.size(), file_suffix.size(), file_suffix) == 0;
     return file_ok && e.line == line && e.message.find(text) != std::string::npos;
   });
 }
@@ -49,7 +49,7 @@ TEST(ConfigTest, LoadsValidConfigWithDefaultsAndOverrides) {
 
   const SiteConfig* a = c.FindSite("site-a");
   ASSERT_NE(a, nullptr);
-  EXPECT_EQ(a->politeness.max_connections_per_host, 2);  // Site override.
+  EXPECT_EQ(a->politeness.max_connections_per_host, 2);    // Site override.
   EXPECT_DOUBLE_EQ(a->politeness.min_delay_seconds, 2.0);  // Daemon default.
   EXPECT_DOUBLE_EQ(a->recrawl.listing_min_seconds, 300.0);
   EXPECT_EQ(a->hosts, std::vector<std::string>{"a.example.gov.vn"});

@@ -19,9 +19,8 @@ TEST(LinkScanTest, FindsAnchorsAreasFeedsAndBase) {
   EXPECT_EQ(links.base_href, "http://x.gov.vn/a/");
   ASSERT_EQ(links.feeds.size(), 1u);
   EXPECT_EQ(links.feeds[0], "/rss");
-  EXPECT_EQ(links.hrefs,
-            (std::vector<std::string>{"/tin/1.html", "tin/2.html", "/tin/3.html?a=1&b=2",
-                                      "/ban-do"}));
+  EXPECT_EQ(links.hrefs, (std::vector<std::string>{"/tin/1.html", "tin/2.html",
+                                                   "/tin/3.html?a=1&b=2", "/ban-do"}));
 }
 
 TEST(LinkScanTest, SkipsScriptsCommentsAndNonHttpTargets) {
