@@ -288,7 +288,7 @@ Deduper::Prepared Deduper::Prepare(const Article& article, const IngestContext& 
 
 Status Deduper::Ingest(const Article& article, const IngestContext& ctx, rocksdb::WriteBatch* batch,
                        IngestResult* out) {
-  const Prepared p = Prepare(article, ctx);
+  Prepared p = Prepare(article, ctx);
   std::lock_guard<std::mutex> lock(mu_);
   *out = IngestResult();
   IndexChange change;
@@ -309,7 +309,7 @@ Status Deduper::Ingest(const Article& article, const IngestContext& ctx, rocksdb
   return Status::Ok();
 }
 
-Status Deduper::IngestLocked(const Prepared& p, rocksdb::WriteBatch* batch, IngestResult* out,
+Status Deduper::IngestLocked(Prepared& p, rocksdb::WriteBatch* batch, IngestResult* out,
                              IndexChange* change) {
   const ArticleRecord& rec = p.record;
   out->id = rec.id;
@@ -346,8 +346,10 @@ Status Deduper::IngestLocked(const Prepared& p, rocksdb::WriteBatch* batch, Inge
   }
   out->decision = IngestDecision::kNew;
   out->story_id = rec.id;
-  out->record = rec;
-  out->record.sightings.push_back({rec.id, rec.site, rec.url, rec.first_seen});
+  // The prepared record is not needed after this point: move its ~3 KB of text, don't copy it.
+  out->record = std::move(p.record);
+  ArticleRecord& stored = out->record;
+  stored.sightings.push_back({stored.id, stored.site, stored.url, stored.first_seen});
   PutRecord(batch, out->record);
   return Status::Ok();
 }
@@ -388,7 +390,7 @@ Status Deduper::FindNearLocked(uint64_t simhash, const std::vector<SentenceUnit>
   return found ? Status::Ok() : Status::NotFound("no near duplicate");
 }
 
-Status Deduper::Update(const Prepared& p, const ArticleRecord& existing, rocksdb::WriteBatch* batch,
+Status Deduper::Update(Prepared& p, const ArticleRecord& existing, rocksdb::WriteBatch* batch,
                        IngestResult* out, IndexChange* change) {
   out->story_id = existing.duplicate_of.empty() ? existing.id : existing.duplicate_of;
   if (existing.version_hash == p.record.version_hash) {
@@ -398,7 +400,7 @@ Status Deduper::Update(const Prepared& p, const ArticleRecord& existing, rocksdb
   }
   out->decision = IngestDecision::kUpdated;
   out->emit = true;
-  ArticleRecord rec = p.record;
+  ArticleRecord rec = std::move(p.record);  // p.record is not read again.
   rec.first_seen = existing.first_seen;
   rec.duplicate_of = existing.duplicate_of;
   rec.sightings = existing.sightings;
@@ -437,7 +439,7 @@ Status Deduper::Update(const Prepared& p, const ArticleRecord& existing, rocksdb
   return Status::Ok();
 }
 
-Status Deduper::Link(const Prepared& p, const std::string& match_id, rocksdb::WriteBatch* batch,
+Status Deduper::Link(Prepared& p, const std::string& match_id, rocksdb::WriteBatch* batch,
                      IngestResult* out) {
   ArticleRecord root;
   if (Status st = GetArticle(*store_, match_id, &root); !st.ok()) return st;
@@ -445,7 +447,7 @@ Status Deduper::Link(const Prepared& p, const std::string& match_id, rocksdb::Wr
     const std::string root_id = root.duplicate_of;
     if (Status st = GetArticle(*store_, root_id, &root); !st.ok()) return st;
   }
-  ArticleRecord rec = p.record;
+  ArticleRecord rec = std::move(p.record);  // p.record is not read again.
   if (PublishedBefore(rec, root)) {
     if (Status st = Reroot(&rec, &root, batch); !st.ok()) return st;
     out->rerooted = true;

@@ -134,11 +134,11 @@ class Deduper {
   Status FindNearLocked(uint64_t simhash, const std::vector<SentenceUnit>& units,
                         uint64_t exclude_id, NearMatch* match) const;
   Status ReadUnits(uint64_t id, uint64_t* simhash, std::vector<SentenceUnit>* units) const;
-  Status IngestLocked(const Prepared& p, rocksdb::WriteBatch* batch, IngestResult* out,
+  Status IngestLocked(Prepared& p, rocksdb::WriteBatch* batch, IngestResult* out,
                       IndexChange* change);
-  Status Update(const Prepared& p, const ArticleRecord& existing, rocksdb::WriteBatch* batch,
+  Status Update(Prepared& p, const ArticleRecord& existing, rocksdb::WriteBatch* batch,
                 IngestResult* out, IndexChange* change);
-  Status Link(const Prepared& p, const std::string& match_id, rocksdb::WriteBatch* batch,
+  Status Link(Prepared& p, const std::string& match_id, rocksdb::WriteBatch* batch,
               IngestResult* out);
   Status Reroot(ArticleRecord* rec, ArticleRecord* root, rocksdb::WriteBatch* batch);
   void PutRecord(rocksdb::WriteBatch* batch, const ArticleRecord& record) const;
