@@ -221,11 +221,12 @@ int main(int argc, char** argv) {
   std::printf(
       "articles            %ld (new %ld, exact %ld, near %ld, updated %ld, unchanged %ld)\n", n,
       counts[0], counts[1], counts[2], counts[3], counts[4]);
-  std::printf("ingest              %.0f articles/s wall (%.1f s), %.0f articles/s thread CPU "
-              "(%.1f s), avg body %.0f bytes\n",
-              static_cast<double>(n) / ingest_seconds, ingest_seconds,
-              static_cast<double>(n) / ingest_cpu_seconds, ingest_cpu_seconds,
-              static_cast<double>(body_bytes) / static_cast<double>(n));
+  std::printf(
+      "ingest              %.0f articles/s wall (%.1f s), %.0f articles/s thread CPU "
+      "(%.1f s), avg body %.0f bytes\n",
+      static_cast<double>(n) / ingest_seconds, ingest_seconds,
+      static_cast<double>(n) / ingest_cpu_seconds, ingest_cpu_seconds,
+      static_cast<double>(body_bytes) / static_cast<double>(n));
   std::printf(
       "near query          median %.2f us, p99 %.2f us, max %.2f us (hits: %ld of %zu edited "
       "copies, %ld of %zu new bodies)\n",

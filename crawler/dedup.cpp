@@ -213,9 +213,9 @@ Status Deduper::RebuildIndex() {
   const bool write = store_->mode() == Store::Mode::kReadWrite;
   rocksdb::WriteBatch batch;
   if (write) {
-    const Status st = FromRocks(batch.DeleteRange(store_->cf(Cf::kSimhash), std::string(1, '\0'),
-                                                  std::string(9, '\xff')),
-                                "simhash rebuild");
+    const Status st = FromRocks(
+        batch.DeleteRange(store_->cf(Cf::kSimhash), std::string(1, '\0'), std::string(9, '\xff')),
+        "simhash rebuild");
     if (!st.ok()) return st;
   }
   Status failed = Status::Ok();
@@ -231,8 +231,8 @@ Status Deduper::RebuildIndex() {
     FingerprintClean(CleanBody(rec.body), &fp);
     if (fp.tokens < options_.min_tokens_for_near) return true;
     const uint64_t id = IdNumber(rec.id);
-    AddToIndex(id, fp.simhash, UnitSketch(fp.units, options_.sketch_size,
-                                          options_.min_sketch_weight));
+    AddToIndex(id, fp.simhash,
+               UnitSketch(fp.units, options_.sketch_size, options_.min_sketch_weight));
     if (!write) return true;
     PutNearEntry(&batch, id, fp.simhash, fp.units);
     if (batch.Count() < kRebuildBatch) return true;

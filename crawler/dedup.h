@@ -78,9 +78,9 @@ std::string ArticleIdFor(std::string_view url, std::string_view canonical_url);
 // A stored article found near a body (FindNear).
 struct NearMatch {
   std::string id;
-  int distance = 0;        // SimHash Hamming distance.
-  double similarity = 0;   // Sentence-unit similarity (UnitSimilarity).
-  bool by_simhash = false; // Found by the SimHash band index (else by sentence units).
+  int distance = 0;         // SimHash Hamming distance.
+  double similarity = 0;    // Sentence-unit similarity (UnitSimilarity).
+  bool by_simhash = false;  // Found by the SimHash band index (else by sentence units).
 };
 
 // Decides whether a fetched article is new, a duplicate, an update or unchanged, and commits the
@@ -149,8 +149,8 @@ class Deduper {
   Store* store_;
   DedupOptions options_;
   mutable std::mutex mu_;
-  SimIndex index_;         // Guarded by mu_.
-  SketchIndex sketches_;   // Guarded by mu_.
+  SimIndex index_;        // Guarded by mu_.
+  SketchIndex sketches_;  // Guarded by mu_.
 };
 
 }  // namespace tincrawl

@@ -123,8 +123,7 @@ uint64_t SimHashOfTokenHashes(const uint64_t* th, size_t count) {
   const size_t features = count < 3 ? count : count - 2;
   size_t pending = 0;
   for (size_t j = 0; j < features; ++j) {
-    const uint64_t f =
-        count < 3 ? th[j] : Fmix(th[j] ^ Rotl(th[j + 1], 21) ^ Rotl(th[j + 2], 42));
+    const uint64_t f = count < 3 ? th[j] : Fmix(th[j] ^ Rotl(th[j + 1], 21) ^ Rotl(th[j + 2], 42));
     for (int i = 0; i < 8; ++i) lanes[i] += (f >> i) & kLow;
     if (++pending == 255) {
       flush();
@@ -289,9 +288,9 @@ char32_t DecodeShort(std::string_view s, size_t i, size_t* len) {
 // Code points that are NFC whatever surrounds them (no decomposition, no combining class, never
 // composed with a neighbour) and are not collapsible spaces.
 bool IsStableNonSpace(char32_t c) {
-  if (c >= 0xA1 && c <= 0x2FF) return true;                 // Latin-1 .. Latin Extended-B.
-  if (c >= 0x1EA0 && c <= 0x1EF9) return true;              // Vietnamese precomposed letters.
-  if (c >= 0x2010 && c <= 0x2027) return true;              // Dashes, quotes, bullets, ellipsis.
+  if (c >= 0xA1 && c <= 0x2FF) return true;     // Latin-1 .. Latin Extended-B.
+  if (c >= 0x1EA0 && c <= 0x1EF9) return true;  // Vietnamese precomposed letters.
+  if (c >= 0x2010 && c <= 0x2027) return true;  // Dashes, quotes, bullets, ellipsis.
   return c >= 0x2030 && c <= 0x205E;
 }
 
@@ -519,7 +518,8 @@ std::vector<SketchIndex::Candidate> SketchIndex::Find(const std::vector<uint32_t
     if (matches.size() >= static_cast<size_t>(max_fanout_)) continue;  // Common text.
     for (uint64_t slot : matches) {
       if (ids_[slot] == exclude_id) continue;
-      auto it = std::find_if(slots.begin(), slots.end(), [&](const auto& s) { return s.first == slot; });
+      auto it =
+          std::find_if(slots.begin(), slots.end(), [&](const auto& s) { return s.first == slot; });
       if (it == slots.end()) {
         slots.emplace_back(slot, 1);
       } else {

@@ -184,7 +184,10 @@ void HttpClient::AfterRobots(uint64_t id) {
   const RobotsCache::Entry* entry = robots_.Find(p.origin);
   if (entry != nullptr && entry->expires_ms > uv_now(loop_)) {
     if (entry->rules->IsAllowed(p.path)) return Enqueue(id);
-    return Deliver(id, Outcome::kRobotsDenied, "disallowed by robots.txt", true);
+    auto why = robots_unavailable_.find(p.origin);
+    return Deliver(id, Outcome::kRobotsDenied,
+                   why != robots_unavailable_.end() ? why->second : "disallowed by robots.txt",
+                   true);
   }
   RobotsWait& wait = robots_wait_[p.origin];
   wait.waiters.push_back(id);
@@ -283,6 +286,15 @@ void HttpClient::HandleRobotsResult(const Pending& p, const FetchResult& result)
   RobotsDecision d = DecideRobots(result.outcome, result.http_status, result.body, product_token_,
                                   robots_policy_, old != nullptr ? old->rules : nullptr);
   robots_.Store(p.origin, d.rules, uv_now(loop_) + static_cast<uint64_t>(d.ttl_seconds * 1000.0));
+  // RFC 9309: an unreachable robots.txt disallows everything; say why, so the denials it
+  // causes are not mistaken for the site's own rules.
+  if (d.available) {
+    robots_unavailable_.erase(p.origin);
+  } else {
+    robots_unavailable_[p.origin] = "robots.txt unavailable (" +
+                                    std::string(OutcomeName(result.outcome)) +
+                                    (result.error.empty() ? "" : ": " + result.error) + ")";
+  }
   if (d.rules->crawl_delay()) scheduler_.SetCrawlDelay(p.host, *d.rules->crawl_delay());
   if (sitemap_callback_ && !d.rules->sitemaps().empty() && d.available) {
     sitemap_callback_(p.request.site_id, p.origin, d.rules->sitemaps());

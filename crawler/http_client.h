@@ -107,6 +107,7 @@ class HttpClient {
   RobotsCache robots_;
   RobotsPolicy robots_policy_;
   std::unordered_map<std::string, RobotsWait> robots_wait_;
+  std::unordered_map<std::string, std::string> robots_unavailable_;  // Origin -> why.
   std::unordered_map<std::string, Site> sites_;
   std::unordered_map<std::string, std::string> host_site_;    // Host -> site it was configured by.
   std::unordered_map<std::string, std::string> resolved_ip_;  // From network.resolve.

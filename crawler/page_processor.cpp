@@ -97,7 +97,9 @@ void PageProcessor::UpdateSiteState(Work* w, const IngestResult* ingest) {
   Outcome o = w->result.outcome;
   if (o == Outcome::kOk || o == Outcome::kNotModified) {
     st.last_success = now_s;
-  } else if (o != Outcome::kRobotsDenied && o != Outcome::kCancelled) {
+  } else if ((o != Outcome::kRobotsDenied ||
+              w->result.error.rfind("robots.txt unavailable", 0) == 0) &&
+             o != Outcome::kCancelled) {
     st.errors++;
     st.last_error = std::string(OutcomeName(o)) + ": " + w->lease.url;
   }

@@ -102,8 +102,8 @@ TEST_F(DedupFarmTest, EverySyndicatedGroupIsOneStoryAndNothingElseIsLinked) {
   std::unique_ptr<Deduper> deduper;
   ASSERT_TRUE(Deduper::Open(store.get(), DedupOptions(), &deduper).ok());
 
-  std::map<std::string, std::string> canonical_of;  // article id -> canonical_id
-  std::map<std::string, int64_t> seen_at;           // article id -> ingest time
+  std::map<std::string, std::string> canonical_of;          // article id -> canonical_id
+  std::map<std::string, int64_t> seen_at;                   // article id -> ingest time
   std::map<std::string, std::vector<std::string>> members;  // canonical_id -> article ids
   std::map<std::string, const GoldArticle*> by_id;
   int64_t now = 1700000000;
@@ -163,8 +163,8 @@ TEST_F(DedupFarmTest, EverySyndicatedGroupIsOneStoryAndNothingElseIsLinked) {
   std::map<std::string, std::set<std::string>> canonicals_in_story;
   for (const auto& [id, story] : story_of) canonicals_in_story[story].insert(canonical_of[id]);
   for (const auto& [story, canonicals] : canonicals_in_story) {
-    EXPECT_EQ(canonicals.size(), 1u) << "story " << story << " links " << *canonicals.begin()
-                                     << " and " << *canonicals.rbegin();
+    EXPECT_EQ(canonicals.size(), 1u)
+        << "story " << story << " links " << *canonicals.begin() << " and " << *canonicals.rbegin();
   }
   std::printf("%zu articles, %d syndicated groups: new %d, exact %d, near %d\n", gold.size(),
               groups, decisions[IngestDecision::kNew], decisions[IngestDecision::kExactDuplicate],

@@ -438,8 +438,8 @@ TEST_F(DedupTest, RetitledCopyWithAppendedSentenceIsLinkedAtAnyDistance) {
                                    Ctx("tinh", a_url, 100));
     std::mt19937_64 rng(seed);
     s.back() += " " + Sentence(&rng, 15);  // Appended to the last paragraph, as portals do.
-    const IngestResult rb = Ingest(MakeArticle(b_url, "Huyện: tiêu đề khác", Join(s)),
-                                   Ctx("huyen", b_url, 200));
+    const IngestResult rb =
+        Ingest(MakeArticle(b_url, "Huyện: tiêu đề khác", Join(s)), Ctx("huyen", b_url, 200));
     ASSERT_EQ(rb.decision, IngestDecision::kNearDuplicate)
         << seed << " " << IngestDecisionName(rb.decision);
     EXPECT_EQ(rb.story_id, ra.id);
@@ -489,8 +489,8 @@ TEST_F(DedupTest, SharedBoilerplateParagraphDoesNotLinkDifferentStories) {
   std::set<std::string> stories;
   for (uint64_t seed = 400; seed < 440; ++seed) {
     const std::string url = "https://huyen.gov.vn/tin/" + std::to_string(seed);
-    const std::string body = Join(Sentences(seed, 8 + static_cast<int>(seed % 12))) + "\n\n" +
-                             boilerplate;
+    const std::string body =
+        Join(Sentences(seed, 8 + static_cast<int>(seed % 12))) + "\n\n" + boilerplate;
     const IngestResult r = Ingest(MakeArticle(url, "T", body), Ctx("huyen", url, 100));
     EXPECT_EQ(r.decision, IngestDecision::kNew) << seed << " similarity " << r.similarity;
     stories.insert(r.story_id);
@@ -526,7 +526,7 @@ TEST(CleanBodyTest, EqualsCleanText) {
       "Ủy ban nhân dân tỉnh\u00a0Hà Nội – “Hội nghị”… 2024\r\n",
       "\u00a0\u00a0Đầu\u0085cuối\u00a0",
       "Tie\u0302\u0301ng Vie\u0323t NFD",  // Combining marks: NFC through ICU.
-      "bad \xff\xfe bytes \xe1\xbb",      // Ill-formed UTF-8.
+      "bad \xff\xfe bytes \xe1\xbb",       // Ill-formed UTF-8.
       "wide\u2003space and\u3000ideographic, 漢字 and emoji \U0001F600",
       "Phường\u200bzero width",
   };
@@ -539,8 +539,8 @@ TEST(CleanBodyTest, EqualsCleanText) {
 
 TEST_F(DedupTest, EarlierPublishedEditedCopyBecomesFirstPublisher) {
   std::vector<std::string> s = Sentences(600, 16);
-  const Article late = MakeArticle("https://huyen.gov.vn/1", "Huyện: tin", Join(s),
-                                   "2024-05-02T08:00:00+07:00");
+  const Article late =
+      MakeArticle("https://huyen.gov.vn/1", "Huyện: tin", Join(s), "2024-05-02T08:00:00+07:00");
   const IngestResult r1 = Ingest(late, Ctx("huyen", late.url, 100));
   s.pop_back();
   std::mt19937_64 rng(600);
@@ -573,15 +573,15 @@ TEST_F(DedupTest, SentenceIndexSurvivesRestartAndRebuild) {
   // A store from an older layout (or an interrupted rebuild) has no layout key: rebuilt from
   // the articles at Open.
   rocksdb::WriteBatch wipe;
-  ASSERT_TRUE(wipe.DeleteRange(store_->cf(Cf::kSimhash), std::string(1, '\0'),
-                               std::string(9, '\xff'))
-                  .ok());
+  ASSERT_TRUE(
+      wipe.DeleteRange(store_->cf(Cf::kSimhash), std::string(1, '\0'), std::string(9, '\xff'))
+          .ok());
   ASSERT_TRUE(wipe.Delete(store_->cf(Cf::kMeta), "dedup_index_layout").ok());
   ASSERT_TRUE(store_->Write(&wipe).ok());
   Reopen();
   EXPECT_EQ(deduper_->indexed(), 1u);
-  const IngestResult b = Ingest(MakeArticle("https://b.gov.vn/7", "B", edited),
-                                Ctx("b", "https://b.gov.vn/7", 2));
+  const IngestResult b =
+      Ingest(MakeArticle("https://b.gov.vn/7", "B", edited), Ctx("b", "https://b.gov.vn/7", 2));
   EXPECT_EQ(b.decision, IngestDecision::kNearDuplicate);
   EXPECT_EQ(b.story_id, a.id);
   Reopen();
@@ -592,8 +592,7 @@ TEST_F(DedupTest, UpdatedBodyReplacesItsSentenceIndex) {
   const std::string url = "https://a.gov.vn/8";
   std::vector<std::string> old_body = Sentences(800, 20);
   const IngestResult r = Ingest(MakeArticle(url, "A", Join(old_body)), Ctx("a", url, 1));
-  const IngestResult u =
-      Ingest(MakeArticle(url, "A", Join(Sentences(801, 20))), Ctx("a", url, 2));
+  const IngestResult u = Ingest(MakeArticle(url, "A", Join(Sentences(801, 20))), Ctx("a", url, 2));
   ASSERT_EQ(u.decision, IngestDecision::kUpdated);
   std::mt19937_64 rng(800);
   old_body.back() += " " + Sentence(&rng, 15);

@@ -312,6 +312,7 @@ TEST_F(HttpClientTest, RobotsRulesAreHonoured) {
                                  a_.Url("/private", "a.test"), a_.Url("/news/2", "a.test")},
                                 "a");
   EXPECT_EQ(results[0].outcome, Outcome::kRobotsDenied);
+  EXPECT_EQ(results[0].error, "disallowed by robots.txt");
   EXPECT_EQ(results[1].outcome, Outcome::kOk);
   EXPECT_EQ(results[2].outcome, Outcome::kRobotsDenied);
   EXPECT_EQ(results[3].outcome, Outcome::kOk);
@@ -336,7 +337,10 @@ TEST_F(HttpClientTest, RobotsStatusPolicy) {
   b_.SetHandler([](const TestRequest&) { return Body("b"); });
   ASSERT_TRUE(client().ConfigureSite(Site("a", "a.test", 0.05)).ok());
   ASSERT_TRUE(client().ConfigureSite(Site("b", "b.test", 0.05)).ok());
-  EXPECT_EQ(FetchAll({a_.Url("/x", "a.test")}, "a")[0].outcome, Outcome::kRobotsDenied);
+  const FetchResult denied = FetchAll({a_.Url("/x", "a.test")}, "a")[0];
+  EXPECT_EQ(denied.outcome, Outcome::kRobotsDenied);
+  // The denial says the site is unavailable, not that its rules forbid the page.
+  EXPECT_EQ(denied.error, "robots.txt unavailable (http_5xx: HTTP 503)");
   EXPECT_EQ(FetchAll({b_.Url("/x", "b.test")}, "b")[0].outcome, Outcome::kOk);
   EXPECT_EQ(a_.CountPath("/x"), 0u);
 }

@@ -343,9 +343,13 @@ TEST(ExtractDecodeTest, DecomposedTonesBecomeNfc) {
   for (int i = 0; i < 6; ++i) {
     body +=
         "<p>Uy\xCC\x89 ban nh\xC3\xA2n d\xC3\xA2n th\xC3\xA0nh ph\xE1\xBB\x91 t\xE1\xBB\x95 "
-        "ch\xE1\xBB\xA9" "c h\xE1\xBB\x8Dp v\xE1\xBB\x9Bi c\xC3\xA1" "c s\xE1\xBB\x9F, ng\xC3\xA0nh "
-        "v\xC3\xA0 \xC4\x91\xE1\xBB\x8B" "a ph\xC6\xB0\xC6\xA1ng \xC4\x91\xE1\xBB\x83 b\xC3\xA0n "
-        "k\xE1\xBA\xBF ho\xE1\xBA\xA1" "ch.</p>";
+        "ch\xE1\xBB\xA9"
+        "c h\xE1\xBB\x8Dp v\xE1\xBB\x9Bi c\xC3\xA1"
+        "c s\xE1\xBB\x9F, ng\xC3\xA0nh "
+        "v\xC3\xA0 \xC4\x91\xE1\xBB\x8B"
+        "a ph\xC6\xB0\xC6\xA1ng \xC4\x91\xE1\xBB\x83 b\xC3\xA0n "
+        "k\xE1\xBA\xBF ho\xE1\xBA\xA1"
+        "ch.</p>";
   }
   const std::string html = "<html><head><title>" + nfd_title + "</title></head><body><h1>" +
                            nfd_title + "</h1><div class=date>12/03/2024</div><div class=content>" +
@@ -365,9 +369,11 @@ TEST(ExtractBodyTest, DownloadLinkLinesStayOutOfBodyText) {
   for (int i = 0; i < 5; ++i) {
     body +=
         "<p>Ng\xC3\xA0y 9/1, h\xE1\xBB\x99i ngh\xE1\xBB\x8B \xC4\x91\xC3\xA3 \xC4\x91\xC3\xA1nh "
-        "gi\xC3\xA1 k\xE1\xBA\xBFt qu\xE1\xBA\xA3 c\xC3\xB4ng t\xC3\xA1" "c v\xC3\xA0 "
+        "gi\xC3\xA1 k\xE1\xBA\xBFt qu\xE1\xBA\xA3 c\xC3\xB4ng t\xC3\xA1"
+        "c v\xC3\xA0 "
         "tri\xE1\xBB\x83n "
-        "khai nhi\xE1\xBB\x87m v\xE1\xBB\xA5 c\xE1\xBB\xA7" "a n\xC4\x83m t\xE1\xBB\x9Bi.</p>";
+        "khai nhi\xE1\xBB\x87m v\xE1\xBB\xA5 c\xE1\xBB\xA7"
+        "a n\xC4\x83m t\xE1\xBB\x9Bi.</p>";
   }
   const std::string html =
       "<html><body><h1>Tang cuong cong tac phong chong thien tai</h1><p>12/03/2024</p>"
