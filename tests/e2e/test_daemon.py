@@ -188,6 +188,10 @@ class DaemonTest(unittest.TestCase):
             self.assertRegex(text, r'tincrawl_fetches_total\{outcome="ok",site="[^"]+"\} [1-9]')
             self.assertRegex(text, r'tincrawl_articles_total\{kind="new",site="[^"]+"\} [1-9]')
             self.assertNotRegex(text, r'\{[^}]*url=')  # Never a URL as a label.
+            # export reads the store while the daemon holds it (a secondary instance).
+            live = export(config)
+            self.assertTrue(live, "export saw nothing while the daemon runs")
+            self.assertTrue(all(a["title"] and a["site"] for a in live))
             promtool = shutil.which("promtool")
             if promtool:
                 check = subprocess.run([promtool, "check", "metrics"], input=text,
