@@ -20,10 +20,6 @@ void PrintErrors(const std::vector<ConfigError>& errors) {
   for (const auto& e : errors) std::fprintf(stderr, "%s\n", e.ToString().c_str());
 }
 
-bool IsUrl(const std::string& s) {
-  return s.rfind("http://", 0) == 0 || s.rfind("https://", 0) == 0;
-}
-
 bool ReadInput(const std::string& input, std::string* bytes, std::string* error) {
   if (input == "-") {
     std::ostringstream ss;
@@ -93,8 +89,8 @@ int CmdExtract(const CliOptions& opts) {
   int rc = kExitOk;
   for (const auto& input : opts.inputs) {
     std::string bytes, error, content_type;
-    std::string url = !opts.url.empty() ? opts.url : (IsUrl(input) ? input : "");
-    bool ok = IsUrl(input)
+    std::string url = !opts.url.empty() ? opts.url : (IsHttpUrl(input) ? input : "");
+    bool ok = IsHttpUrl(input)
                   ? SimpleFetch(input, config.daemon.network, &bytes, &content_type, &url, &error)
                   : ReadInput(input, &bytes, &error);
     if (!ok) {

@@ -13,6 +13,7 @@
 #include "crawler/commands.h"
 #include "crawler/config.h"
 #include "crawler/discovery.h"
+#include "crawler/simple_fetch.h"
 #include "crawler/site_probe.h"
 #include "crawler/site_selectors.h"
 #include "crawler/site_wizard.h"
@@ -31,10 +32,6 @@ constexpr int kMaxListings = 2;
 constexpr int kMaxProbes = 3;
 constexpr size_t kMaxSeeds = 6;
 
-bool IsUrl(const std::string& s) {
-  return s.rfind("http://", 0) == 0 || s.rfind("https://", 0) == 0;
-}
-
 // The daemon config when -c names a loadable file; defaults otherwise.
 DaemonConfig WizardDefaults(const CliOptions& opts) {
   if (access(opts.config_path.c_str(), R_OK) != 0) return {};
@@ -51,8 +48,8 @@ DaemonConfig WizardDefaults(const CliOptions& opts) {
 // A saved page's own URL: <link rel=canonical>, og:url, then <base href>.
 std::string SavedPageUrl(const SamplePage& page) {
   Page parsed = LoadPage(DecodeHtml(page.bytes, "").utf8, "");
-  if (IsUrl(parsed.canonical_url)) return parsed.canonical_url;
-  if (IsUrl(parsed.base_url)) return parsed.base_url;
+  if (IsHttpUrl(parsed.canonical_url)) return parsed.canonical_url;
+  if (IsHttpUrl(parsed.base_url)) return parsed.base_url;
   return "";
 }
 
@@ -121,14 +118,15 @@ bool Wizard::ReadInputs() {
     const std::string& input = opts_.inputs[i];
     SamplePage page;
     std::string error;
-    bool ok = IsUrl(input) ? probe_.Fetch(input, &page, &error) : ReadSaved(input, &page, &error);
+    bool ok =
+        IsHttpUrl(input) ? probe_.Fetch(input, &page, &error) : ReadSaved(input, &page, &error);
     if (!ok) {
       std::fprintf(stderr, "tincrawl: %s\n", error.c_str());
       if (i == 0) return false;
       continue;
     }
     if (i == 0) {
-      survey_.live = IsUrl(input);
+      survey_.live = IsHttpUrl(input);
       std::optional<std::string> home = normalizer_.Normalize(page.url);
       if (!home) return false;
       survey_.home = *home;

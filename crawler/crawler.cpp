@@ -269,14 +269,12 @@ void Crawler::CountFetch(const CrawlSite& site, const FetchResult& r) {
     m->consecutive_failures->Set(0);
     return;
   }
-  bool robots_unavailable =
-      r.outcome == Outcome::kRobotsDenied && r.error.rfind("robots.txt unavailable", 0) == 0;
-  if (r.outcome == Outcome::kRobotsDenied && !robots_unavailable) {
+  if (r.outcome == Outcome::kRobotsDenied && !r.robots_unavailable) {
     LogDebug("robots.txt disallows", {{"site", site.config.id}, {"url", r.request.url}});
     return;  // Politeness working as intended: counted above, not a failure.
   }
   ++counters_.fetch_failed;
-  if (IsHostFailure(r.outcome) || robots_unavailable) m->consecutive_failures->Increment();
+  if (IsHostFailure(r.outcome) || r.robots_unavailable) m->consecutive_failures->Increment();
   std::string outcome(OutcomeName(r.outcome));
   Log::Limited(LogLevel::kWarn, site.config.id + ":" + outcome, "fetch failed",
                {{"site", site.config.id},

@@ -74,12 +74,13 @@ struct FetchResult {
   std::string retry_after;  // Raw Retry-After header value, empty when absent.
   std::vector<RedirectHop> redirects;
   FetchTimings timings;
-  std::string error;           // Human-readable cause when outcome is not ok/not_modified.
-  unsigned tls_relaxed = 0;    // TlsRelaxation bits.
-  int64_t bytes_received = 0;  // Decoded body bytes seen (also when capped).
-  bool truncated = false;      // The body was cut at the cap (only with FetchRequest::truncate).
-  std::string primary_ip;      // Address of the last connection, empty when none.
-  long http_version = 0;       // CURL_HTTP_VERSION_* of the last response.
+  std::string error;                // Human-readable cause when outcome is not ok/not_modified.
+  bool robots_unavailable = false;  // kRobotsDenied because robots.txt could not be fetched.
+  unsigned tls_relaxed = 0;         // TlsRelaxation bits.
+  int64_t bytes_received = 0;       // Decoded body bytes seen (also when capped).
+  bool truncated = false;  // The body was cut at the cap (only with FetchRequest::truncate).
+  std::string primary_ip;  // Address of the last connection, empty when none.
+  long http_version = 0;   // CURL_HTTP_VERSION_* of the last response.
   // Every header of the final response, in order (only when request.keep_headers).
   std::vector<std::pair<std::string, std::string>> response_headers;
 };

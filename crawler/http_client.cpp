@@ -313,6 +313,8 @@ void HttpClient::Deliver(uint64_t id, Outcome outcome, std::string error, bool d
   result.final_url = p.request.url;
   result.request = std::move(p.request);
   result.outcome = outcome;
+  result.robots_unavailable =
+      outcome == Outcome::kRobotsDenied && robots_unavailable_.count(p.origin) != 0;
   result.error = std::move(error);
   if (p.robots) return;  // Internal fetch: nobody to tell.
   if (defer) {

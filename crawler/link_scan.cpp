@@ -115,13 +115,6 @@ bool Skippable(std::string_view href) {
          StartsWithNoCase(href, "data:");
 }
 
-bool ContainsNoCase(std::string_view hay, std::string_view needle) {
-  for (size_t i = 0; i + needle.size() <= hay.size(); ++i) {
-    if (StartsWithNoCase(hay.substr(i), needle)) return true;
-  }
-  return false;
-}
-
 // Skips raw-text elements whose content is not markup.
 size_t SkipRawText(std::string_view html, size_t pos, std::string_view name) {
   std::string close = "</" + std::string(name);
@@ -132,6 +125,13 @@ size_t SkipRawText(std::string_view html, size_t pos, std::string_view name) {
 }
 
 }  // namespace
+
+bool ContainsNoCase(std::string_view hay, std::string_view needle) {
+  for (size_t i = 0; i + needle.size() <= hay.size(); ++i) {
+    if (StartsWithNoCase(hay.substr(i), needle)) return true;
+  }
+  return false;
+}
 
 ScannedLinks ScanLinks(std::string_view html, size_t max_links) {
   ScannedLinks out;

@@ -20,4 +20,7 @@ struct ScannedLinks {
 
 ScannedLinks ScanLinks(std::string_view html, size_t max_links = 5000);
 
+// True when `hay` contains the lower-case ASCII `needle`, ignoring ASCII case in `hay`.
+bool ContainsNoCase(std::string_view hay, std::string_view needle);
+
 }  // namespace tincrawl

@@ -29,17 +29,6 @@ struct PageProcessor::Work {
 
 namespace {
 
-bool ContainsNoCase(std::string_view hay, std::string_view needle) {
-  for (size_t i = 0; i + needle.size() <= hay.size(); ++i) {
-    size_t j = 0;
-    while (j < needle.size() && std::tolower(static_cast<unsigned char>(hay[i + j])) == needle[j]) {
-      ++j;
-    }
-    if (j == needle.size()) return true;
-  }
-  return false;
-}
-
 // Feeds and sitemaps: by declared type, gzip magic, or an XML root element of a known kind.
 bool LooksLikeFeed(const FetchResult& r) {
   if (ContainsNoCase(r.content_type, "xml") || ContainsNoCase(r.content_type, "rss") ||
@@ -97,8 +86,7 @@ void PageProcessor::UpdateSiteState(Work* w, const IngestResult* ingest) {
   Outcome o = w->result.outcome;
   if (o == Outcome::kOk || o == Outcome::kNotModified) {
     st.last_success = now_s;
-  } else if ((o != Outcome::kRobotsDenied ||
-              w->result.error.rfind("robots.txt unavailable", 0) == 0) &&
+  } else if ((o != Outcome::kRobotsDenied || w->result.robots_unavailable) &&
              o != Outcome::kCancelled) {
     st.errors++;
     st.last_error = std::string(OutcomeName(o)) + ": " + w->lease.url;

@@ -1,10 +1,16 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "crawler/config.h"
 
 namespace tincrawl {
+
+// True when `s` starts with http:// or https:// (a CLI input to fetch rather than a file).
+inline bool IsHttpUrl(std::string_view s) {
+  return s.rfind("http://", 0) == 0 || s.rfind("https://", 0) == 0;
+}
 
 // One blocking GET for command-line tools (`extract URL`, `new-site URL`), never used by the
 // daemon's event loop. Honours the network config: user agent, timeouts, size cap, proxy,

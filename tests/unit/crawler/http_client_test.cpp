@@ -313,6 +313,7 @@ TEST_F(HttpClientTest, RobotsRulesAreHonoured) {
                                 "a");
   EXPECT_EQ(results[0].outcome, Outcome::kRobotsDenied);
   EXPECT_EQ(results[0].error, "disallowed by robots.txt");
+  EXPECT_FALSE(results[0].robots_unavailable);
   EXPECT_EQ(results[1].outcome, Outcome::kOk);
   EXPECT_EQ(results[2].outcome, Outcome::kRobotsDenied);
   EXPECT_EQ(results[3].outcome, Outcome::kOk);
@@ -341,6 +342,7 @@ TEST_F(HttpClientTest, RobotsStatusPolicy) {
   EXPECT_EQ(denied.outcome, Outcome::kRobotsDenied);
   // The denial says the site is unavailable, not that its rules forbid the page.
   EXPECT_EQ(denied.error, "robots.txt unavailable (http_5xx: HTTP 503)");
+  EXPECT_TRUE(denied.robots_unavailable);
   EXPECT_EQ(FetchAll({b_.Url("/x", "b.test")}, "b")[0].outcome, Outcome::kOk);
   EXPECT_EQ(a_.CountPath("/x"), 0u);
 }
