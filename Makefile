@@ -11,9 +11,10 @@ JOBS ?= 2
 deps:
 	./scripts/install-deps
 
+# Only the daemon: the tests are built by `make test`, the benchmarks by `make bench`.
 build: deps
 	cmake --preset release
-	cmake --build --preset release -j $(JOBS)
+	cmake --build --preset release -j $(JOBS) --target tincrawl
 
 run: build
 	./build/release/crawler/tincrawl run -c $(CONFIG)

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "crawler/frontier.h"
-#include "crawler/store.h"
+#include "crawler/frontier/frontier.h"
+#include "crawler/store/store.h"
 
 namespace {
 

@@ -22,8 +22,8 @@
 #include <string>
 #include <vector>
 
-#include "crawler/dedup.h"
-#include "crawler/store.h"
+#include "crawler/dedup/dedup.h"
+#include "crawler/store/store.h"
 #include "extractors/text.h"
 
 namespace {

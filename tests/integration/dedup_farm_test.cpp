@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "crawler/dedup.h"
+#include "crawler/dedup/dedup.h"
 #include "extractors/dates.h"
 #include "support/subprocess.h"
 

@@ -23,7 +23,8 @@
 #include <thread>
 #include <vector>
 
-#include "crawler/http_client.h"
+#include "crawler/net/http_client.h"
+#include "support/run_loop.h"
 
 namespace tincrawl {
 namespace {
@@ -251,9 +252,7 @@ class FetchFarmTest : public ::testing::Test {
   }
 
   bool RunUntil(const std::function<bool()>& done, double seconds) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-    while (!done() && std::chrono::steady_clock::now() < deadline) uv_run(&loop_, UV_RUN_NOWAIT);
-    return done();
+    return test_support::RunLoopUntil(&loop_, done, seconds);
   }
 
   // Submits `url` for `site`; the result lands in results_[url] with its completion time.

@@ -1,0 +1,522 @@
+#include "crawler/dedup/dedup.h"
+
+#include <rocksdb/iterator.h>
+
+#include <limits>
+#include <utility>
+
+#include "crawler/common/record_codec.h"
+#include "extractors/dates.h"
+#include "extractors/text.h"
+
+namespace tincrawl {
+namespace {
+
+constexpr const char* kLayoutKey = "dedup_index_layout";
+constexpr const char* kLayoutVersion = "2";
+constexpr char kEntryPrefix = 0x10;
+constexpr uint64_t kVersionSeed = 0x5EC0DE;
+constexpr size_t kRebuildBatch = 1000;
+
+std::string_view HostOf(std::string_view url) {
+  const size_t scheme = url.find("://");
+  if (scheme == std::string_view::npos) return {};
+  url.remove_prefix(scheme + 3);
+  return url.substr(0, url.find_first_of("/?#"));
+}
+
+std::string PathOf(std::string_view url) {
+  const size_t scheme = url.find("://");
+  if (scheme == std::string_view::npos) return {};
+  url.remove_prefix(scheme + 3);
+  const size_t slash = url.find_first_of("/?#");
+  return slash == std::string_view::npos ? std::string() : std::string(url.substr(slash));
+}
+
+std::string ContentKey(uint64_t hash) {
+  std::string key;
+  PutBigEndian64(&key, hash);
+  return key;
+}
+
+std::string EntryKey(uint64_t id) {
+  std::string key(1, kEntryPrefix);
+  PutBigEndian64(&key, id);
+  return key;
+}
+
+std::string EncodeEntry(uint64_t simhash, const std::vector<SentenceUnit>& units) {
+  RecordWriter w;
+  w.out().reserve(12 + units.size() * 6);
+  PutBigEndian64(&w.out(), simhash);
+  w.U64(units.size());
+  for (const SentenceUnit& u : units) {
+    PutBigEndian32(&w.out(), u.hash);
+    w.U64(u.weight);
+  }
+  return w.Take();
+}
+
+bool GetVarint(std::string_view data, size_t* pos, uint64_t* v) {
+  uint64_t result = 0;
+  for (int shift = 0; shift <= 63 && *pos < data.size(); shift += 7) {
+    const auto byte = static_cast<uint8_t>(data[(*pos)++]);
+    result |= static_cast<uint64_t>(byte & 0x7F) << shift;
+    if ((byte & 0x80) == 0) {
+      *v = result;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool DecodeEntry(std::string_view data, uint64_t* simhash, std::vector<SentenceUnit>* units) {
+  if (data.size() < 8) return false;
+  *simhash = GetBigEndian64(data);
+  size_t pos = 8;
+  uint64_t n = 0;
+  if (!GetVarint(data, &pos, &n) || n > data.size()) return false;
+  units->resize(n);
+  for (SentenceUnit& u : *units) {
+    uint64_t weight = 0;
+    if (data.size() - pos < 5) return false;
+    u.hash = GetBigEndian32(data.substr(pos, 4));
+    pos += 4;
+    if (!GetVarint(data, &pos, &weight)) return false;
+    u.weight = static_cast<uint32_t>(weight);
+  }
+  return pos == data.size();
+}
+
+int64_t PublishedUnix(const ArticleRecord& a) {
+  if (a.published.empty()) return std::numeric_limits<int64_t>::max();
+  const auto t = Rfc3339ToUnix(a.published);
+  return t ? static_cast<int64_t>(*t) : std::numeric_limits<int64_t>::max();
+}
+
+// The story's first publisher: earliest published time (unknown sorts last), then earliest seen.
+bool PublishedBefore(const ArticleRecord& a, const ArticleRecord& b) {
+  const int64_t pa = PublishedUnix(a);
+  const int64_t pb = PublishedUnix(b);
+  if (pa != pb) return pa < pb;
+  return a.first_seen < b.first_seen;
+}
+
+uint64_t IdNumber(const std::string& id) {
+  uint64_t v = 0;
+  return ParseHex64(id, &v) ? v : Hash64(id);
+}
+
+}  // namespace
+
+struct Deduper::Prepared {
+  ArticleRecord record;
+  uint64_t id_number = 0;
+  bool near_eligible = false;
+  std::vector<SentenceUnit> units;
+  std::vector<uint32_t> sketch;
+};
+
+// What the in-memory indexes must learn once the batch is committed.
+struct Deduper::IndexChange {
+  bool remove = false;
+  uint64_t remove_hash = 0;
+  std::vector<uint32_t> remove_sketch;
+  bool add = false;
+  uint64_t add_hash = 0;
+  std::vector<uint32_t> add_sketch;
+  uint64_t id = 0;
+};
+
+const char* IngestDecisionName(IngestDecision decision) {
+  switch (decision) {
+    case IngestDecision::kNew:
+      return "new";
+    case IngestDecision::kExactDuplicate:
+      return "exact_duplicate";
+    case IngestDecision::kNearDuplicate:
+      return "near_duplicate";
+    case IngestDecision::kUpdated:
+      return "updated";
+    case IngestDecision::kUnchanged:
+      return "unchanged";
+  }
+  return "unknown";
+}
+
+std::string ArticleIdFor(std::string_view url, std::string_view canonical_url) {
+  std::string_view key = url;
+  if (!canonical_url.empty() && HostOf(canonical_url) == HostOf(url)) {
+    const std::string path = PathOf(canonical_url);
+    if (!path.empty() && path != "/") key = canonical_url;
+  }
+  return Hex64(Hash64(key, 0xA871C1E));
+}
+
+Deduper::Deduper(Store* store, const DedupOptions& options)
+    : store_(store),
+      options_(options),
+      index_(options.max_distance),
+      sketches_(options.max_sketch_fanout) {}
+
+Status Deduper::Open(Store* store, const DedupOptions& options, std::unique_ptr<Deduper>* out) {
+  if (options.max_distance < 0 || options.max_distance > 7) {
+    return Status::InvalidArgument("dedup max_distance must be within 0..7");
+  }
+  if (options.accept_distance < options.max_distance || options.accept_distance > 16) {
+    return Status::InvalidArgument("dedup accept_distance must be within max_distance..16");
+  }
+  if (!(options.min_similarity > 0 && options.min_similarity <= 1) || options.sketch_size < 0 ||
+      options.sketch_size > 16 || options.max_sketch_fanout < 1 || options.max_candidates < 1) {
+    return Status::InvalidArgument(
+        "dedup: min_similarity must be in (0, 1], sketch_size in 0..16, max_sketch_fanout and "
+        "max_candidates >= 1");
+  }
+  std::unique_ptr<Deduper> d(new Deduper(store, options));
+  if (Status st = d->LoadIndex(); !st.ok()) return st;
+  *out = std::move(d);
+  return Status::Ok();
+}
+
+void Deduper::AddToIndex(uint64_t id, uint64_t simhash, const std::vector<uint32_t>& sketch) {
+  index_.Add(simhash, id);
+  sketches_.Add(sketch, id);
+}
+
+Status Deduper::LoadIndex() {
+  std::string layout;
+  Status st = store_->Get(Cf::kMeta, kLayoutKey, &layout);
+  if (!st.ok() && st.code() != Status::Code::kNotFound) return st;
+  if (!st.ok() || layout != kLayoutVersion) return RebuildIndex();
+  rocksdb::ReadOptions ro;
+  ro.total_order_seek = true;  // The simhash CF has a prefix extractor; scan across prefixes.
+  std::unique_ptr<rocksdb::Iterator> it(store_->db()->NewIterator(ro, store_->cf(Cf::kSimhash)));
+  const std::string first(1, kEntryPrefix);
+  std::vector<SentenceUnit> units;
+  for (it->Seek(first); it->Valid() && it->key()[0] == kEntryPrefix; it->Next()) {
+    uint64_t simhash = 0;
+    if (it->key().size() != 9 ||
+        !DecodeEntry({it->value().data(), it->value().size()}, &simhash, &units)) {
+      return Status::Corruption("bad simhash index entry");
+    }
+    const uint64_t id = GetBigEndian64({it->key().data() + 1, 8});
+    AddToIndex(id, simhash, UnitSketch(units, options_.sketch_size, options_.min_sketch_weight));
+  }
+  return FromRocks(it->status(), "loading simhash index");
+}
+
+// Recomputes `simhash` from the stored articles (stores written by an older layout, or a
+// rebuild interrupted by a crash: the layout key is written last). Exact copies (their body's
+// content key names another article) are not indexed, as in Ingest. A read-only store only
+// fills the in-memory indexes.
+Status Deduper::RebuildIndex() {
+  const bool write = store_->mode() == Store::Mode::kReadWrite;
+  rocksdb::WriteBatch batch;
+  if (write) {
+    const Status st = FromRocks(
+        batch.DeleteRange(store_->cf(Cf::kSimhash), std::string(1, '\0'), std::string(9, '\xff')),
+        "simhash rebuild");
+    if (!st.ok()) return st;
+  }
+  Status failed = Status::Ok();
+  BodyFingerprint fp;
+  const Status scan = ForEachArticle(*store_, [&](const ArticleRecord& rec) {
+    std::string owner;
+    Status st = store_->Get(Cf::kContent, ContentKey(rec.content_hash), &owner);
+    if (st.ok() && owner != rec.id) return true;
+    if (!st.ok() && st.code() != Status::Code::kNotFound) {
+      failed = st;
+      return false;
+    }
+    FingerprintClean(CleanBody(rec.body), &fp);
+    if (fp.tokens < options_.min_tokens_for_near) return true;
+    const uint64_t id = IdNumber(rec.id);
+    AddToIndex(id, fp.simhash,
+               UnitSketch(fp.units, options_.sketch_size, options_.min_sketch_weight));
+    if (!write) return true;
+    PutNearEntry(&batch, id, fp.simhash, fp.units);
+    if (batch.Count() < kRebuildBatch) return true;
+    failed = store_->Write(&batch);
+    batch.Clear();
+    return failed.ok();
+  });
+  if (!scan.ok()) return scan;
+  if (!failed.ok()) return failed;
+  if (!write) return Status::Ok();
+  batch.Put(store_->cf(Cf::kMeta), kLayoutKey, kLayoutVersion).PermitUncheckedError();
+  return store_->Write(&batch);
+}
+
+Deduper::Prepared Deduper::Prepare(const Article& article, const IngestContext& ctx) const {
+  Prepared p;
+  ArticleRecord& r = p.record;
+  r.url = ctx.url.empty() ? article.url : ctx.url;
+  r.canonical_url = article.canonical_url.empty() ? r.url : article.canonical_url;
+  r.id = ArticleIdFor(r.url, article.canonical_url);
+  r.site = ctx.site;
+  r.locality = ctx.locality;
+  r.title = article.title;
+  r.published = article.published;
+  r.modified = article.modified;
+  r.author = article.author;
+  r.summary = article.summary;
+  r.body = article.body;
+  r.body_html = article.body_html;
+  r.images = article.images;
+  r.attachments = article.attachments;
+  r.lang = article.lang;
+  r.fetched_at = ctx.fetched_at;
+  r.first_seen = ctx.fetched_at;
+  const std::string clean = CleanBody(article.body);
+  // An empty body must not make every such page an "exact duplicate" of the others.
+  r.content_hash = clean.empty() ? Hash64(r.id, 0xE3) : ContentHash(clean);
+  std::string fields;
+  fields.reserve(r.title.size() + clean.size() + r.published.size() + r.author.size() +
+                 r.summary.size() + 4);
+  fields.append(r.title).append(1, '\0').append(clean).append(1, '\0').append(r.published);
+  fields.append(1, '\0').append(r.author).append(1, '\0').append(r.summary);
+  r.version_hash = Hash64(fields, kVersionSeed);
+  BodyFingerprint fp;
+  FingerprintClean(clean, &fp);
+  r.simhash = fp.simhash;
+  p.near_eligible = fp.tokens >= options_.min_tokens_for_near;
+  p.units = std::move(fp.units);
+  p.sketch = UnitSketch(p.units, options_.sketch_size, options_.min_sketch_weight);
+  p.id_number = IdNumber(r.id);
+  return p;
+}
+
+Status Deduper::Ingest(const Article& article, const IngestContext& ctx, rocksdb::WriteBatch* batch,
+                       IngestResult* out) {
+  Prepared p = Prepare(article, ctx);
+  std::lock_guard<std::mutex> lock(mu_);
+  *out = IngestResult();
+  IndexChange change;
+  change.id = p.id_number;
+  if (Status st = IngestLocked(p, batch, out, &change); !st.ok()) return st;
+  if (out->emit) {
+    batch->Put(store_->cf(Cf::kMeta), EmitMarkerKey(out->id, out->record.revision), "")
+        .PermitUncheckedError();
+  }
+  if (batch->Count() > 0) {
+    if (Status st = store_->Write(batch); !st.ok()) return st;
+  }
+  if (change.remove) {
+    index_.Remove(change.remove_hash, change.id);
+    sketches_.Remove(change.remove_sketch, change.id);
+  }
+  if (change.add) AddToIndex(change.id, change.add_hash, change.add_sketch);
+  return Status::Ok();
+}
+
+Status Deduper::IngestLocked(Prepared& p, rocksdb::WriteBatch* batch, IngestResult* out,
+                             IndexChange* change) {
+  const ArticleRecord& rec = p.record;
+  out->id = rec.id;
+  ArticleRecord existing;
+  Status st = GetArticle(*store_, rec.id, &existing);
+  if (st.ok()) return Update(p, existing, batch, out, change);
+  if (st.code() != Status::Code::kNotFound) return st;
+  out->emit = true;
+  std::string match;
+  st = store_->Get(Cf::kContent, ContentKey(rec.content_hash), &match);
+  if (st.ok() && match != rec.id) {
+    out->decision = IngestDecision::kExactDuplicate;
+    out->similarity = 1;
+    return Link(p, match, batch, out);  // Same body: its fingerprints are already indexed.
+  }
+  if (!st.ok() && st.code() != Status::Code::kNotFound) return st;
+  NearMatch near;
+  bool is_near = false;
+  if (p.near_eligible) {
+    st = FindNearLocked(rec.simhash, p.units, p.id_number, &near);
+    if (!st.ok() && st.code() != Status::Code::kNotFound) return st;
+    is_near = st.ok();
+    PutNearEntry(batch, p.id_number, rec.simhash, p.units);
+    change->add = true;
+    change->add_hash = rec.simhash;
+    change->add_sketch = p.sketch;
+  }
+  PutContent(batch, rec);
+  if (is_near) {
+    out->decision = IngestDecision::kNearDuplicate;
+    out->distance = near.distance;
+    out->similarity = near.similarity;
+    return Link(p, near.id, batch, out);
+  }
+  out->decision = IngestDecision::kNew;
+  out->story_id = rec.id;
+  // The prepared record is not needed after this point: move its ~3 KB of text, don't copy it.
+  out->record = std::move(p.record);
+  ArticleRecord& stored = out->record;
+  stored.sightings.push_back({stored.id, stored.site, stored.url, stored.first_seen});
+  PutRecord(batch, out->record);
+  return Status::Ok();
+}
+
+Status Deduper::ReadUnits(uint64_t id, uint64_t* simhash, std::vector<SentenceUnit>* units) const {
+  std::string value;
+  if (Status st = store_->Get(Cf::kSimhash, EntryKey(id), &value); !st.ok()) return st;
+  if (!DecodeEntry(value, simhash, units)) return Status::Corruption("bad simhash index entry");
+  return Status::Ok();
+}
+
+// Stage 1: the SimHash band index (no verification: within accept_distance the bodies are
+// near-identical). Stage 2: sketch candidates verified by sentence-unit similarity.
+Status Deduper::FindNearLocked(uint64_t simhash, const std::vector<SentenceUnit>& units,
+                               uint64_t exclude_id, NearMatch* match) const {
+  std::vector<SentenceUnit> other;
+  uint64_t other_hash = 0;
+  SimIndex::Match m;
+  if (index_.FindNearest(simhash, exclude_id, options_.accept_distance, &m)) {
+    *match = NearMatch{Hex64(m.id), m.distance, 0, true};
+    if (ReadUnits(m.id, &other_hash, &other).ok()) match->similarity = UnitSimilarity(units, other);
+    return Status::Ok();
+  }
+  const std::vector<uint32_t> sketch =
+      UnitSketch(units, options_.sketch_size, options_.min_sketch_weight);
+  bool found = false;
+  for (const auto& c : sketches_.Find(sketch, exclude_id, options_.max_candidates)) {
+    Status st = ReadUnits(c.id, &other_hash, &other);
+    if (st.code() == Status::Code::kNotFound) continue;  // Removed by a concurrent update.
+    if (!st.ok()) return st;
+    const double similarity = UnitSimilarity(units, other);
+    if (similarity < options_.min_similarity || (found && similarity <= match->similarity)) {
+      continue;
+    }
+    found = true;
+    *match = NearMatch{Hex64(c.id), HammingDistance(simhash, other_hash), similarity, false};
+  }
+  return found ? Status::Ok() : Status::NotFound("no near duplicate");
+}
+
+Status Deduper::Update(Prepared& p, const ArticleRecord& existing, rocksdb::WriteBatch* batch,
+                       IngestResult* out, IndexChange* change) {
+  out->story_id = existing.duplicate_of.empty() ? existing.id : existing.duplicate_of;
+  if (existing.version_hash == p.record.version_hash) {
+    out->decision = IngestDecision::kUnchanged;
+    out->record = existing;
+    return Status::Ok();
+  }
+  out->decision = IngestDecision::kUpdated;
+  out->emit = true;
+  ArticleRecord rec = std::move(p.record);  // p.record is not read again.
+  rec.first_seen = existing.first_seen;
+  rec.duplicate_of = existing.duplicate_of;
+  rec.sightings = existing.sightings;
+  rec.revision = existing.revision + 1;
+  if (existing.content_hash != rec.content_hash) {
+    std::string owner;
+    const std::string old_key = ContentKey(existing.content_hash);
+    if (store_->Get(Cf::kContent, old_key, &owner).ok() && owner == rec.id) {
+      batch->Delete(store_->cf(Cf::kContent), old_key).PermitUncheckedError();
+    }
+    if (store_->Get(Cf::kContent, ContentKey(rec.content_hash), &owner).code() ==
+        Status::Code::kNotFound) {
+      PutContent(batch, rec);
+    }
+    // The body changed: replace this article's near-duplicate entry (if it had one).
+    uint64_t old_hash = 0;
+    std::vector<SentenceUnit> old_units;
+    Status st = ReadUnits(p.id_number, &old_hash, &old_units);
+    if (!st.ok() && st.code() != Status::Code::kNotFound) return st;
+    if (st.ok()) {
+      batch->Delete(store_->cf(Cf::kSimhash), EntryKey(p.id_number)).PermitUncheckedError();
+      change->remove = true;
+      change->remove_hash = old_hash;
+      change->remove_sketch =
+          UnitSketch(old_units, options_.sketch_size, options_.min_sketch_weight);
+    }
+    if (p.near_eligible) {
+      PutNearEntry(batch, p.id_number, rec.simhash, p.units);
+      change->add = true;
+      change->add_hash = rec.simhash;
+      change->add_sketch = p.sketch;
+    }
+  }
+  PutRecord(batch, rec);
+  out->record = std::move(rec);
+  return Status::Ok();
+}
+
+Status Deduper::Link(Prepared& p, const std::string& match_id, rocksdb::WriteBatch* batch,
+                     IngestResult* out) {
+  ArticleRecord root;
+  if (Status st = GetArticle(*store_, match_id, &root); !st.ok()) return st;
+  if (!root.duplicate_of.empty()) {
+    const std::string root_id = root.duplicate_of;
+    if (Status st = GetArticle(*store_, root_id, &root); !st.ok()) return st;
+  }
+  ArticleRecord rec = std::move(p.record);  // p.record is not read again.
+  if (PublishedBefore(rec, root)) {
+    if (Status st = Reroot(&rec, &root, batch); !st.ok()) return st;
+    out->rerooted = true;
+  } else {
+    rec.duplicate_of = root.id;
+    root.sightings.push_back({rec.id, rec.site, rec.url, rec.first_seen});
+    PutRecord(batch, root);
+  }
+  out->story_id = rec.duplicate_of.empty() ? rec.id : rec.duplicate_of;
+  PutRecord(batch, rec);
+  out->record = std::move(rec);
+  return Status::Ok();
+}
+
+// `rec` was published before the story's first publisher `root`: it takes over the story's
+// sightings and every other copy (root included) now points at it.
+Status Deduper::Reroot(ArticleRecord* rec, ArticleRecord* root, rocksdb::WriteBatch* batch) {
+  rec->duplicate_of.clear();
+  rec->sightings = std::move(root->sightings);
+  rec->sightings.push_back({rec->id, rec->site, rec->url, rec->first_seen});
+  root->sightings.clear();
+  root->duplicate_of = rec->id;
+  PutRecord(batch, *root);
+  for (const Sighting& s : rec->sightings) {
+    if (s.id == rec->id || s.id == root->id) continue;
+    ArticleRecord member;
+    Status st = GetArticle(*store_, s.id, &member);
+    if (st.code() == Status::Code::kNotFound) continue;
+    if (!st.ok()) return st;
+    member.duplicate_of = rec->id;
+    PutRecord(batch, member);
+  }
+  return Status::Ok();
+}
+
+void Deduper::PutRecord(rocksdb::WriteBatch* batch, const ArticleRecord& record) const {
+  batch->Put(store_->cf(Cf::kArticles), record.id, EncodeArticleRecord(record))
+      .PermitUncheckedError();  // WriteBatch::Put fails only past its 4 GiB limit.
+}
+
+void Deduper::PutContent(rocksdb::WriteBatch* batch, const ArticleRecord& record) const {
+  batch->Put(store_->cf(Cf::kContent), ContentKey(record.content_hash), record.id)
+      .PermitUncheckedError();
+}
+
+void Deduper::PutNearEntry(rocksdb::WriteBatch* batch, uint64_t id, uint64_t simhash,
+                           const std::vector<SentenceUnit>& units) const {
+  batch->Put(store_->cf(Cf::kSimhash), EntryKey(id), EncodeEntry(simhash, units))
+      .PermitUncheckedError();
+}
+
+bool Deduper::FindNear(uint64_t simhash, SimIndex::Match* match) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return index_.FindNearest(simhash, 0, options_.accept_distance, match);
+}
+
+Status Deduper::FindNear(const BodyFingerprint& body, NearMatch* match) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return FindNearLocked(body.simhash, body.units, 0, match);
+}
+
+size_t Deduper::indexed() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return index_.size();
+}
+
+size_t Deduper::IndexMemoryBytes() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return index_.MemoryBytes() + sketches_.MemoryBytes();
+}
+
+}  // namespace tincrawl

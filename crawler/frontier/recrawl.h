@@ -1,0 +1,46 @@
+#pragma once
+
+#include <cstdint>
+
+#include "crawler/config/config.h"
+
+namespace tincrawl {
+
+// The adaptive recrawl model of one listing or feed: a Poisson rate of new articles estimated
+// with exponential decay, so recent behaviour dominates (half-life kRateHalfLifeSeconds).
+struct ListingModel {
+  static constexpr double kRateHalfLifeSeconds = 7 * 86400.0;
+
+  double decayed_new = 0;       // New articles seen, each weighted by its age decay.
+  double decayed_seconds = 0;   // Observation time, decayed the same way.
+  double interval_seconds = 0;  // The interval chosen after the last fetch; 0 = never fetched.
+
+  // The estimated rate of new articles per second (0 without observations).
+  double Rate() const { return decayed_seconds > 0 ? decayed_new / decayed_seconds : 0; }
+};
+
+// Folds one fetch into `model` and returns the interval until the next fetch. `elapsed_seconds`
+// is the time since the previous fetch; `first_visit` fetches only measure the backlog, not
+// the rate, so they leave the estimate untouched and return listing_min_seconds. When the
+// fetch found new articles the interval is 1/rate (one new article expected per visit); when it
+// found none the previous interval is multiplied by kBackoff. Always within
+// [listing_min_seconds, listing_max_seconds].
+double UpdateListingModel(ListingModel* model, double elapsed_seconds, int new_links,
+                          bool first_visit, const Recrawl& recrawl);
+inline constexpr double kListingBackoff = 1.5;
+
+// Retry delay after the n-th consecutive transient failure (1-based): 60 s doubling, capped
+// at 6 hours.
+double FailureBackoffSeconds(int consecutive_failures);
+
+// Pagination policy. kBackfill (the first walk of a listing) follows "next page" links up to
+// backfill_pages regardless of yield; kSteady (recrawls) stops at the first page that yields
+// nothing new.
+enum class CrawlMode : uint8_t { kBackfill, kSteady };
+const char* CrawlModeName(CrawlMode mode);
+
+// True when the page after `current_page` should be fetched now.
+bool ShouldFollowPagination(CrawlMode mode, int current_page, int new_links_on_page,
+                            int backfill_pages);
+
+}  // namespace tincrawl

@@ -1,0 +1,387 @@
+#include "crawler/net/http_client.h"
+
+#include <algorithm>
+#include <cctype>
+#include <climits>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+
+namespace tincrawl {
+namespace {
+
+struct UrlDeleter {
+  void operator()(CURLU* url) const { curl_url_cleanup(url); }
+};
+
+struct UrlParts {
+  std::string host;    // Lower-case, without brackets.
+  std::string origin;  // scheme://host:port
+  std::string path;    // Path plus ?query.
+};
+
+std::string UrlPart(CURLU* url, CURLUPart part, unsigned flags = 0) {
+  char* text = nullptr;
+  if (curl_url_get(url, part, &text, flags) != CURLUE_OK || text == nullptr) return {};
+  std::string out = text;
+  curl_free(text);
+  return out;
+}
+
+bool ParseUrl(const std::string& text, UrlParts* parts) {
+  std::unique_ptr<CURLU, UrlDeleter> url(curl_url());
+  if (!url || curl_url_set(url.get(), CURLUPART_URL, text.c_str(), 0) != CURLUE_OK) return false;
+  const std::string scheme = UrlPart(url.get(), CURLUPART_SCHEME);
+  parts->host = UrlPart(url.get(), CURLUPART_HOST);
+  if ((scheme != "http" && scheme != "https") || parts->host.empty()) return false;
+  std::transform(parts->host.begin(), parts->host.end(), parts->host.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  const std::string port = UrlPart(url.get(), CURLUPART_PORT, CURLU_DEFAULT_PORT);
+  parts->origin = scheme + "://" + parts->host + ":" + port;
+  parts->path = UrlPart(url.get(), CURLUPART_PATH);
+  const std::string query = UrlPart(url.get(), CURLUPART_QUERY);
+  if (!query.empty()) parts->path += "?" + query;
+  if (!parts->host.empty() && parts->host.front() == '[') {
+    parts->host = parts->host.substr(1, parts->host.size() - 2);
+  }
+  return true;
+}
+
+}  // namespace
+
+HttpClient::HttpClient(uv_loop_t* loop, const NetworkConfig& net, Politeness defaults,
+                       SchedulerOptions scheduler_options)
+    : loop_(loop),
+      net_(net),
+      defaults_(defaults),
+      product_token_(RobotsProductToken(net.user_agent)),
+      scheduler_(scheduler_options),
+      fetcher_(std::make_unique<Fetcher>(loop, net)) {
+  // "HOST:PORT:ADDR[,ADDR]" entries tell us a host's address before the first connection.
+  for (const std::string& entry : net_.resolve) {
+    const size_t first = entry.find(':');
+    const size_t second = entry.find(':', first + 1);
+    if (first == std::string::npos || second == std::string::npos) continue;
+    std::string host = entry.substr(entry[0] == '+' ? 1 : 0, first - (entry[0] == '+' ? 1 : 0));
+    std::string addr = entry.substr(second + 1);
+    addr = addr.substr(0, addr.find(','));
+    if (!addr.empty() && addr.front() == '[') addr = addr.substr(1, addr.size() - 2);
+    std::transform(host.begin(), host.end(), host.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
+    resolved_ip_[host] = addr;
+  }
+}
+
+HttpClient::~HttpClient() = default;
+
+Status HttpClient::Init() {
+  Status status = fetcher_->Init();
+  if (!status.ok()) return status;
+  timer_ = new uv_timer_t;
+  deferred_timer_ = new uv_timer_t;
+  for (uv_timer_t* t : {timer_, deferred_timer_}) {
+    const int rc = uv_timer_init(loop_, t);
+    if (rc != 0) return Status::Internal(std::string("uv_timer_init: ") + uv_strerror(rc));
+    t->data = this;
+    ++open_handles_;
+  }
+  return Status::Ok();
+}
+
+Status HttpClient::ConfigureSite(const SiteConfig& site) {
+  Site& s = sites_[site.id];
+  s.politeness = site.politeness;
+  s.tls = site.tls;
+  s.hosts = site.hosts;
+  for (std::string host : site.hosts) {
+    std::transform(host.begin(), host.end(), host.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
+    host_site_[host] = site.id;
+    scheduler_.ConfigureHost(host, site.politeness);
+    auto ip = resolved_ip_.find(host);
+    if (ip != resolved_ip_.end()) scheduler_.SetHostIp(host, ip->second);
+  }
+  if (!site.tls.ca_file.empty()) return fetcher_->PreloadCaFile(site.tls.ca_file);
+  return Status::Ok();
+}
+
+void HttpClient::RemoveSite(const std::string& site_id) {
+  auto it = sites_.find(site_id);
+  if (it == sites_.end()) return;
+  std::vector<uint64_t> dropped;
+  for (const std::string& host : it->second.hosts) {
+    for (uint64_t id : scheduler_.RemoveHost(host)) dropped.push_back(id);
+    host_site_.erase(host);
+  }
+  sites_.erase(it);
+  for (uint64_t id : dropped) Deliver(id, Outcome::kCancelled, "site removed", true);
+}
+
+const HttpClient::Site* HttpClient::FindSite(const std::string& site_id) const {
+  auto it = sites_.find(site_id);
+  return it == sites_.end() ? nullptr : &it->second;
+}
+
+bool HttpClient::RespectsRobots(const Pending& p) const {
+  const Site* site = FindSite(p.request.site_id);
+  return site != nullptr ? site->politeness.respect_robots : defaults_.respect_robots;
+}
+
+void HttpClient::EnsureHost(const std::string& host, const std::string& site_id) {
+  if (host_site_.count(host) != 0) return;
+  const Site* site = FindSite(site_id);
+  host_site_[host] = site_id;
+  scheduler_.ConfigureHost(host, site != nullptr ? site->politeness : defaults_);
+  auto ip = resolved_ip_.find(host);
+  if (ip != resolved_ip_.end()) scheduler_.SetHostIp(host, ip->second);
+}
+
+double HttpClient::NowSeconds() {
+  uv_update_time(loop_);
+  return static_cast<double>(uv_now(loop_)) / 1000.0;
+}
+
+void HttpClient::CountQueued(const std::string& site_id, int delta) {
+  size_t& n = queued_per_site_[site_id];
+  n = delta < 0 && n == 0 ? 0 : n + delta;
+}
+
+size_t HttpClient::QueuedFor(const std::string& site_id) const {
+  auto it = queued_per_site_.find(site_id);
+  return it == queued_per_site_.end() ? 0 : it->second;
+}
+
+size_t HttpClient::InFlight() const { return fetcher_->InFlight(); }
+
+void HttpClient::Submit(FetchRequest req, FetchCallback done) {
+  UrlParts parts;
+  FetchResult early;
+  early.final_url = req.url;
+  if (shutting_down_ || !ParseUrl(req.url, &parts)) {
+    early.outcome = shutting_down_ ? Outcome::kCancelled : Outcome::kError;
+    early.error = shutting_down_ ? "client shutting down" : "unsupported or malformed URL";
+    early.request = std::move(req);
+    Defer(std::move(early), std::move(done));
+    return;
+  }
+  const uint64_t id = next_id_++;
+  Pending& p = pending_[id];
+  p.request = std::move(req);
+  p.done = std::move(done);
+  p.host = parts.host;
+  p.origin = parts.origin;
+  p.path = parts.path;
+  p.enqueued_ms = uv_now(loop_);
+  CountQueued(p.request.site_id, +1);
+  EnsureHost(p.host, p.request.site_id);
+  AfterRobots(id);
+}
+
+// Routes a request through the robots.txt gate: enqueue, deny, or wait for the robots fetch.
+void HttpClient::AfterRobots(uint64_t id) {
+  Pending& p = pending_[id];
+  if (!RespectsRobots(p) || p.path == "/robots.txt") return Enqueue(id);
+  const RobotsCache::Entry* entry = robots_.Find(p.origin);
+  if (entry != nullptr && entry->expires_ms > uv_now(loop_)) {
+    if (entry->rules->IsAllowed(p.path)) return Enqueue(id);
+    auto why = robots_unavailable_.find(p.origin);
+    return Deliver(id, Outcome::kRobotsDenied,
+                   why != robots_unavailable_.end() ? why->second : "disallowed by robots.txt",
+                   true);
+  }
+  RobotsWait& wait = robots_wait_[p.origin];
+  wait.waiters.push_back(id);
+  if (!wait.fetching) {
+    wait.fetching = true;
+    StartRobotsFetch(p);
+  }
+}
+
+void HttpClient::StartRobotsFetch(const Pending& waiter) {
+  const uint64_t id = next_id_++;
+  Pending& r = pending_[id];
+  r.request.url = waiter.origin + "/robots.txt";
+  r.request.site_id = waiter.request.site_id;
+  r.request.max_body_bytes = static_cast<int64_t>(kRobotsMaxBytes);
+  r.request.truncate = true;
+  r.request.priority = INT_MAX;  // Goes before everything else queued on the host.
+  r.host = waiter.host;
+  r.origin = waiter.origin;
+  r.path = "/robots.txt";
+  r.robots = true;
+  r.enqueued_ms = uv_now(loop_);
+  Enqueue(id);
+}
+
+void HttpClient::Enqueue(uint64_t id) {
+  const Pending& p = pending_[id];
+  scheduler_.Enqueue(p.host, id, p.request.priority, NowSeconds());
+  Pump();
+}
+
+void HttpClient::Pump() {
+  if (shutting_down_) return;
+  if (pumping_) {
+    pump_again_ = true;
+    return;
+  }
+  pumping_ = true;
+  do {
+    pump_again_ = false;
+    const double now = NowSeconds();
+    while (auto ticket = scheduler_.PopReady(now)) StartTicket(ticket->id);
+  } while (pump_again_);
+  pumping_ = false;
+  const auto next = scheduler_.NextReadyTime();
+  if (!next || timer_ == nullptr) return;
+  const double wait_ms = std::max(0.0, std::ceil((*next - NowSeconds()) * 1000.0));
+  const int rc = uv_timer_start(timer_, &HttpClient::OnTimer, static_cast<uint64_t>(wait_ms), 0);
+  if (rc != 0) std::fprintf(stderr, "tincrawl: uv_timer_start: %s\n", uv_strerror(rc));
+}
+
+void HttpClient::OnTimer(uv_timer_t* timer) { static_cast<HttpClient*>(timer->data)->Pump(); }
+
+void HttpClient::StartTicket(uint64_t id) {
+  auto it = pending_.find(id);
+  if (it == pending_.end()) return;
+  Pending& p = it->second;
+  p.started = true;
+  if (!p.robots) CountQueued(p.request.site_id, -1);
+  const Site* site = FindSite(p.request.site_id);
+  fetcher_->Start(p.request, site != nullptr ? &site->tls : nullptr,
+                  [this, id](FetchResult result) { OnFetched(id, std::move(result)); });
+}
+
+void HttpClient::OnFetched(uint64_t id, FetchResult result) {
+  auto node = pending_.extract(id);
+  if (node.empty()) return;
+  Pending& p = node.mapped();
+  const double now = NowSeconds();
+  if (!result.primary_ip.empty()) scheduler_.SetHostIp(p.host, result.primary_ip);
+  std::optional<double> retry_after;
+  if (!result.retry_after.empty()) {
+    retry_after = ParseRetryAfter(result.retry_after, static_cast<double>(std::time(nullptr)));
+  }
+  const double latency = result.http_status > 0 ? result.timings.first_byte : -1;
+  scheduler_.OnFinish(p.host, result.outcome, result.http_status, latency, retry_after, now);
+  result.timings.queued =
+      static_cast<double>(uv_now(loop_) - p.enqueued_ms) / 1000.0 - result.timings.total;
+  if (result.timings.queued < 0) result.timings.queued = 0;
+  if (p.robots) {
+    HandleRobotsResult(p, result);
+  } else {
+    p.done(std::move(result));
+  }
+  Pump();
+}
+
+void HttpClient::HandleRobotsResult(const Pending& p, const FetchResult& result) {
+  RobotsWait wait = std::move(robots_wait_[p.origin]);
+  robots_wait_.erase(p.origin);
+  if (result.outcome == Outcome::kCancelled) {
+    for (uint64_t id : wait.waiters) Deliver(id, Outcome::kCancelled, result.error, false);
+    return;
+  }
+  const RobotsCache::Entry* old = robots_.Find(p.origin);
+  RobotsDecision d = DecideRobots(result.outcome, result.http_status, result.body, product_token_,
+                                  robots_policy_, old != nullptr ? old->rules : nullptr);
+  robots_.Store(p.origin, d.rules, uv_now(loop_) + static_cast<uint64_t>(d.ttl_seconds * 1000.0));
+  // RFC 9309: an unreachable robots.txt disallows everything; say why, so the denials it
+  // causes are not mistaken for the site's own rules.
+  if (d.available) {
+    robots_unavailable_.erase(p.origin);
+  } else {
+    robots_unavailable_[p.origin] = "robots.txt unavailable (" +
+                                    std::string(OutcomeName(result.outcome)) +
+                                    (result.error.empty() ? "" : ": " + result.error) + ")";
+  }
+  if (d.rules->crawl_delay()) scheduler_.SetCrawlDelay(p.host, *d.rules->crawl_delay());
+  if (sitemap_callback_ && !d.rules->sitemaps().empty() && d.available) {
+    sitemap_callback_(p.request.site_id, p.origin, d.rules->sitemaps());
+  }
+  for (uint64_t id : wait.waiters) {
+    if (pending_.count(id) != 0) AfterRobots(id);
+  }
+}
+
+void HttpClient::Deliver(uint64_t id, Outcome outcome, std::string error, bool defer) {
+  auto node = pending_.extract(id);
+  if (node.empty()) return;
+  Pending& p = node.mapped();
+  if (!p.started && !p.robots) CountQueued(p.request.site_id, -1);
+  FetchResult result;
+  result.final_url = p.request.url;
+  result.request = std::move(p.request);
+  result.outcome = outcome;
+  result.robots_unavailable =
+      outcome == Outcome::kRobotsDenied && robots_unavailable_.count(p.origin) != 0;
+  result.error = std::move(error);
+  if (p.robots) return;  // Internal fetch: nobody to tell.
+  if (defer) {
+    Defer(std::move(result), std::move(p.done));
+  } else {
+    p.done(std::move(result));
+  }
+}
+
+void HttpClient::Defer(FetchResult result, FetchCallback done) {
+  if (deferred_timer_ == nullptr ||
+      uv_is_closing(reinterpret_cast<uv_handle_t*>(deferred_timer_))) {
+    done(std::move(result));  // Closing: nothing can be scheduled any more.
+    return;
+  }
+  deferred_.emplace_back(std::move(result), std::move(done));
+  const int rc = uv_timer_start(deferred_timer_, &HttpClient::OnDeferred, 0, 0);
+  if (rc != 0) std::fprintf(stderr, "tincrawl: uv_timer_start: %s\n", uv_strerror(rc));
+}
+
+void HttpClient::OnDeferred(uv_timer_t* timer) {
+  auto* self = static_cast<HttpClient*>(timer->data);
+  while (!self->deferred_.empty()) {
+    auto batch = std::move(self->deferred_);
+    self->deferred_.clear();
+    for (auto& [result, done] : batch) done(std::move(result));
+  }
+}
+
+void HttpClient::Shutdown(std::function<void()> closed) {
+  if (shutting_down_) {
+    if (closed) on_closed_ = std::move(closed);
+    MaybeClosed();
+    return;
+  }
+  shutting_down_ = true;
+  on_closed_ = std::move(closed);
+  (void)scheduler_.DrainAll();
+  std::vector<uint64_t> waiting;
+  for (const auto& [id, p] : pending_) {
+    if (!p.started) waiting.push_back(id);
+  }
+  std::sort(waiting.begin(), waiting.end());
+  for (uint64_t id : waiting) Deliver(id, Outcome::kCancelled, "shutdown", false);
+  if (deferred_timer_ != nullptr) OnDeferred(deferred_timer_);
+  for (uv_timer_t* t : {timer_, deferred_timer_}) {
+    if (t != nullptr) uv_close(reinterpret_cast<uv_handle_t*>(t), &HttpClient::OnClosed);
+  }
+  fetcher_->Shutdown([this] {
+    fetcher_closed_ = true;
+    MaybeClosed();
+  });
+}
+
+void HttpClient::OnClosed(uv_handle_t* handle) {
+  auto* self = static_cast<HttpClient*>(handle->data);
+  delete reinterpret_cast<uv_timer_t*>(handle);
+  --self->open_handles_;
+  self->MaybeClosed();
+}
+
+void HttpClient::MaybeClosed() {
+  if (open_handles_ == 0 && fetcher_closed_ && on_closed_) {
+    auto closed = std::move(on_closed_);
+    on_closed_ = nullptr;
+    closed();
+  }
+}
+
+}  // namespace tincrawl

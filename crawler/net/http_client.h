@@ -1,0 +1,129 @@
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "crawler/config/config.h"
+#include "crawler/net/fetcher.h"
+#include "crawler/net/politeness.h"
+#include "crawler/net/robots.h"
+
+namespace tincrawl {
+
+// Receives the Sitemap: lines of a host's robots.txt (discovery), once per successful fetch.
+using SitemapCallback = std::function<void(const std::string& site_id, const std::string& origin,
+                                           const std::vector<std::string>& sitemaps)>;
+
+// The polite client the crawl pipeline uses: per-host queues and pacing (PolitenessScheduler),
+// robots.txt (fetched through the same engine once per origin before its first request and
+// again after expiry), per-site TLS policy, all on top of one Fetcher. Loop thread only.
+class HttpClient {
+ public:
+  // `defaults` applies to requests whose site_id was never configured.
+  HttpClient(uv_loop_t* loop, const NetworkConfig& net, Politeness defaults = {},
+             SchedulerOptions scheduler_options = {});
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  // Creates the fetcher and the timers. Must succeed before Submit().
+  Status Init();
+
+  // Politeness and TLS for the site's hosts; callable again on reload (queues are kept).
+  // Returns IoError when the site's TLS ca_file cannot be read (fetches then end with kTls).
+  Status ConfigureSite(const SiteConfig& site);
+  // Forgets the site; its queued requests complete with kCancelled.
+  void RemoveSite(const std::string& site_id);
+
+  // Queues a fetch. `done` runs on the loop thread exactly once, never inside Submit(): with
+  // kRobotsDenied (no network traffic) when robots.txt disallows the URL, kCancelled on
+  // RemoveSite/Shutdown, otherwise with the Fetcher's result.
+  void Submit(FetchRequest req, FetchCallback done);
+
+  size_t QueuedFor(const std::string& site_id) const;
+  size_t InFlight() const;
+  HostSnapshot HostState(const std::string& host) const { return scheduler_.Snapshot(host); }
+
+  void SetSitemapCallback(SitemapCallback callback) { sitemap_callback_ = std::move(callback); }
+  void SetRobotsPolicy(const RobotsPolicy& policy) { robots_policy_ = policy; }
+
+  // Cancels everything (callbacks see kCancelled), closes the fetcher and our handles; `closed`
+  // runs when the last handle is closed. The client must outlive that callback.
+  void Shutdown(std::function<void()> closed);
+
+ private:
+  struct Site {
+    Politeness politeness;
+    TlsPolicy tls;
+    std::vector<std::string> hosts;
+  };
+  struct Pending {
+    FetchRequest request;
+    FetchCallback done;
+    std::string host;
+    std::string origin;
+    std::string path;
+    bool robots = false;  // The robots.txt fetch of `origin`.
+    bool started = false;
+    uint64_t enqueued_ms = 0;
+  };
+  struct RobotsWait {
+    bool fetching = false;
+    std::vector<uint64_t> waiters;
+  };
+
+  static void OnTimer(uv_timer_t* timer);
+  static void OnDeferred(uv_timer_t* timer);
+  static void OnClosed(uv_handle_t* handle);
+
+  const Site* FindSite(const std::string& site_id) const;
+  bool RespectsRobots(const Pending& p) const;
+  void EnsureHost(const std::string& host, const std::string& site_id);
+  void Enqueue(uint64_t id);
+  void AfterRobots(uint64_t id);
+  void StartRobotsFetch(const Pending& waiter);
+  void Pump();
+  void StartTicket(uint64_t id);
+  void OnFetched(uint64_t id, FetchResult result);
+  void HandleRobotsResult(const Pending& p, const FetchResult& result);
+  void Deliver(uint64_t id, Outcome outcome, std::string error, bool defer);
+  void Defer(FetchResult result, FetchCallback done);
+  void CountQueued(const std::string& site_id, int delta);
+  double NowSeconds();
+  void MaybeClosed();
+
+  uv_loop_t* loop_;
+  NetworkConfig net_;
+  Politeness defaults_;
+  std::string product_token_;
+  PolitenessScheduler scheduler_;
+  std::unique_ptr<Fetcher> fetcher_;
+  RobotsCache robots_;
+  RobotsPolicy robots_policy_;
+  std::unordered_map<std::string, RobotsWait> robots_wait_;
+  std::unordered_map<std::string, std::string> robots_unavailable_;  // Origin -> why.
+  std::unordered_map<std::string, Site> sites_;
+  std::unordered_map<std::string, std::string> host_site_;    // Host -> site it was configured by.
+  std::unordered_map<std::string, std::string> resolved_ip_;  // From network.resolve.
+  std::unordered_map<uint64_t, Pending> pending_;
+  std::unordered_map<std::string, size_t> queued_per_site_;
+  std::vector<std::pair<FetchResult, FetchCallback>> deferred_;
+  SitemapCallback sitemap_callback_;
+  uv_timer_t* timer_ = nullptr;
+  uv_timer_t* deferred_timer_ = nullptr;
+  uint64_t next_id_ = 1;
+  bool pumping_ = false;
+  bool pump_again_ = false;
+  bool shutting_down_ = false;
+  bool fetcher_closed_ = false;
+  int open_handles_ = 0;
+  std::function<void()> on_closed_;
+};
+
+}  // namespace tincrawl

@@ -1,0 +1,73 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "crawler/config/config.h"
+#include "crawler/common/status.h"
+#include "extractors/article.h"
+
+namespace tincrawl {
+
+class Store;
+
+// One place a story was seen. `id` is the article id of that copy.
+struct Sighting {
+  std::string id;
+  std::string site;
+  std::string url;
+  int64_t seen_at = 0;  // Unix seconds of the first fetch of that copy.
+
+  bool operator==(const Sighting&) const = default;
+};
+
+// An article as stored in the `articles` column family and exported. A "story" is a cluster of
+// exact/near duplicates; its first publisher (earliest published time, then earliest seen) has
+// an empty duplicate_of and carries every sighting of the story; every other copy points to it.
+struct ArticleRecord {
+  std::string id;  // Hex64 of the hash of the canonical URL (see ArticleIdFor).
+  std::string url;
+  std::string canonical_url;
+  std::string site;
+  Locality locality;
+  std::string title;
+  std::string published;  // RFC 3339 or empty.
+  std::string modified;
+  std::string author;
+  std::string summary;
+  std::string body;
+  std::string body_html;
+  std::vector<Image> images;
+  std::vector<Attachment> attachments;
+  std::string lang;
+  int64_t fetched_at = 0;     // Unix seconds of the fetch that produced this revision.
+  int64_t first_seen = 0;     // Unix seconds of the first fetch of this URL.
+  uint64_t content_hash = 0;  // Exact-content hash of the clean body.
+  uint64_t version_hash = 0;  // Hash of every exported text field; changes => new revision.
+  uint64_t simhash = 0;
+  std::string duplicate_of;         // First publisher's id, or empty.
+  std::vector<Sighting> sightings;  // Only on the first publisher.
+  int revision = 1;
+};
+
+// Versioned binary encoding (record_codec.h). Decode returns false on malformed input.
+std::string EncodeArticleRecord(const ArticleRecord& record);
+bool DecodeArticleRecord(std::string_view data, ArticleRecord* record);
+
+// Keys in the `meta` column family marking an article revision committed to the store but not
+// yet durably in the spool: "emit:" + id + "#" + 8 hex digits of revision. Written in the same
+// WriteBatch as the article (by the deduper), deleted by the spool once the line is durable.
+inline constexpr std::string_view kEmitMarkerPrefix = "emit:";
+std::string EmitMarkerKey(std::string_view id, int revision);
+bool ParseEmitMarkerKey(std::string_view key, std::string* id, int* revision);
+
+// Reads one article; NotFound when absent.
+Status GetArticle(const Store& store, std::string_view id, ArticleRecord* record);
+// Calls fn for every stored article in id order; stops early when fn returns false. Used by
+// `tincrawl export` and the crash tests ("every gold article is stored exactly once").
+Status ForEachArticle(const Store& store, const std::function<bool(const ArticleRecord&)>& fn);
+
+}  // namespace tincrawl

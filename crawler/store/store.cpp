@@ -1,0 +1,560 @@
+#include "crawler/store/store.h"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/slice_transform.h>
+#include <rocksdb/table.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <system_error>
+
+#include "crawler/common/record_codec.h"
+
+namespace tincrawl {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kCfNames[kCfCount] = {"meta",    "urls",    "frontier", "articles",
+                                            "content", "simhash", "sites",    "raw"};
+constexpr uint8_t kRecordVersion = 1;
+constexpr const char* kMagicKey = "magic";
+constexpr const char* kSchemaKey = "schema_version";
+// The simhash CF keys start with band number (1 byte) + band value (4 bytes).
+constexpr size_t kSimhashPrefixBytes = 5;
+constexpr int kMaxOpenFiles = 1024;
+
+bool ParseCompression(const std::string& name, rocksdb::CompressionType* upper,
+                      rocksdb::CompressionType* bottom) {
+  if (name == "none") {
+    *upper = *bottom = rocksdb::kNoCompression;
+  } else if (name == "snappy") {
+    *upper = *bottom = rocksdb::kSnappyCompression;
+  } else if (name == "lz4") {
+    *upper = *bottom = rocksdb::kLZ4Compression;
+  } else if (name == "zstd") {
+    // Upper levels churn: cheap lz4. The bottommost level holds ~90% of the data: zstd.
+    *upper = rocksdb::kLZ4Compression;
+    *bottom = rocksdb::kZSTD;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// Write-path tuning, measured with bench/store_bench (1M synthetic articles, one ingest thread,
+// every dedup lookup on). Each article writes ~4 keys (article record of ~3 KB, content key,
+// simhash entry, spool emit marker), so the foreground cost is dominated by memtable inserts and
+// the WAL append, and the background cost by flushing and compacting the article records.
+struct CfTuning {
+  bool bloom = true;           // Point lookups: whole-key bloom filter in the SST files.
+  bool memtable_bloom = true;  // Point lookups that mostly miss: a bloom over the memtable too.
+  size_t prefix_bytes = 0;     // Prefix seeks: fixed prefix extractor + prefix bloom.
+  size_t write_buffer = 8 << 20;
+  int max_write_buffers = 2;
+  int l0_compaction_trigger = 4;
+  size_t block_size = 8 << 10;
+};
+
+CfTuning TuningFor(Cf cf) {
+  CfTuning t;
+  switch (cf) {
+    case Cf::kMeta:
+      // Point-read only at open; its steady write traffic is the spool's emit markers, which a
+      // memtable bloom would hash on every insert for nothing.
+      t.memtable_bloom = false;
+      break;
+    case Cf::kFrontier:
+      t.bloom = false;  // Scanned in order, never point-read.
+      t.memtable_bloom = false;
+      t.write_buffer = 16 << 20;
+      break;
+    case Cf::kSimhash:
+      // Read by id only for candidates the in-memory index just proposed, so reads hit and a
+      // memtable prefix bloom would never save a lookup.
+      t.prefix_bytes = kSimhashPrefixBytes;
+      t.memtable_bloom = false;
+      t.write_buffer = 16 << 20;
+      break;
+    case Cf::kArticles:
+      // Nearly all bytes written. Article ids are hashes, so every L0 file overlaps the whole
+      // next level: bigger memtables and a later L0 trigger make fewer, larger compactions (less
+      // rewriting per article). A third and fourth buffer absorb a flush that falls behind
+      // instead of stalling the writer. Costs up to 4 x 128 MiB of memtable at the peak.
+      t.write_buffer = 128 << 20;
+      t.max_write_buffers = 4;
+      t.l0_compaction_trigger = 6;
+      t.block_size = 16 << 10;
+      break;
+    case Cf::kRaw:
+      t.bloom = false;  // Only scanned and range-deleted.
+      t.memtable_bloom = false;
+      t.write_buffer = 32 << 20;
+      t.block_size = 32 << 10;
+      break;
+    case Cf::kUrls:
+    case Cf::kContent:
+      t.write_buffer = 16 << 20;
+      break;
+    default:
+      break;
+  }
+  return t;
+}
+
+rocksdb::ColumnFamilyOptions CfOptions(Cf cf, const std::shared_ptr<rocksdb::Cache>& cache,
+                                       rocksdb::CompressionType upper,
+                                       rocksdb::CompressionType bottom) {
+  const CfTuning t = TuningFor(cf);
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
+  table.block_size = t.block_size;
+  table.format_version = 5;
+  // XXH3 block checksums cost a fraction of this build's software CRC32C on flush, compaction
+  // and reads. The checksum type is recorded per file, so older files stay readable.
+  table.checksum = rocksdb::kXXH3;
+  table.cache_index_and_filter_blocks = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  if (t.bloom || t.prefix_bytes > 0) {
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10, false));
+    table.whole_key_filtering = t.prefix_bytes == 0;
+  }
+  rocksdb::ColumnFamilyOptions o;
+  o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  if (t.prefix_bytes > 0) {
+    o.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(t.prefix_bytes));
+  }
+  if (t.memtable_bloom) {
+    // Most lookups miss (new URLs, new content): a memtable bloom skips the skiplist search.
+    o.memtable_whole_key_filtering = t.prefix_bytes == 0;
+    o.memtable_prefix_bloom_size_ratio = t.prefix_bytes > 0 ? 0.05 : 0.02;
+  }
+  o.write_buffer_size = t.write_buffer;
+  o.max_write_buffer_number = t.max_write_buffers;
+  o.level0_file_num_compaction_trigger = t.l0_compaction_trigger;
+  o.level_compaction_dynamic_level_bytes = true;
+  o.compression = upper;
+  // L0 stays compressed: writing it uncompressed (compression_per_level) took LZ4 off the flush
+  // thread, but left up to trigger x 128 MiB of raw article text in L0 (+25% disk per article
+  // at 200k articles in store_bench) for no measurable gain on the ingest thread.
+  o.bottommost_compression = bottom;
+  if (bottom == rocksdb::kZSTD) o.bottommost_compression_opts.level = 3;
+  o.max_bytes_for_level_base = 64 << 20;
+  o.target_file_size_base = 32 << 20;
+  return o;
+}
+
+rocksdb::DBOptions DbOptions(rocksdb::Env* env, bool read_write) {
+  rocksdb::DBOptions o;
+  o.create_if_missing = read_write;
+  o.create_missing_column_families = read_write;
+  o.max_open_files = kMaxOpenFiles;
+  o.max_background_jobs = 2;
+  o.bytes_per_sync = 1 << 20;
+  o.wal_bytes_per_sync = 1 << 20;
+  o.max_total_wal_size = 256 << 20;
+  o.keep_log_file_num = 4;
+  o.max_log_file_size = 16 << 20;
+  o.paranoid_checks = true;
+  // Records WAL creation/deletion in the MANIFEST and checks them at open, so a MANIFEST that
+  // lost its tail (and with it flushes whose WALs are gone) is reported as corruption instead of
+  // silently opening an older state.
+  o.track_and_verify_wals_in_manifest = true;
+  if (env != nullptr) o.env = env;
+  return o;
+}
+
+std::string RawKey(int64_t fetched_at, std::string_view url) {
+  std::string key;
+  key.reserve(8 + url.size());
+  PutBigEndian64(&key, static_cast<uint64_t>(std::max<int64_t>(fetched_at, 0)));
+  key.append(url);
+  return key;
+}
+
+}  // namespace
+
+const char* CfName(Cf cf) { return kCfNames[static_cast<int>(cf)]; }
+
+Status FromRocks(const rocksdb::Status& s, std::string_view context) {
+  if (s.ok()) return Status::Ok();
+  std::string msg = std::string(context) + ": " + s.ToString();
+  if (s.IsNoSpace() || msg.find("No space left") != std::string::npos) {
+    return Status::NoSpace(std::move(msg));
+  }
+  if (s.IsCorruption()) return Status::Corruption(std::move(msg));
+  if (s.IsNotFound()) return Status::NotFound(std::move(msg));
+  if (s.IsInvalidArgument() || s.IsNotSupported()) return Status::InvalidArgument(std::move(msg));
+  if (s.IsBusy() || s.IsTryAgain()) return Status::Busy(std::move(msg));
+  if (s.IsIOError() && msg.find("lock") != std::string::npos) return Status::Busy(std::move(msg));
+  return Status::IoError(std::move(msg));
+}
+
+std::string EncodeUrlState(const UrlState& s) {
+  RecordWriter w;
+  w.U64(kRecordVersion);
+  w.U64(static_cast<uint64_t>(s.status));
+  w.Str(s.last_outcome);
+  w.I64(s.http_status);
+  w.Str(s.etag);
+  w.Str(s.last_modified);
+  w.I64(s.next_visit);
+  w.I64(s.last_fetched);
+  w.U64(static_cast<uint64_t>(s.discovered_by));
+  w.Str(s.site);
+  w.I64(s.depth);
+  w.I64(s.fetch_count);
+  w.I64(s.consecutive_failures);
+  return w.Take();
+}
+
+bool DecodeUrlState(std::string_view data, UrlState* s) {
+  RecordReader r(data);
+  uint64_t version = 0, status = 0, by = 0;
+  if (!r.U64(&version) || version != kRecordVersion) return false;
+  const bool ok = r.U64(&status) && r.Str(&s->last_outcome) && r.Int(&s->http_status) &&
+                  r.Str(&s->etag) && r.Str(&s->last_modified) && r.I64(&s->next_visit) &&
+                  r.I64(&s->last_fetched) && r.U64(&by) && r.Str(&s->site) && r.Int(&s->depth) &&
+                  r.I64(&s->fetch_count) && r.Int(&s->consecutive_failures);
+  if (!ok || status > 4 || by > 3) return false;
+  s->status = static_cast<UrlStatus>(status);
+  s->discovered_by = static_cast<DiscoveredBy>(by);
+  return true;
+}
+
+std::string EncodeSiteState(const SiteState& s) {
+  RecordWriter w;
+  w.U64(kRecordVersion);
+  w.I64(s.pages_fetched);
+  w.I64(s.articles_new);
+  w.I64(s.articles_updated);
+  w.I64(s.duplicates);
+  w.I64(s.errors);
+  w.I64(s.last_success);
+  w.I64(s.last_new_article);
+  w.F64(s.listing_interval_seconds);
+  w.Str(s.last_error);
+  return w.Take();
+}
+
+bool DecodeSiteState(std::string_view data, SiteState* s) {
+  RecordReader r(data);
+  uint64_t version = 0;
+  if (!r.U64(&version) || version != kRecordVersion) return false;
+  return r.I64(&s->pages_fetched) && r.I64(&s->articles_new) && r.I64(&s->articles_updated) &&
+         r.I64(&s->duplicates) && r.I64(&s->errors) && r.I64(&s->last_success) &&
+         r.I64(&s->last_new_article) && r.F64(&s->listing_interval_seconds) &&
+         r.Str(&s->last_error);
+}
+
+Store::~Store() {
+  if (db_ == nullptr) return;
+  for (auto* h : all_handles_) {
+    if (h != nullptr) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+  }
+  db_->Close().PermitUncheckedError();  // Nothing useful to do with a close error here.
+  db_.reset();
+}
+
+Status Store::Open(const std::string& dir, const StoreConfig& config, std::unique_ptr<Store>* store,
+                   rocksdb::Env* env) {
+  return OpenImpl(dir, "", config, Mode::kReadWrite, env, store);
+}
+
+Status Store::OpenReadOnly(const std::string& dir, const StoreConfig& config,
+                           std::unique_ptr<Store>* store) {
+  return OpenImpl(dir, "", config, Mode::kReadOnly, nullptr, store);
+}
+
+Status Store::OpenSecondary(const std::string& dir, const std::string& secondary_dir,
+                            const StoreConfig& config, std::unique_ptr<Store>* store) {
+  return OpenImpl(dir, secondary_dir, config, Mode::kSecondary, nullptr, store);
+}
+
+Status Store::OpenImpl(const std::string& dir, const std::string& secondary_dir,
+                       const StoreConfig& config, Mode mode, rocksdb::Env* env,
+                       std::unique_ptr<Store>* store) {
+  std::unique_ptr<Store> s(new Store());
+  s->dir_ = dir;
+  s->secondary_dir_ = secondary_dir;
+  s->mode_ = mode;
+  s->config_ = config;
+  s->env_ = env;
+  std::vector<std::string> existing;
+  bool fresh = false;
+  if (Status st = s->Inspect(&existing, &fresh); !st.ok()) return st;
+  if (Status st = s->OpenDb(existing, fresh); !st.ok()) return st;
+  if (Status st = s->CheckMeta(fresh); !st.ok()) return st;
+  *store = std::move(s);
+  return Status::Ok();
+}
+
+// Decides, before RocksDB touches anything, whether `dir_` is a new store (absent, empty, or
+// holding only our marker), an existing tincrawl store (marker + readable RocksDB metadata with
+// a `meta` column family), a damaged one (marker but unreadable metadata) or something foreign.
+Status Store::Inspect(std::vector<std::string>* existing, bool* fresh) {
+  const fs::path marker = fs::path(dir_) / kMarkerFile;
+  std::error_code ec;
+  const bool has_marker = fs::exists(marker, ec);
+  const bool has_current = fs::exists(fs::path(dir_) / "CURRENT", ec);
+  size_t entries = 0;
+  if (fs::exists(dir_, ec)) {
+    for (auto it = fs::directory_iterator(dir_, ec); !ec && it != fs::directory_iterator();
+         it.increment(ec)) {
+      ++entries;
+    }
+  }
+  *fresh = entries == 0 || (has_marker && entries == 1);
+  if (*fresh) {
+    if (mode_ != Mode::kReadWrite) return Status::NotFound(dir_ + ": no tincrawl store here");
+    fs::create_directories(dir_, ec);
+    if (ec) return Status::IoError("cannot create " + dir_ + ": " + ec.message());
+    return WriteMarker();
+  }
+  if (!has_marker) {
+    return Status::InvalidArgument(dir_ + " is not a tincrawl store (it holds files but no " +
+                                   kMarkerFile + "); refusing to touch it");
+  }
+  if (!has_current) {
+    return Status::Corruption(dir_ +
+                              ": tincrawl store without a RocksDB CURRENT file; restore "
+                              "from backup or move the directory away");
+  }
+  rocksdb::Status ls = rocksdb::DB::ListColumnFamilies(DbOptions(env_, false), dir_, existing);
+  if (!ls.ok()) {
+    return Status::Corruption(dir_ + ": cannot read the store's metadata (" + ls.ToString() +
+                              "); restore from backup or move the directory away");
+  }
+  if (std::find(existing->begin(), existing->end(), "meta") == existing->end()) {
+    return Status::Corruption(dir_ +
+                              ": the store's MANIFEST lists no meta column family (it is "
+                              "damaged); restore from backup or move the directory away");
+  }
+  return Status::Ok();
+}
+
+Status Store::WriteMarker() {
+  const std::string path = (fs::path(dir_) / kMarkerFile).string();
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  if (f == nullptr) return Status::IoError("cannot create " + path);
+  const std::string text = std::string(kStoreMagic) + "\n";
+  const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  if (std::fclose(f) != 0 || !ok) return Status::IoError("cannot write " + path);
+  return Status::Ok();
+}
+
+Status Store::OpenDb(const std::vector<std::string>& existing, bool fresh) {
+  rocksdb::CompressionType upper, bottom;
+  if (!ParseCompression(config_.compression, &upper, &bottom)) {
+    return Status::InvalidArgument("store.compression: unknown value '" + config_.compression +
+                                   "' (none, snappy, lz4, zstd)");
+  }
+  auto cache = rocksdb::NewLRUCache(
+      static_cast<size_t>(std::max<int64_t>(config_.block_cache_bytes, 1 << 20)));
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  std::vector<int> slot;  // descriptors[i] -> Cf index, or -1.
+  std::vector<std::string> names = existing;
+  if (fresh || mode_ == Mode::kReadWrite) {
+    for (const char* n : kCfNames) {
+      if (std::find(names.begin(), names.end(), n) == names.end()) names.emplace_back(n);
+    }
+  }
+  if (std::find(names.begin(), names.end(), rocksdb::kDefaultColumnFamilyName) == names.end()) {
+    names.emplace_back(rocksdb::kDefaultColumnFamilyName);
+  }
+  for (const auto& name : names) {
+    auto it = std::find_if(std::begin(kCfNames), std::end(kCfNames),
+                           [&](const char* n) { return name == n; });
+    const int index = it == std::end(kCfNames) ? -1 : static_cast<int>(it - std::begin(kCfNames));
+    rocksdb::ColumnFamilyOptions o = index >= 0
+                                         ? CfOptions(static_cast<Cf>(index), cache, upper, bottom)
+                                         : rocksdb::ColumnFamilyOptions();
+    descriptors.emplace_back(name, o);
+    slot.push_back(index);
+  }
+  rocksdb::DBOptions options = DbOptions(env_, mode_ == Mode::kReadWrite);
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s;
+  if (mode_ == Mode::kReadWrite) {
+    s = rocksdb::DB::Open(options, dir_, descriptors, &all_handles_, &raw);
+  } else if (mode_ == Mode::kReadOnly) {
+    s = rocksdb::DB::OpenForReadOnly(options, dir_, descriptors, &all_handles_, &raw);
+  } else {
+    options.max_open_files = -1;  // Required by secondary instances.
+    s = rocksdb::DB::OpenAsSecondary(options, dir_, secondary_dir_, descriptors, &all_handles_,
+                                     &raw);
+  }
+  if (!s.ok()) return FromRocks(s, "opening store " + dir_);
+  db_.reset(raw);
+  handles_.assign(kCfCount, nullptr);
+  for (size_t i = 0; i < slot.size(); ++i) {
+    if (slot[i] >= 0) handles_[slot[i]] = all_handles_[i];
+  }
+  for (int i = 0; i < kCfCount; ++i) {
+    if (handles_[i] == nullptr) {
+      return Status::Corruption(dir_ + ": store lacks column family " + kCfNames[i]);
+    }
+  }
+  return Status::Ok();
+}
+
+Status Store::CheckMeta(bool fresh) {
+  std::string magic, version;
+  Status st = Get(Cf::kMeta, kMagicKey, &magic);
+  if (st.code() == Status::Code::kNotFound && mode_ == Mode::kReadWrite) {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, cf(Cf::kMeta)));
+    it->SeekToFirst();
+    if (!fresh && (it->Valid() || !it->status().ok())) {
+      return Status::InvalidArgument(dir_ + " is not a tincrawl store (meta without magic)");
+    }
+    rocksdb::WriteBatch batch;
+    batch.Put(cf(Cf::kMeta), kMagicKey, kStoreMagic);
+    batch.Put(cf(Cf::kMeta), kSchemaKey, std::to_string(kSchemaVersion));
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    return FromRocks(db_->Write(wo, &batch), "initializing store " + dir_);
+  }
+  if (!st.ok()) return st;
+  if (magic != kStoreMagic) {
+    return Status::InvalidArgument(dir_ + " is not a tincrawl store (magic '" + magic + "')");
+  }
+  if (Status vs = Get(Cf::kMeta, kSchemaKey, &version); !vs.ok()) {
+    return Status::Corruption(dir_ + ": store has no schema version");
+  }
+  const int v = std::atoi(version.c_str());
+  if (v <= 0) return Status::Corruption(dir_ + ": bad schema version '" + version + "'");
+  if (v > kSchemaVersion) {
+    return Status::InvalidArgument(dir_ + ": store schema version " + version +
+                                   " is newer than this tincrawl supports (" +
+                                   std::to_string(kSchemaVersion) + "); upgrade tincrawl");
+  }
+  return Status::Ok();
+}
+
+Status Store::Write(rocksdb::WriteBatch* batch) {
+  if (mode_ != Mode::kReadWrite) return Status::InvalidArgument("store opened read-only");
+  if (needs_resume_.load(std::memory_order_acquire)) {
+    if (Status st = Resume(); !st.ok()) return st;
+  }
+  rocksdb::WriteOptions wo;
+  wo.sync = config_.sync_wal;
+  rocksdb::Status s = db_->Write(wo, batch);
+  if (s.ok()) return Status::Ok();
+  write_errors_.fetch_add(1, std::memory_order_relaxed);
+  Status st = FromRocks(s, "store write");
+  if (st.code() == Status::Code::kNoSpace) no_space_errors_.fetch_add(1);
+  if (s.IsIOError() || st.code() == Status::Code::kNoSpace) {
+    last_error_no_space_.store(st.code() == Status::Code::kNoSpace);
+    needs_resume_.store(true, std::memory_order_release);
+  }
+  return st;
+}
+
+Status Store::Resume() {
+  // After a failed write RocksDB holds a background error and refuses writes until it is
+  // cleared. Resume flushes the memtables and switches to a fresh WAL, so the failed write
+  // leaves no trace. For NoSpace, RocksDB's SstFileManager also retries by itself every 5 s;
+  // while that runs Resume answers Busy, which still means "the disk is full".
+  rocksdb::Status r = db_->Resume();
+  if (r.ok()) {
+    needs_resume_.store(false, std::memory_order_release);
+    return Status::Ok();
+  }
+  write_errors_.fetch_add(1, std::memory_order_relaxed);
+  Status st = FromRocks(r, "resuming store after write error");
+  if (r.IsBusy() && last_error_no_space_.load()) {
+    st = Status::NoSpace("store is recovering from a full disk: " + r.ToString());
+  }
+  if (st.code() == Status::Code::kNoSpace) no_space_errors_.fetch_add(1);
+  return st;
+}
+
+Status Store::Get(Cf which, std::string_view key, std::string* value) const {
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), cf(which), rocksdb::Slice(key.data(), key.size()), value);
+  if (s.IsNotFound()) return Status::NotFound(std::string(CfName(which)) + ": no such key");
+  return FromRocks(s, std::string("store get in ") + CfName(which));
+}
+
+Status Store::GetUrlState(std::string_view url, UrlState* state) const {
+  std::string value;
+  if (Status st = Get(Cf::kUrls, url, &value); !st.ok()) return st;
+  if (!DecodeUrlState(value, state)) return Status::Corruption("bad url state record");
+  return Status::Ok();
+}
+
+void Store::PutUrlState(rocksdb::WriteBatch* batch, std::string_view url,
+                        const UrlState& state) const {
+  batch->Put(cf(Cf::kUrls), rocksdb::Slice(url.data(), url.size()), EncodeUrlState(state))
+      .PermitUncheckedError();  // WriteBatch::Put only fails past 4 GiB batches.
+}
+
+Status Store::GetSiteState(std::string_view site, SiteState* state) const {
+  std::string value;
+  if (Status st = Get(Cf::kSites, site, &value); !st.ok()) return st;
+  if (!DecodeSiteState(value, state)) return Status::Corruption("bad site state record");
+  return Status::Ok();
+}
+
+void Store::PutSiteState(rocksdb::WriteBatch* batch, std::string_view site,
+                         const SiteState& state) const {
+  batch->Put(cf(Cf::kSites), rocksdb::Slice(site.data(), site.size()), EncodeSiteState(state))
+      .PermitUncheckedError();
+}
+
+void Store::PutRaw(rocksdb::WriteBatch* batch, int64_t fetched_at, std::string_view url,
+                   std::string_view html) const {
+  batch->Put(cf(Cf::kRaw), RawKey(fetched_at, url), rocksdb::Slice(html.data(), html.size()))
+      .PermitUncheckedError();
+}
+
+Status Store::PruneRaw(int64_t cutoff_unix) {
+  if (mode_ != Mode::kReadWrite) return Status::InvalidArgument("store opened read-only");
+  rocksdb::WriteBatch batch;
+  std::string begin(8, '\0');
+  std::string end;
+  PutBigEndian64(&end, static_cast<uint64_t>(std::max<int64_t>(cutoff_unix, 0)));
+  if (Status st = FromRocks(batch.DeleteRange(cf(Cf::kRaw), begin, end), "raw prune"); !st.ok()) {
+    return st;
+  }
+  return Write(&batch);
+}
+
+Status Store::ForEachRaw(
+    const std::function<bool(int64_t, std::string_view, std::string_view)>& fn) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(Cf::kRaw)));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const std::string_view key(it->key().data(), it->key().size());
+    if (key.size() < 8) continue;
+    const auto at = static_cast<int64_t>(GetBigEndian64(key));
+    if (!fn(at, key.substr(8), std::string_view(it->value().data(), it->value().size()))) break;
+  }
+  return FromRocks(it->status(), "raw scan");
+}
+
+Status Store::Flush() {
+  if (mode_ != Mode::kReadWrite) return Status::Ok();
+  std::vector<rocksdb::ColumnFamilyHandle*> cfs(handles_.begin(), handles_.end());
+  return FromRocks(db_->Flush(rocksdb::FlushOptions(), cfs), "store flush");
+}
+
+Status Store::CatchUp() {
+  if (mode_ != Mode::kSecondary) return Status::InvalidArgument("not a secondary instance");
+  return FromRocks(db_->TryCatchUpWithPrimary(), "catching up with primary");
+}
+
+uint64_t Store::TotalSstBytes() const {
+  uint64_t v = 0;
+  return db_->GetAggregatedIntProperty("rocksdb.total-sst-files-size", &v) ? v : 0;
+}
+
+uint64_t Store::PendingCompactionBytes() const {
+  uint64_t v = 0;
+  return db_->GetAggregatedIntProperty("rocksdb.estimate-pending-compaction-bytes", &v) ? v : 0;
+}
+
+}  // namespace tincrawl

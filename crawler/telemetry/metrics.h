@@ -1,0 +1,128 @@
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/exposer.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <array>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "crawler/config/config.h"
+#include "crawler/common/outcome.h"
+#include "crawler/common/status.h"
+
+namespace tincrawl {
+
+// Kinds of article results (label `kind` of tincrawl_articles_total).
+enum class ArticleKind { kNew, kUpdated, kDuplicateExact, kDuplicateNear, kUnchanged };
+inline constexpr int kArticleKindCount = 5;
+const char* ArticleKindName(ArticleKind kind);
+
+// Reasons an extraction failed (label `reason` of tincrawl_extract_failures_total).
+enum class ExtractFailure { kNoContent, kNoTitle, kNoDate, kBinary, kTooLarge, kEmpty, kOther };
+inline constexpr int kExtractFailureCount = 7;
+const char* ExtractFailureName(ExtractFailure reason);
+
+// Frontier states (label `state` of tincrawl_frontier_urls).
+inline constexpr std::array<const char*, 3> kFrontierStates = {"due", "inflight", "scheduled"};
+
+// References to every per-site series, created when the site's config loads (Family::Add is
+// slow and must stay off the hot path). Pointers stay valid until RemoveSite().
+struct SiteMetrics {
+  std::array<prometheus::Counter*, kOutcomeCount> fetches{};
+  std::array<prometheus::Counter*, kArticleKindCount> articles{};
+  std::array<prometheus::Counter*, kExtractFailureCount> extract_failures{};
+  prometheus::Counter* response_bytes = nullptr;
+  prometheus::Counter* robots_denied = nullptr;
+  prometheus::Counter* extract_fallback = nullptr;
+  prometheus::Counter* tls_ca_file = nullptr;
+  prometheus::Counter* tls_legacy = nullptr;
+  prometheus::Counter* tls_seclevel = nullptr;
+  prometheus::Counter* tls_noverify = nullptr;
+  prometheus::Gauge* last_success = nullptr;
+  prometheus::Gauge* last_new_article = nullptr;
+  prometheus::Gauge* consecutive_failures = nullptr;
+  prometheus::Gauge* circuit_open = nullptr;
+  std::array<prometheus::Gauge*, kFrontierStates.size()> frontier{};
+};
+
+// The process's metrics registry, optional HTTP exposer and process collector. Thread-safe:
+// prometheus-cpp metrics are atomic; AddSite/RemoveSite/Site take a mutex.
+class Metrics {
+ public:
+  Metrics();
+  ~Metrics();
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
+
+  // Starts serving /metrics on `config.listen` (no-op when disabled). Returns an error when the
+  // address cannot be bound.
+  Status Serve(const MetricsConfig& config);
+
+  // Creates (or keeps) the series of `site_id`; returns references valid until RemoveSite.
+  SiteMetrics* AddSite(const std::string& site_id);
+  // Removes every series labelled with `site_id`.
+  void RemoveSite(const std::string& site_id);
+  // The site's series, or nullptr when the site is not configured.
+  SiteMetrics* Site(const std::string& site_id);
+
+  // Text exposition of everything (what /metrics serves), for tests and `tincrawl sites`.
+  std::string Scrape() const;
+
+  std::shared_ptr<prometheus::Registry> registry() { return registry_; }
+
+  // Process-wide series.
+  prometheus::Gauge* up = nullptr;
+  prometheus::Gauge* inflight = nullptr;
+  prometheus::Gauge* sites_configured = nullptr;
+  prometheus::Gauge* store_bytes = nullptr;
+  prometheus::Gauge* store_pending_compaction_bytes = nullptr;
+  prometheus::Gauge* store_paused = nullptr;
+  prometheus::Counter* store_write_errors = nullptr;
+  prometheus::Counter* spool_lines = nullptr;
+  prometheus::Counter* reload_ok = nullptr;
+  prometheus::Counter* reload_failed = nullptr;
+  prometheus::Histogram* loop_lag = nullptr;
+  std::array<prometheus::Histogram*, 5> fetch_phase{};  // dns, connect, tls, first_byte, total
+  prometheus::Counter* urls_dropped_scope = nullptr;
+  prometheus::Counter* urls_dropped_trap = nullptr;
+  prometheus::Counter* urls_dropped_budget = nullptr;
+  prometheus::Counter* urls_dropped_robots = nullptr;
+  prometheus::Counter* worker_queue_full = nullptr;
+
+ private:
+  void CreateProcessSeries();
+
+  std::shared_ptr<prometheus::Registry> registry_;
+  std::unique_ptr<prometheus::Exposer> exposer_;
+  std::shared_ptr<prometheus::Collectable> process_;
+
+  prometheus::Family<prometheus::Counter>* fetches_;
+  prometheus::Family<prometheus::Counter>* response_bytes_;
+  prometheus::Family<prometheus::Counter>* robots_denied_;
+  prometheus::Family<prometheus::Counter>* tls_relaxed_;
+  prometheus::Family<prometheus::Counter>* articles_;
+  prometheus::Family<prometheus::Counter>* extract_failures_;
+  prometheus::Family<prometheus::Counter>* extract_fallback_;
+  prometheus::Family<prometheus::Gauge>* last_success_;
+  prometheus::Family<prometheus::Gauge>* last_new_article_;
+  prometheus::Family<prometheus::Gauge>* consecutive_failures_;
+  prometheus::Family<prometheus::Gauge>* circuit_open_;
+  prometheus::Family<prometheus::Gauge>* frontier_urls_;
+
+  std::mutex mu_;
+  std::map<std::string, std::unique_ptr<SiteMetrics>> sites_;
+};
+
+// Fetch-phase names, in the order of Metrics::fetch_phase.
+inline constexpr std::array<const char*, 5> kFetchPhases = {"dns", "connect", "tls", "first_byte",
+                                                            "total"};
+
+}  // namespace tincrawl

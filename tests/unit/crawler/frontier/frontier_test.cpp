@@ -1,0 +1,517 @@
+#include "crawler/frontier/frontier.h"
+
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <set>
+#include <thread>
+
+namespace tincrawl {
+namespace {
+
+constexpr int64_t kNow = 1'700'000'000'000;  // ms
+constexpr int64_t kMinute = 60'000;
+
+SiteConfig MakeSite(const std::string& id, std::vector<std::string> hosts) {
+  SiteConfig s;
+  s.id = id;
+  s.hosts = std::move(hosts);
+  s.recrawl.listing_min_seconds = 600;
+  s.recrawl.listing_max_seconds = 86400;
+  s.recrawl.article_seconds = 30 * 86400;
+  s.recrawl.backfill_pages = 20;
+  s.recrawl.max_depth = 5;
+  s.recrawl.pages_per_day = 100000;
+  return s;
+}
+
+class FrontierTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("frontier_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    sites_ = {MakeSite("qn", {"quangninh.gov.vn", "halong.gov.vn"}),
+              MakeSite("hn", {"hanoi.gov.vn"})};
+    OpenAll();
+  }
+  void TearDown() override {
+    CloseAll();
+    std::filesystem::remove_all(dir_);
+  }
+
+  void OpenAll() {
+    rocksdb::Options options;
+    options.create_if_missing = true;
+    options.create_missing_column_families = true;
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
+        {rocksdb::kDefaultColumnFamilyName, {}}, {"urls", {}}, {"frontier", {}}};
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(options, dir_.string(), cfs, &handles_, &db).ok());
+    db_.reset(db);
+    frontier_ = std::make_unique<Frontier>(db_.get(), handles_[1], handles_[2], sites_, options_);
+    ASSERT_TRUE(frontier_->Open().ok());
+  }
+  void CloseAll() {
+    frontier_.reset();
+    for (auto* h : handles_) ASSERT_TRUE(db_->DestroyColumnFamilyHandle(h).ok());
+    handles_.clear();
+    db_.reset();
+  }
+  void Reopen() {
+    CloseAll();
+    OpenAll();
+  }
+
+  AddResult Add(int site, const std::string& url, UrlKind kind, int64_t due,
+                DiscoveredBy by = DiscoveredBy::kListing, int depth = 1, bool reschedule = false) {
+    rocksdb::WriteBatch wb;
+    FrontierBatch batch(&wb);
+    AddRequest r;
+    r.url = url;
+    r.kind = kind;
+    r.discovered_by = by;
+    r.depth = depth;
+    r.due_ms = due;
+    r.reschedule = reschedule;
+    AddResult result = AddResult::kKnown;
+    EXPECT_TRUE(frontier_->Add(site, r, &batch, &result).ok());
+    EXPECT_TRUE(frontier_->Commit(&batch).ok());
+    return result;
+  }
+
+  int64_t Complete(const Lease& lease, int64_t now, Outcome outcome = Outcome::kOk,
+                   int new_links = 0, int http = 200) {
+    rocksdb::WriteBatch wb;
+    FrontierBatch batch(&wb);
+    FetchReport report;
+    report.outcome = outcome;
+    report.http_status = http;
+    report.new_links = new_links;
+    report.now_ms = now;
+    int64_t next = -1;
+    EXPECT_TRUE(frontier_->Complete(lease, report, &batch, &next).ok());
+    EXPECT_TRUE(frontier_->Commit(&batch).ok());
+    return next;
+  }
+
+  std::vector<std::string> DrainUrls(int64_t now) {
+    std::vector<std::string> out;
+    while (std::optional<Lease> l = frontier_->PopReady(now)) out.push_back(l->url);
+    return out;
+  }
+
+  UrlState ReadState(const std::string& url) {
+    std::string v;
+    UrlState st;
+    EXPECT_TRUE(db_->Get({}, handles_[1], url, &v).ok());
+    EXPECT_TRUE(DecodeUrlState(v, &st));
+    return st;
+  }
+
+  std::filesystem::path dir_;
+  std::vector<SiteConfig> sites_;
+  FrontierOptions options_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::unique_ptr<Frontier> frontier_;
+};
+
+TEST_F(FrontierTest, NewArticlesFirstThenListingsThenRevisits) {
+  const std::string listing = "https://quangninh.gov.vn/Trang/Tin-tuc-su-kien.aspx";
+  const std::string a1 = "https://quangninh.gov.vn/Trang/ChiTietTinTuc.aspx?nid=1";
+  const std::string a2 = "https://quangninh.gov.vn/Trang/ChiTietTinTuc.aspx?nid=2";
+  EXPECT_EQ(Add(0, listing, UrlKind::kListing, kNow - 5 * kMinute), AddResult::kAdded);
+  EXPECT_EQ(Add(0, a1, UrlKind::kArticle, kNow - kMinute), AddResult::kAdded);
+  EXPECT_EQ(Add(0, a2, UrlKind::kArticle, kNow), AddResult::kAdded);
+  std::optional<Lease> l = frontier_->PopReady(kNow);
+  ASSERT_TRUE(l);
+  EXPECT_EQ(l->url, a1);
+  EXPECT_EQ(l->priority, Priority::kNew);
+  EXPECT_EQ(l->kind, UrlKind::kArticle);
+  EXPECT_EQ(l->site, 0);
+  EXPECT_EQ(frontier_->PopReady(kNow)->url, a2);
+  std::optional<Lease> lst = frontier_->PopReady(kNow);
+  ASSERT_TRUE(lst);
+  EXPECT_EQ(lst->url, listing);
+  EXPECT_EQ(lst->priority, Priority::kListing);
+  EXPECT_FALSE(frontier_->PopReady(kNow));
+  // The completed article comes back as a revisit after article_seconds, not before.
+  const int64_t next = Complete(*l, kNow);
+  EXPECT_EQ(next, kNow + 30LL * 86400 * 1000);
+  EXPECT_FALSE(frontier_->PopReady(next - 1));
+  std::optional<Lease> revisit = frontier_->PopReady(next);
+  ASSERT_TRUE(revisit);
+  EXPECT_EQ(revisit->url, a1);
+  EXPECT_EQ(revisit->priority, Priority::kRevisit);
+  EXPECT_EQ(revisit->fetches, 1u);
+}
+
+TEST_F(FrontierTest, OverdueListingIsPromotedAboveNewArticles) {
+  const std::string listing = "https://quangninh.gov.vn/tin-tuc";
+  EXPECT_EQ(Add(0, listing, UrlKind::kListing, kNow - 31 * kMinute), AddResult::kAdded);
+  for (int i = 0; i < 5; ++i) {
+    Add(0, "https://quangninh.gov.vn/tin/" + std::to_string(i) + ".html", UrlKind::kArticle,
+        kNow - 60 * kMinute);
+  }
+  EXPECT_EQ(frontier_->PopReady(kNow)->url, listing);
+}
+
+TEST_F(FrontierTest, DueTimesRespectedAndNextReadyReported) {
+  Add(0, "https://quangninh.gov.vn/a", UrlKind::kArticle, kNow + 10 * kMinute);
+  Add(1, "https://hanoi.gov.vn/b", UrlKind::kArticle, kNow + 5 * kMinute);
+  EXPECT_FALSE(frontier_->PopReady(kNow));
+  EXPECT_EQ(frontier_->NextReadyMs().value(), kNow + 5 * kMinute);
+  EXPECT_EQ(frontier_->PopReady(kNow + 5 * kMinute)->url, "https://hanoi.gov.vn/b");
+  EXPECT_FALSE(frontier_->PopReady(kNow + 9 * kMinute));
+  EXPECT_EQ(frontier_->PopReady(kNow + 10 * kMinute)->url, "https://quangninh.gov.vn/a");
+  EXPECT_EQ(frontier_->host_count(), 2u);
+}
+
+TEST_F(FrontierTest, HostPredicateAndDeferHost) {
+  Add(0, "https://quangninh.gov.vn/a", UrlKind::kArticle, kNow - 2);
+  Add(0, "https://halong.gov.vn/b", UrlKind::kArticle, kNow - 1);
+  const auto not_qn = [](std::string_view host) { return host != "quangninh.gov.vn"; };
+  EXPECT_EQ(frontier_->PopReady(kNow, not_qn)->url, "https://halong.gov.vn/b");
+  EXPECT_FALSE(frontier_->PopReady(kNow, not_qn));
+  frontier_->DeferHost("quangninh.gov.vn", kNow + kMinute);
+  EXPECT_FALSE(frontier_->PopReady(kNow));
+  EXPECT_EQ(frontier_->PopReady(kNow + kMinute)->url, "https://quangninh.gov.vn/a");
+}
+
+TEST_F(FrontierTest, UrlDedupAndDiscoverySources) {
+  const std::string url = "https://quangninh.gov.vn/Trang/ChiTietTinTuc.aspx?nid=7";
+  rocksdb::WriteBatch wb;
+  FrontierBatch batch(&wb);
+  AddRequest r;
+  r.url = url;
+  r.kind = UrlKind::kArticle;
+  r.discovered_by = DiscoveredBy::kFeed;
+  r.due_ms = kNow;
+  AddResult first, second;
+  ASSERT_TRUE(frontier_->Add(0, r, &batch, &first).ok());
+  ASSERT_TRUE(frontier_->Add(0, r, &batch, &second).ok());  // Same uncommitted batch.
+  EXPECT_EQ(first, AddResult::kAdded);
+  EXPECT_EQ(second, AddResult::kKnown);
+  ASSERT_TRUE(frontier_->Commit(&batch).ok());
+  EXPECT_EQ(Add(0, url, UrlKind::kArticle, kNow, DiscoveredBy::kFeed), AddResult::kKnown);
+  EXPECT_EQ(Add(0, url, UrlKind::kArticle, kNow, DiscoveredBy::kSitemap), AddResult::kKnown);
+  EXPECT_EQ(frontier_->SeenBy(url), (1 << static_cast<int>(DiscoveredBy::kFeed)) |
+                                        (1 << static_cast<int>(DiscoveredBy::kSitemap)));
+  const UrlState st = ReadState(url);
+  EXPECT_EQ(st.discovered_by, DiscoveredBy::kFeed);
+  EXPECT_EQ(st.status, UrlStatus::kPending);
+  EXPECT_EQ(st.site, "qn");
+  EXPECT_EQ(DrainUrls(kNow).size(), 1u);
+  EXPECT_EQ(frontier_->Stats(0).added, 1u);
+  EXPECT_EQ(frontier_->Stats(0).known, 3u);
+}
+
+TEST_F(FrontierTest, ConcurrentAddersQueueEachUrlOnce) {
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([this, t] {
+      for (int i = 0; i < 500; ++i) {
+        const int n = (i * 7 + t * 13) % 500;
+        Add(0, "https://quangninh.gov.vn/tin/" + std::to_string(n), UrlKind::kArticle, kNow);
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  const std::vector<std::string> urls = DrainUrls(kNow);
+  EXPECT_EQ(urls.size(), 500u);
+  EXPECT_EQ(std::set<std::string>(urls.begin(), urls.end()).size(), 500u);
+  EXPECT_EQ(frontier_->Stats(0).added, 500u);
+  EXPECT_EQ(frontier_->Stats(0).known, 1500u);
+}
+
+TEST_F(FrontierTest, AbandonedBatchLeavesNothingBehind) {
+  rocksdb::WriteBatch wb;
+  FrontierBatch batch(&wb);
+  AddRequest r;
+  r.url = "https://quangninh.gov.vn/x";
+  r.due_ms = kNow;
+  AddResult result;
+  ASSERT_TRUE(frontier_->Add(0, r, &batch, &result).ok());
+  frontier_->Abandon(&batch);  // The caller's write failed.
+  EXPECT_FALSE(frontier_->PopReady(kNow));
+  EXPECT_EQ(Add(0, "https://quangninh.gov.vn/x", UrlKind::kUnknown, kNow), AddResult::kAdded);
+  EXPECT_EQ(DrainUrls(kNow).size(), 1u);
+}
+
+TEST_F(FrontierTest, RestartKeepsPendingAndNeverRefetchesCompleted) {
+  std::set<std::string> all;
+  for (int i = 0; i < 60; ++i) {
+    const std::string host = i % 3 == 0   ? "quangninh.gov.vn"
+                             : i % 3 == 1 ? "halong.gov.vn"
+                                          : "hanoi.gov.vn";
+    const std::string url = "https://" + host + "/tin/" + std::to_string(i) + ".html";
+    all.insert(url);
+    Add(host == "hanoi.gov.vn" ? 1 : 0, url, UrlKind::kArticle, kNow - i);
+  }
+  std::set<std::string> completed, leased_only;
+  for (int i = 0; i < 15; ++i) {
+    std::optional<Lease> l = frontier_->PopReady(kNow);
+    ASSERT_TRUE(l);
+    Complete(*l, kNow);
+    completed.insert(l->url);
+  }
+  for (int i = 0; i < 5; ++i) leased_only.insert(frontier_->PopReady(kNow)->url);
+  Reopen();  // Leases are memory only: the 5 in flight are due again.
+  std::set<std::string> pending;
+  for (const std::string& u : DrainUrls(kNow + kMinute)) EXPECT_TRUE(pending.insert(u).second);
+  std::set<std::string> expected;
+  for (const std::string& u : all) {
+    if (completed.count(u) == 0) expected.insert(u);
+  }
+  EXPECT_EQ(pending, expected);
+  for (const std::string& u : leased_only) EXPECT_EQ(pending.count(u), 1u);
+  Reopen();
+  // Nothing completed is due before its revisit time, and all of it is then.
+  EXPECT_EQ(DrainUrls(kNow + 30LL * 86400 * 1000 - 1).size(), 45u);
+  Reopen();
+  std::set<std::string> revisits;
+  for (const std::string& u : DrainUrls(kNow + 30LL * 86400 * 1000)) revisits.insert(u);
+  EXPECT_EQ(revisits.size(), 60u);
+  for (const std::string& u : completed) EXPECT_EQ(ReadState(u).fetch_count, 1);
+}
+
+// A child process queues URLs, completes some, leases others and dies by SIGKILL without
+// closing anything: the WAL must give the parent exactly the committed state.
+TEST_F(FrontierTest, SurvivesKill9) {
+  CloseAll();
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    OpenAll();
+    for (int i = 0; i < 40; ++i) {
+      Add(0, "https://quangninh.gov.vn/tin/" + std::to_string(i), UrlKind::kArticle, kNow + i);
+    }
+    for (int i = 0; i < 10; ++i) Complete(*frontier_->PopReady(kNow + 100), kNow + 100);
+    for (int i = 0; i < 5; ++i) frontier_->PopReady(kNow + 100);
+    kill(getpid(), SIGKILL);
+    _exit(3);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+  OpenAll();
+  std::vector<std::string> due = DrainUrls(kNow + 100);
+  EXPECT_EQ(due.size(), 30u);  // 40 queued - 10 completed; the 5 leased are due again.
+  for (int i = 0; i < 10; ++i) {
+    const UrlState st = ReadState("https://quangninh.gov.vn/tin/" + std::to_string(i));
+    EXPECT_EQ(st.fetch_count, 1) << i;
+    EXPECT_EQ(st.status, UrlStatus::kFetched);
+  }
+  EXPECT_EQ(DrainUrls(kNow + 100 + 30LL * 86400 * 1000).size(), 10u);
+}
+
+TEST_F(FrontierTest, AdaptiveListingIntervalFollowsObservedRate) {
+  const std::string listing = "https://quangninh.gov.vn/tin-tuc";
+  Add(0, listing, UrlKind::kListing, kNow);
+  int64_t now = kNow;
+  double published = 0;  // A steady source: one new article per hour.
+  int found = 20;        // The first visit sees the backlog.
+  for (int i = 0; i < 150; ++i) {
+    std::optional<Lease> l = frontier_->PopReady(now);
+    ASSERT_TRUE(l) << i;
+    ASSERT_EQ(l->url, listing);
+    const int64_t next = Complete(*l, now, Outcome::kOk, found);
+    const double interval = static_cast<double>(next - now) / 1000.0;
+    ASSERT_GE(interval, 600.0);
+    ASSERT_LE(interval, 86400.0);
+    if (i == 0) {
+      EXPECT_EQ(interval, 600.0);
+    }
+    EXPECT_FALSE(frontier_->PopReady(next - 1));
+    published += interval / 3600.0;
+    found = static_cast<int>(published);
+    published -= found;
+    now = next;
+  }
+  const ListingModel model = frontier_->ListingModelOf(listing);
+  EXPECT_NEAR(model.Rate() * 3600.0, 1.0, 0.25);
+  EXPECT_GT(model.interval_seconds, 1800.0);
+  EXPECT_LT(model.interval_seconds, 7200.0);
+}
+
+TEST(ListingModelTest, BackoffAndBounds) {
+  Recrawl cfg;
+  cfg.listing_min_seconds = 600;
+  cfg.listing_max_seconds = 3600;
+  ListingModel m;
+  EXPECT_EQ(UpdateListingModel(&m, 0, 50, true, cfg), 600.0);
+  EXPECT_EQ(UpdateListingModel(&m, 600, 0, false, cfg), 900.0);
+  EXPECT_EQ(UpdateListingModel(&m, 900, 0, false, cfg), 1350.0);
+  EXPECT_EQ(UpdateListingModel(&m, 1350, 0, false, cfg), 2025.0);
+  EXPECT_EQ(UpdateListingModel(&m, 2025, 0, false, cfg), 3037.5);
+  EXPECT_EQ(UpdateListingModel(&m, 3037.5, 0, false, cfg), 3600.0);  // Clamped to max.
+  EXPECT_EQ(UpdateListingModel(&m, 3600, 100, false, cfg), 600.0);   // Burst: clamped to min.
+  EXPECT_GT(m.Rate(), 0.0);
+  EXPECT_EQ(FailureBackoffSeconds(1), 60.0);
+  EXPECT_EQ(FailureBackoffSeconds(3), 240.0);
+  EXPECT_EQ(FailureBackoffSeconds(30), 6 * 3600.0);
+}
+
+TEST_F(FrontierTest, TrapGuardsCutOffAndCount) {
+  const std::string base = "https://quangninh.gov.vn";
+  EXPECT_EQ(Add(0, base + "/a/b/a/b/c", UrlKind::kUnknown, kNow), AddResult::kTrapped);
+  EXPECT_EQ(Add(0, base + "/x/tin/y/tin/z/tin", UrlKind::kUnknown, kNow), AddResult::kTrapped);
+  EXPECT_EQ(Add(0, base + "/" + std::string(2100, 'a'), UrlKind::kUnknown, kNow),
+            AddResult::kTrapped);
+  EXPECT_EQ(Add(0, base + "/deep", UrlKind::kUnknown, kNow, DiscoveredBy::kListing, 6),
+            AddResult::kTrapped);
+  int calendar_added = 0;
+  for (int d = 0; d < 500; ++d) {
+    const std::string day = std::to_string(2000 + d / 365) + "-" + std::to_string(1 + d % 12) +
+                            "-" + std::to_string(1 + d % 28) + "-" + std::to_string(d);
+    calendar_added +=
+        Add(0, base + "/lich-cong-tac?ngay=" + day, UrlKind::kUnknown, kNow) == AddResult::kAdded;
+  }
+  EXPECT_EQ(calendar_added, 400);
+  int queries_added = 0;
+  for (int i = 0; i < 1100; ++i) {
+    queries_added += Add(0, base + "/tim-kiem?q=tu-khoa-" + std::to_string(i), UrlKind::kUnknown,
+                         kNow) == AddResult::kAdded;
+  }
+  EXPECT_EQ(queries_added, 1000);
+  // Articles share shapes with traps but are trusted.
+  for (int i = 0; i < 1100; ++i) {
+    ASSERT_EQ(Add(0, base + "/Trang/ChiTietTinTuc.aspx?nid=" + std::to_string(i), UrlKind::kArticle,
+                  kNow),
+              AddResult::kAdded);
+  }
+  const FrontierSiteStats stats = frontier_->Stats(0);
+  EXPECT_EQ(stats.trapped[static_cast<int>(TrapReason::kRepeatingSegments)], 2u);
+  EXPECT_EQ(stats.trapped[static_cast<int>(TrapReason::kTooLong)], 1u);
+  EXPECT_EQ(stats.trapped[static_cast<int>(TrapReason::kTooDeep)], 1u);
+  EXPECT_EQ(stats.trapped[static_cast<int>(TrapReason::kCalendar)], 100u);
+  EXPECT_EQ(stats.trapped[static_cast<int>(TrapReason::kQueryExplosion)], 100u);
+  EXPECT_EQ(frontier_->Stats(1).trapped[static_cast<int>(TrapReason::kCalendar)], 0u);
+}
+
+TEST(TrapShapesTest, Detectors) {
+  EXPECT_TRUE(HasRepeatingSegments("/a/b/a/b/"));
+  EXPECT_TRUE(HasRepeatingSegments("/x/a/x/b/x"));
+  EXPECT_FALSE(HasRepeatingSegments("/tin-tuc/tin-tuc/1.html"));
+  EXPECT_FALSE(HasRepeatingSegments("/portal/Pages/2024-1-2/a.aspx"));
+  EXPECT_TRUE(HasDateToken("https://a.vn/lich/2024/05/12"));
+  EXPECT_TRUE(HasDateToken("https://a.vn/lich?ngay=12/05/2024"));
+  EXPECT_TRUE(HasDateToken("https://a.vn/lich?year=2024&month=5"));
+  EXPECT_TRUE(HasDateToken("https://a.vn/archive/2024-05"));
+  EXPECT_FALSE(HasDateToken("https://a.vn/tin/12345.html"));
+  EXPECT_FALSE(HasDateToken("https://2024-05-01.vn/"));
+}
+
+TEST_F(FrontierTest, DailyBudgetDefersTheSite) {
+  sites_[1].recrawl.pages_per_day = 3;
+  Reopen();
+  for (int i = 0; i < 10; ++i) {
+    Add(1, "https://hanoi.gov.vn/tin/" + std::to_string(i), UrlKind::kArticle, kNow);
+  }
+  Add(0, "https://quangninh.gov.vn/tin/1", UrlKind::kArticle, kNow);
+  std::vector<std::string> got = DrainUrls(kNow);
+  EXPECT_EQ(got.size(), 4u);  // 3 from the budgeted site, 1 from the other.
+  EXPECT_GE(frontier_->Stats(1).budget_deferrals, 1u);
+  const int64_t tomorrow = kNow + 86400LL * 1000;
+  EXPECT_EQ(DrainUrls(tomorrow).size(), 3u);
+}
+
+TEST_F(FrontierTest, BudgetSurvivesRestart) {
+  sites_[1].recrawl.pages_per_day = 3;
+  Reopen();
+  for (int i = 0; i < 10; ++i) {
+    Add(1, "https://hanoi.gov.vn/tin/" + std::to_string(i), UrlKind::kArticle, kNow);
+  }
+  for (int i = 0; i < 2; ++i) Complete(*frontier_->PopReady(kNow), kNow);
+  Reopen();
+  EXPECT_EQ(DrainUrls(kNow).size(), 1u);
+}
+
+TEST_F(FrontierTest, FailuresBackOffAndGoneIsDropped) {
+  const std::string a = "https://quangninh.gov.vn/tin/1.html";
+  const std::string b = "https://quangninh.gov.vn/tin/2.html";
+  Add(0, a, UrlKind::kArticle, kNow);
+  Add(0, b, UrlKind::kArticle, kNow);
+  std::optional<Lease> la = frontier_->PopReady(kNow);
+  std::optional<Lease> lb = frontier_->PopReady(kNow);
+  ASSERT_TRUE(la && lb);
+  EXPECT_EQ(Complete(*la, kNow, Outcome::kTimeout, 0, 0), kNow + 60'000);
+  EXPECT_EQ(Complete(*lb, kNow, Outcome::kHttp4xx, 0, 404), 0);
+  EXPECT_EQ(ReadState(b).status, UrlStatus::kGone);
+  EXPECT_EQ(ReadState(a).consecutive_failures, 1);
+  std::optional<Lease> retry = frontier_->PopReady(kNow + 60'000);
+  ASSERT_TRUE(retry);
+  EXPECT_EQ(retry->url, a);
+  EXPECT_EQ(retry->priority, Priority::kNew);  // A retry keeps its class.
+  EXPECT_FALSE(frontier_->PopReady(kNow + 86400'000LL * 365));
+  // A gone URL stays known: rediscovering it queues nothing.
+  EXPECT_EQ(Add(0, b, UrlKind::kArticle, kNow), AddResult::kKnown);
+}
+
+TEST_F(FrontierTest, ReleaseAndReschedule) {
+  const std::string listing = "https://quangninh.gov.vn/tin-tuc?Page=2";
+  Add(0, listing, UrlKind::kListing, kNow);
+  std::optional<Lease> l = frontier_->PopReady(kNow);
+  ASSERT_TRUE(l);
+  {
+    rocksdb::WriteBatch wb;
+    FrontierBatch batch(&wb);
+    ASSERT_TRUE(frontier_->Release(*l, kNow, &batch).ok());
+    EXPECT_EQ(wb.Count(), 0);
+  }
+  l = frontier_->PopReady(kNow);
+  ASSERT_TRUE(l);
+  const int64_t next = Complete(*l, kNow, Outcome::kOk, 5);
+  EXPECT_EQ(next, kNow + 600'000);
+  // Steady-mode pagination pulls a known page forward (never later).
+  EXPECT_EQ(Add(0, listing, UrlKind::kListing, kNow + 1000, DiscoveredBy::kListing, 1, true),
+            AddResult::kRescheduled);
+  EXPECT_EQ(Add(0, listing, UrlKind::kListing, kNow + 5000, DiscoveredBy::kListing, 1, true),
+            AddResult::kKnown);
+  EXPECT_EQ(frontier_->PopReady(kNow + 1000)->url, listing);
+  EXPECT_FALSE(frontier_->PopReady(kNow + 600'000));
+}
+
+TEST_F(FrontierTest, BackfillThenSteadyPagination) {
+  const std::string page1 = "https://quangninh.gov.vn/tin-tuc";
+  Add(0, page1, UrlKind::kListing, kNow, DiscoveredBy::kSeed, 0);
+  std::optional<Lease> l = frontier_->PopReady(kNow);
+  ASSERT_TRUE(l);
+  EXPECT_EQ(l->mode(), CrawlMode::kBackfill);  // First walk of the listing.
+  EXPECT_TRUE(ShouldFollowPagination(l->mode(), 1, 0, 20));
+  EXPECT_FALSE(ShouldFollowPagination(l->mode(), 20, 5, 20));
+  {
+    rocksdb::WriteBatch wb;
+    FrontierBatch batch(&wb);
+    AddRequest r;
+    const std::string page2 = page1 + "?Page=2";
+    r.url = page2;
+    r.kind = UrlKind::kListing;
+    r.due_ms = kNow;
+    r.backfill = true;
+    AddResult result;
+    ASSERT_TRUE(frontier_->Add(0, r, &batch, &result).ok());
+    ASSERT_TRUE(frontier_->Commit(&batch).ok());
+  }
+  Complete(*l, kNow, Outcome::kOk, 20);
+  std::optional<Lease> p2 = frontier_->PopReady(kNow);
+  ASSERT_TRUE(p2);
+  EXPECT_TRUE(p2->backfill);
+  EXPECT_EQ(p2->mode(), CrawlMode::kBackfill);
+  Complete(*p2, kNow, Outcome::kOk, 20);
+  std::optional<Lease> again = frontier_->PopReady(kNow + 600'000);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->url, page1);
+  EXPECT_EQ(again->mode(), CrawlMode::kSteady);
+  EXPECT_TRUE(ShouldFollowPagination(again->mode(), 1, 3, 20));
+  EXPECT_FALSE(ShouldFollowPagination(again->mode(), 1, 0, 20));
+}
+
+}  // namespace
+}  // namespace tincrawl

@@ -1,0 +1,406 @@
+#include "crawler/output/spool.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "crawler/dedup/dedup.h"
+#include "crawler/store/store.h"
+
+#include "support/temp_dir.h"
+
+namespace tincrawl {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TempDir : public test_support::TempDir {
+ public:
+  TempDir() : test_support::TempDir("tincrawl_spool") {}
+};
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+std::vector<std::string> Lines(const std::string& path) {
+  std::vector<std::string> out;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+std::vector<std::string> AllLines(const std::string& dir) {
+  std::vector<std::string> out;
+  for (const auto& f : Spool::ListFiles(dir)) {
+    for (auto& l : Lines(f)) out.push_back(std::move(l));
+  }
+  return out;
+}
+
+struct FakeClock {
+  int64_t now = 1714550400;  // 2024-05-01T08:00:00Z
+  std::function<int64_t()> Fn() {
+    return [this] { return now; };
+  }
+};
+
+ArticleRecord Record(int i, int revision = 1) {
+  ArticleRecord r;
+  r.id = Hex64(static_cast<uint64_t>(i) + 1);
+  r.revision = revision;
+  r.url = "https://a.gov.vn/tin/" + std::to_string(i);
+  r.title = "Tin \"số\" " + std::to_string(i);
+  r.body = std::string(200, 'x') + "\nđoạn hai";
+  r.fetched_at = 1714550400;
+  r.sightings.push_back({r.id, "a", r.url, 1714550400});
+  return r;
+}
+
+SpoolOptions Options(const std::string& dir, FakeClock* clock) {
+  SpoolOptions o;
+  o.dir = dir;
+  o.now = clock->Fn();
+  return o;
+}
+
+TEST(SpoolTest, RecordJsonHasStablePrefixAndEscapes) {
+  const std::string json = ArticleRecordToJson(Record(3, 2));
+  EXPECT_EQ(json.rfind("{\"id\":\"0000000000000004\",\"revision\":2,\"event\":\"update\"", 0), 0u)
+      << json;
+  EXPECT_NE(json.find(R"("title":"Tin \"số\" 3")"), std::string::npos);
+  EXPECT_NE(json.find("\\nđoạn hai"), std::string::npos);
+  EXPECT_EQ(json.find('\n'), std::string::npos);
+  EXPECT_NE(
+      json.find(
+          R"("sightings":[{"site":"a","url":"https://a.gov.vn/tin/3","seen_at":"2024-05-01T08:00:00Z"}])"),
+      std::string::npos);
+  EXPECT_EQ(UnixToRfc3339(0), "1970-01-01T00:00:00Z");
+}
+
+TEST(SpoolTest, FileNameCarriesTimeAndSequence) {
+  TempDir tmp;
+  FakeClock clock;
+  std::unique_ptr<Spool> spool;
+  ASSERT_TRUE(Spool::Open(Options(tmp.Sub("spool"), &clock), nullptr, &spool).ok());
+  EXPECT_EQ(fs::path(spool->current_file()).filename(), "spool-20240501T080000Z-000001.jsonl");
+}
+
+TEST(SpoolTest, RotatesBySize) {
+  TempDir tmp;
+  FakeClock clock;
+  SpoolOptions o = Options(tmp.Sub("spool"), &clock);
+  o.rotate_bytes = 1000;
+  const size_t line_size = ArticleRecordToJson(Record(0)).size() + 1;
+  std::unique_ptr<Spool> spool;
+  ASSERT_TRUE(Spool::Open(o, nullptr, &spool).ok());
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(spool->Emit(Record(i)).ok());
+  ASSERT_TRUE(spool->Close().ok());
+  const auto files = Spool::ListFiles(o.dir);
+  EXPECT_GE(files.size(), 20 * line_size / (1000 + line_size));
+  for (const auto& f : files) {
+    EXPECT_LT(fs::file_size(f), 1000 + line_size) << f;
+    const std::string data = ReadFile(f);
+    ASSERT_FALSE(data.empty());
+    EXPECT_EQ(data.back(), '\n');
+  }
+  const auto lines = AllLines(o.dir);
+  ASSERT_EQ(lines.size(), 20u);
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(lines[i], ArticleRecordToJson(Record(i)));
+}
+
+TEST(SpoolTest, RotatesByTime) {
+  TempDir tmp;
+  FakeClock clock;
+  SpoolOptions o = Options(tmp.Sub("spool"), &clock);
+  o.rotate_seconds = 60;
+  std::unique_ptr<Spool> spool;
+  ASSERT_TRUE(Spool::Open(o, nullptr, &spool).ok());
+  ASSERT_TRUE(spool->Emit(Record(0)).ok());
+  clock.now += 30;
+  ASSERT_TRUE(spool->Emit(Record(1)).ok());
+  EXPECT_EQ(Spool::ListFiles(o.dir).size(), 1u);
+  clock.now += 31;
+  ASSERT_TRUE(spool->Tick().ok());  // Age rotation without new lines.
+  ASSERT_TRUE(spool->Emit(Record(2)).ok());
+  const auto files = Spool::ListFiles(o.dir);
+  ASSERT_EQ(files.size(), 2u);
+  EXPECT_EQ(fs::path(files[1]).filename(), "spool-20240501T080101Z-000002.jsonl");
+  EXPECT_EQ(Lines(files[0]).size(), 2u);
+  EXPECT_EQ(Lines(files[1]).size(), 1u);
+  // An idle spool is not rotated into empty files.
+  clock.now += 600;
+  ASSERT_TRUE(spool->Tick().ok());
+  clock.now += 600;
+  ASSERT_TRUE(spool->Tick().ok());
+  EXPECT_LE(Spool::ListFiles(o.dir).size(), 3u);
+}
+
+TEST(SpoolTest, RestartTruncatesTornLineAndContinues) {
+  TempDir tmp;
+  FakeClock clock;
+  SpoolOptions o = Options(tmp.Sub("spool"), &clock);
+  std::string file;
+  {
+    std::unique_ptr<Spool> spool;
+    ASSERT_TRUE(Spool::Open(o, nullptr, &spool).ok());
+    for (int i = 0; i < 3; ++i) ASSERT_TRUE(spool->Emit(Record(i)).ok());
+    file = spool->current_file();
+  }
+  {
+    std::ofstream out(file, std::ios::app | std::ios::binary);
+    out << ArticleRecordToJson(Record(3)).substr(0, 40);  // A crash mid-line.
+  }
+  std::unique_ptr<Spool> spool;
+  ASSERT_TRUE(Spool::Open(o, nullptr, &spool).ok());
+  EXPECT_EQ(spool->current_file(), file);
+  EXPECT_EQ(Lines(file).size(), 3u);
+  EXPECT_EQ(ReadFile(file).back(), '\n');
+  ASSERT_TRUE(spool->Emit(Record(4)).ok());
+  ASSERT_TRUE(spool->Close().ok());
+  const auto lines = Lines(file);
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(lines[3], ArticleRecordToJson(Record(4)));
+}
+
+TEST(SpoolTest, FsyncPolicies) {
+  TempDir tmp;
+  FakeClock clock;
+  const std::pair<const char*, int64_t> cases[] = {{"always", 7}, {"batch", 2}, {"never", 0}};
+  for (const auto& [name, syncs] : cases) {
+    SpoolOptions o = Options(tmp.Sub(name), &clock);
+    ASSERT_TRUE(ParseFsyncPolicy(name, &o.fsync));
+    o.batch_lines = 3;
+    std::unique_ptr<Spool> spool;
+    ASSERT_TRUE(Spool::Open(o, nullptr, &spool).ok());
+    for (int i = 0; i < 7; ++i) ASSERT_TRUE(spool->Emit(Record(i)).ok());
+    EXPECT_EQ(spool->sync_count(), syncs) << name;
+    EXPECT_EQ(spool->lines_written(), 7) << name;
+  }
+  // Batch mode also syncs when the oldest unsynced line is a second old.
+  SpoolOptions o = Options(tmp.Sub("batch-time"), &clock);
+  o.batch_lines = 100;
+  std::unique_ptr<Spool> spool;
+  ASSERT_TRUE(Spool::Open(o, nullptr, &spool).ok());
+  ASSERT_TRUE(spool->Emit(Record(0)).ok());
+  ASSERT_TRUE(spool->Tick().ok());
+  EXPECT_EQ(spool->sync_count(), 0);
+  clock.now += 1;
+  ASSERT_TRUE(spool->Tick().ok());
+  EXPECT_EQ(spool->sync_count(), 1);
+  FsyncPolicy p;
+  EXPECT_FALSE(ParseFsyncPolicy("sometimes", &p));
+}
+
+// --- Exactly-once with the store ---------------------------------------------------------------
+
+Article MakeArticle(int i, const std::string& extra = "") {
+  Article a;
+  a.url = "https://tinh.gov.vn/tin/" + std::to_string(i);
+  a.title = "Bài " + std::to_string(i);
+  std::mt19937_64 rng(static_cast<uint64_t>(i) * 7919);
+  for (int w = 0; w < 60; ++w) a.body += "từ" + std::to_string(rng() % 5000) + " ";
+  a.body += extra;
+  a.published = "2024-05-01T08:00:00+07:00";
+  return a;
+}
+
+struct Harness {
+  explicit Harness(const TempDir& tmp, FsyncPolicy policy = FsyncPolicy::kBatch) {
+    StoreConfig c;
+    c.block_cache_bytes = 4 << 20;
+    EXPECT_TRUE(Store::Open(tmp.Sub("db"), c, &store).ok());
+    EXPECT_TRUE(Deduper::Open(store.get(), DedupOptions(), &deduper).ok());
+    options.dir = tmp.Sub("spool");
+    options.fsync = policy;
+    options.batch_lines = 4;
+    Status st = Spool::Open(options, store.get(), &spool);
+    EXPECT_TRUE(st.ok()) << st.ToString();
+  }
+  IngestResult Ingest(const Article& a) {
+    rocksdb::WriteBatch batch;
+    IngestResult r;
+    IngestContext ctx;
+    ctx.site = "tinh";
+    ctx.url = a.url;
+    ctx.fetched_at = 1714550400;
+    EXPECT_TRUE(deduper->Ingest(a, ctx, &batch, &r).ok());
+    return r;
+  }
+  size_t Markers() const {
+    std::unique_ptr<rocksdb::Iterator> it(
+        store->db()->NewIterator(rocksdb::ReadOptions(), store->cf(Cf::kMeta)));
+    size_t n = 0;
+    for (it->Seek("emit:"); it->Valid() && it->key().starts_with("emit:"); it->Next()) ++n;
+    return n;
+  }
+
+  std::unique_ptr<Store> store;
+  std::unique_ptr<Deduper> deduper;
+  SpoolOptions options;
+  std::unique_ptr<Spool> spool;
+};
+
+// Counts spool lines per (id, revision).
+std::map<std::pair<std::string, int>, int> SpoolCounts(const std::string& dir) {
+  std::map<std::pair<std::string, int>, int> counts;
+  for (const auto& line : AllLines(dir)) {
+    const std::string id = line.substr(7, 16);
+    const size_t rev = line.find("\"revision\":");
+    counts[{id, std::atoi(line.c_str() + rev + 11)}]++;
+  }
+  return counts;
+}
+
+// Every stored article revision is in the spool exactly once, and nothing else is.
+void ExpectExactlyOnce(const Store& store, const std::string& spool_dir, size_t articles) {
+  auto counts = SpoolCounts(spool_dir);
+  size_t stored = 0;
+  ASSERT_TRUE(ForEachArticle(store, [&](const ArticleRecord& r) {
+                ++stored;
+                for (int rev = 1; rev <= r.revision; ++rev) {
+                  const std::pair<std::string, int> key(r.id, rev);
+                  EXPECT_EQ(counts[key], 1) << r.id << " rev " << rev;
+                  counts.erase(key);
+                }
+                return true;
+              }).ok());
+  EXPECT_EQ(stored, articles);
+  EXPECT_TRUE(counts.empty()) << counts.size() << " spool lines name no stored revision";
+}
+
+TEST(SpoolExactlyOnceTest, MarkersClearWhenLinesAreDurable) {
+  TempDir tmp;
+  Harness h(tmp);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(h.spool->Emit(h.Ingest(MakeArticle(i)).record).ok());
+  EXPECT_EQ(h.Markers(), 3u);  // batch_lines = 4: not yet synced.
+  ASSERT_TRUE(h.spool->Emit(h.Ingest(MakeArticle(3)).record).ok());
+  EXPECT_EQ(h.Markers(), 0u);
+  ASSERT_TRUE(h.spool->Emit(h.Ingest(MakeArticle(4)).record).ok());
+  ASSERT_TRUE(h.spool->Sync().ok());
+  EXPECT_EQ(h.Markers(), 0u);
+}
+
+TEST(SpoolExactlyOnceTest, RecoveryReemitsOnlyWhatIsMissing) {
+  TempDir tmp;
+  std::string file;
+  {
+    Harness h(tmp);
+    for (int i = 0; i < 4; ++i) ASSERT_TRUE(h.spool->Emit(h.Ingest(MakeArticle(i)).record).ok());
+    // 4: committed, crash before its line. 5: line written, crash before the marker cleared.
+    // 6: crash mid-line. 0: updated to revision 2, not yet spooled.
+    h.Ingest(MakeArticle(4));
+    const IngestResult r5 = h.Ingest(MakeArticle(5));
+    ASSERT_TRUE(h.spool->AppendLine(ArticleRecordToJson(r5.record)).ok());
+    const IngestResult r6 = h.Ingest(MakeArticle(6));
+    const IngestResult upd = h.Ingest(MakeArticle(0, "đã sửa"));
+    ASSERT_EQ(upd.decision, IngestDecision::kUpdated);
+    file = h.spool->current_file();
+    ASSERT_TRUE(h.spool->Close().ok());
+    std::ofstream out(file, std::ios::app | std::ios::binary);
+    out << ArticleRecordToJson(r6.record).substr(0, 100);
+  }
+  Harness h(tmp);
+  EXPECT_EQ(h.spool->reemitted(), 3);  // 4, 6 and 0 rev 2.
+  EXPECT_EQ(h.Markers(), 0u);
+  ASSERT_TRUE(h.spool->Close().ok());
+  ExpectExactlyOnce(*h.store, h.options.dir, 7);
+  // A second restart re-emits nothing.
+  h.spool.reset();
+  ASSERT_TRUE(Spool::Open(h.options, h.store.get(), &h.spool).ok());
+  EXPECT_EQ(h.spool->reemitted(), 0);
+  ASSERT_TRUE(h.spool->Close().ok());
+  ExpectExactlyOnce(*h.store, h.options.dir, 7);
+}
+
+// The child half of SurvivesSigkill: runs only when re-executed with TINCRAWL_CRASH_DIR set
+// (a fresh process, so no RocksDB threads are inherited through fork).
+TEST(SpoolCrashChild, Run) {
+  const char* dir = std::getenv("TINCRAWL_CRASH_DIR");
+  if (dir == nullptr) GTEST_SKIP() << "helper for SurvivesSigkill";
+  const char* policy = std::getenv("TINCRAWL_CRASH_POLICY");
+  StoreConfig c;
+  c.block_cache_bytes = 4 << 20;
+  std::unique_ptr<Store> store;
+  ASSERT_TRUE(Store::Open(std::string(dir) + "/db", c, &store).ok());
+  std::unique_ptr<Deduper> deduper;
+  ASSERT_TRUE(Deduper::Open(store.get(), DedupOptions(), &deduper).ok());
+  SpoolOptions o;
+  o.dir = std::string(dir) + "/spool";
+  ASSERT_TRUE(ParseFsyncPolicy(policy, &o.fsync));
+  o.batch_lines = 4;
+  std::unique_ptr<Spool> spool;
+  ASSERT_TRUE(Spool::Open(o, store.get(), &spool).ok());
+  for (int i = 0; i < 100000; ++i) {
+    const Article a = MakeArticle(i % 300, i >= 300 ? "sửa " + std::to_string(i / 300) : "");
+    rocksdb::WriteBatch batch;
+    IngestResult r;
+    IngestContext ctx;
+    ctx.site = "tinh";
+    ctx.url = a.url;
+    ctx.fetched_at = 1714550400 + i;
+    ASSERT_TRUE(deduper->Ingest(a, ctx, &batch, &r).ok());
+    ASSERT_TRUE(spool->Emit(r.record).ok());
+  }
+}
+
+// A real crash: a child process ingests and spools until SIGKILL arrives at a random point
+// (after a random number of spooled lines); the parent recovers and checks exactly-once.
+TEST(SpoolExactlyOnceTest, SurvivesSigkill) {
+  const char* policies[] = {"batch", "never", "always", "batch"};
+  std::mt19937 rng(42);
+  for (int round = 0; round < 4; ++round) {
+    TempDir tmp;
+    const std::string root = tmp.Sub("");
+    const size_t kill_after = 50 + rng() % 700;
+    const pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      setenv("TINCRAWL_CRASH_DIR", root.c_str(), 1);
+      setenv("TINCRAWL_CRASH_POLICY", policies[round], 1);
+      execl("/proc/self/exe", "spool_crash_child", "--gtest_filter=SpoolCrashChild.Run",
+            static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    size_t seen = 0;
+    for (int wait = 0; wait < 3000 && seen < kill_after; ++wait) {
+      usleep(10000);
+      seen = AllLines(root + "/spool").size();
+    }
+    kill(child, SIGKILL);
+    int status = 0;
+    ASSERT_EQ(waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "child ended by itself: " << status;
+    ASSERT_GE(seen, kill_after) << "child made no progress";
+    StoreConfig c;
+    c.block_cache_bytes = 4 << 20;
+    std::unique_ptr<Store> store;
+    ASSERT_TRUE(Store::Open(root + "/db", c, &store).ok());
+    SpoolOptions o;
+    o.dir = root + "/spool";
+    std::unique_ptr<Spool> spool;
+    ASSERT_TRUE(Spool::Open(o, store.get(), &spool).ok());
+    ASSERT_TRUE(spool->Close().ok());
+    size_t stored = 0;
+    ASSERT_TRUE(ForEachArticle(*store, [&](const ArticleRecord&) {
+                  ++stored;
+                  return true;
+                }).ok());
+    ExpectExactlyOnce(*store, o.dir, stored);
+    std::printf("round %d (%s): killed after >=%zu lines, %zu articles, %lld re-emitted\n", round,
+                policies[round], seen, stored, static_cast<long long>(spool->reemitted()));
+  }
+}
+
+}  // namespace
+}  // namespace tincrawl
