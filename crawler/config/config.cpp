@@ -12,6 +12,7 @@
 #include <regex>
 #include <tuple>
 
+#include "crawler/common/host.h"
 #include "crawler/common/netguard.h"
 #include "crawler/config/yaml_reader.h"
 #include "extractors/extract.h"
@@ -54,17 +55,6 @@ std::string AbsoluteFrom(const fs::path& base_dir, const std::string& p) {
   fs::path path(p);
   if (path.is_relative()) path = base_dir / path;
   return path.lexically_normal().string();
-}
-
-// Host (lower-case, without port) of an absolute http(s) URL, or "" when it is not one.
-std::string HostOf(const std::string& url) {
-  static const std::regex kUrl(R"(^https?://([^/:?#@\s]+)(:\d{1,5})?([/?#].*)?$)",
-                               std::regex::icase);
-  std::smatch m;
-  if (!std::regex_match(url, m, kUrl)) return "";
-  std::string host = m[1].str();
-  std::transform(host.begin(), host.end(), host.begin(), ::tolower);
-  return host;
 }
 
 void ReadPoliteness(YamlReader& r, const YAML::Node& n, Politeness* p) {
@@ -115,13 +105,6 @@ void ReadTls(YamlReader& r, const YAML::Node& n, const fs::path& dir, TlsPolicy*
   r.Get(n, "verify", &t->verify);
 }
 
-// curl --resolve syntax: [+]HOST:PORT:ADDR[,ADDR]... (IPv6 addresses in brackets).
-bool ValidResolve(const std::string& entry) {
-  static const std::regex kResolve(
-      R"(^\+?[A-Za-z0-9.*_-]+:\d{1,5}:(\[[0-9A-Fa-f:.]+\]|[0-9.]+)(,(\[[0-9A-Fa-f:.]+\]|[0-9.]+))*$)");
-  return std::regex_match(entry, kResolve);
-}
-
 void ReadNetwork(YamlReader& r, const YAML::Node& n, NetworkConfig* net) {
   if (!r.ExpectMap(n, "network")) return;
   r.CheckKeys(n,
@@ -149,7 +132,7 @@ void ReadNetwork(YamlReader& r, const YAML::Node& n, NetworkConfig* net) {
   }
   if (r.Get(n, "resolve", &net->resolve)) {
     for (size_t i = 0; i < net->resolve.size(); ++i) {
-      if (!ValidResolve(net->resolve[i])) {
+      if (!ParseResolveEntry(net->resolve[i])) {
         r.Error(n["resolve"][i],
                 "resolve entry \"" + net->resolve[i] + "\" must have the form HOST:PORT:ADDRESS");
       }
@@ -235,7 +218,17 @@ const SiteConfig* Config::FindSite(const std::string& id) const {
   return nullptr;
 }
 
-std::string UrlHost(const std::string& url) { return HostOf(url); }
+std::string UrlHost(const std::string& url) {
+  const std::optional<UrlAuthority> a = SplitUrlAuthority(url);
+  const std::string scheme = LowerHost(url.substr(0, url.find(':')));
+  if (!a || (scheme != "http" && scheme != "https")) return "";
+  const auto bad = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
+  if (std::any_of(a->host.begin(), a->host.end(), bad) ||
+      a->port.find_first_not_of("0123456789") != std::string_view::npos || a->port.size() > 5) {
+    return "";
+  }
+  return LowerHost(a->host);
+}
 
 std::string DefaultConfigPath() {
   if (const char* env = std::getenv("TINCRAWL_CONFIG"); env != nullptr && *env != '\0') {

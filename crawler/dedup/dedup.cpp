@@ -5,6 +5,7 @@
 #include <limits>
 #include <utility>
 
+#include "crawler/common/host.h"
 #include "crawler/common/record_codec.h"
 #include "extractors/dates.h"
 #include "extractors/text.h"
@@ -17,13 +18,6 @@ constexpr const char* kLayoutVersion = "2";
 constexpr char kEntryPrefix = 0x10;
 constexpr uint64_t kVersionSeed = 0x5EC0DE;
 constexpr size_t kRebuildBatch = 1000;
-
-std::string_view HostOf(std::string_view url) {
-  const size_t scheme = url.find("://");
-  if (scheme == std::string_view::npos) return {};
-  url.remove_prefix(scheme + 3);
-  return url.substr(0, url.find_first_of("/?#"));
-}
 
 std::string PathOf(std::string_view url) {
   const size_t scheme = url.find("://");

@@ -7,12 +7,10 @@
 #include <cstdio>
 #include <ctime>
 
+#include "crawler/common/host.h"
+
 namespace tincrawl {
 namespace {
-
-struct UrlDeleter {
-  void operator()(CURLU* url) const { curl_url_cleanup(url); }
-};
 
 struct UrlParts {
   std::string host;    // Lower-case, without brackets.
@@ -29,7 +27,7 @@ std::string UrlPart(CURLU* url, CURLUPart part, unsigned flags = 0) {
 }
 
 bool ParseUrl(const std::string& text, UrlParts* parts) {
-  std::unique_ptr<CURLU, UrlDeleter> url(curl_url());
+  CurlUrlPtr url(curl_url());
   if (!url || curl_url_set(url.get(), CURLUPART_URL, text.c_str(), 0) != CURLUE_OK) return false;
   const std::string scheme = UrlPart(url.get(), CURLUPART_SCHEME);
   parts->host = UrlPart(url.get(), CURLUPART_HOST);
@@ -41,9 +39,6 @@ bool ParseUrl(const std::string& text, UrlParts* parts) {
   parts->path = UrlPart(url.get(), CURLUPART_PATH);
   const std::string query = UrlPart(url.get(), CURLUPART_QUERY);
   if (!query.empty()) parts->path += "?" + query;
-  if (!parts->host.empty() && parts->host.front() == '[') {
-    parts->host = parts->host.substr(1, parts->host.size() - 2);
-  }
   return true;
 }
 
@@ -59,16 +54,8 @@ HttpClient::HttpClient(uv_loop_t* loop, const NetworkConfig& net, Politeness def
       fetcher_(std::make_unique<Fetcher>(loop, net)) {
   // "HOST:PORT:ADDR[,ADDR]" entries tell us a host's address before the first connection.
   for (const std::string& entry : net_.resolve) {
-    const size_t first = entry.find(':');
-    const size_t second = entry.find(':', first + 1);
-    if (first == std::string::npos || second == std::string::npos) continue;
-    std::string host = entry.substr(entry[0] == '+' ? 1 : 0, first - (entry[0] == '+' ? 1 : 0));
-    std::string addr = entry.substr(second + 1);
-    addr = addr.substr(0, addr.find(','));
-    if (!addr.empty() && addr.front() == '[') addr = addr.substr(1, addr.size() - 2);
-    std::transform(host.begin(), host.end(), host.begin(),
-                   [](unsigned char c) { return std::tolower(c); });
-    resolved_ip_[host] = addr;
+    const std::optional<ResolveEntry> parsed = ParseResolveEntry(entry);
+    if (parsed) resolved_ip_[parsed->host] = parsed->addresses.front();
   }
 }
 
@@ -93,9 +80,8 @@ Status HttpClient::ConfigureSite(const SiteConfig& site) {
   s.politeness = site.politeness;
   s.tls = site.tls;
   s.hosts = site.hosts;
-  for (std::string host : site.hosts) {
-    std::transform(host.begin(), host.end(), host.begin(),
-                   [](unsigned char c) { return std::tolower(c); });
+  for (const std::string& site_host : site.hosts) {
+    const std::string host = LowerHost(site_host);
     host_site_[host] = site.id;
     scheduler_.ConfigureHost(host, site.politeness);
     auto ip = resolved_ip_.find(host);

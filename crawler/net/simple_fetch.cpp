@@ -5,17 +5,11 @@
 #include <memory>
 
 #include "crawler/common/netguard.h"
+#include "crawler/net/curl_handles.h"
 
 namespace tincrawl {
 
 namespace {
-
-struct EasyDeleter {
-  void operator()(CURL* c) const { curl_easy_cleanup(c); }
-};
-struct SlistDeleter {
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
-};
 
 struct Sink {
   std::string* body;
@@ -44,7 +38,7 @@ curl_socket_t OnOpenSocket(void* user, curlsocktype purpose, curl_sockaddr* addr
 
 bool SimpleFetch(const std::string& url, const NetworkConfig& net, std::string* body,
                  std::string* content_type, std::string* final_url, std::string* error) {
-  std::unique_ptr<CURL, EasyDeleter> easy(curl_easy_init());
+  EasyPtr easy(curl_easy_init());
   if (!easy) {
     *error = "curl_easy_init failed";
     return false;
@@ -54,7 +48,7 @@ bool SimpleFetch(const std::string& url, const NetworkConfig& net, std::string* 
     *error = s.message();
     return false;
   }
-  std::unique_ptr<curl_slist, SlistDeleter> resolve;
+  SlistPtr resolve;
   for (const auto& r : net.resolve) {
     curl_slist* next = curl_slist_append(resolve.get(), r.c_str());
     if (next == nullptr) {
