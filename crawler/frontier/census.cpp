@@ -3,26 +3,9 @@
 #include <memory>
 #include <string_view>
 
+#include "crawler/frontier/frontier_internal.h"
+
 namespace tincrawl {
-
-namespace {
-
-// Queue keys are host '\0' priority(1) due_ms(8, big-endian) url (see frontier.h); schedule
-// and budget records start with '\x01' or '\0' and are not queue entries.
-bool ParseQueueKey(std::string_view key, std::string_view* host, int64_t* due_ms) {
-  if (key.empty() || key[0] == '\0' || key[0] == '\x01') return false;
-  size_t nul = key.find('\0');
-  if (nul == std::string_view::npos || key.size() < nul + 1 + 1 + 8) return false;
-  *host = key.substr(0, nul);
-  uint64_t due = 0;
-  for (size_t i = 0; i < 8; ++i) {
-    due = (due << 8) | static_cast<unsigned char>(key[nul + 2 + i]);
-  }
-  *due_ms = static_cast<int64_t>(due);
-  return true;
-}
-
-}  // namespace
 
 Status CountFrontier(const Store& store, const SiteRouter& router, int64_t now_ms,
                      std::vector<SiteCensus>* out) {
@@ -33,10 +16,11 @@ Status CountFrontier(const Store& store, const SiteRouter& router, int64_t now_m
   std::string last_host;
   int last_site = -1;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    std::string_view host;
-    int64_t due = 0;
-    rocksdb::Slice k = it->key();
-    if (!ParseQueueKey(std::string_view(k.data(), k.size()), &host, &due)) continue;
+    frontier_internal::QueueKeyParts parts;
+    const rocksdb::Slice k = it->key();
+    if (!frontier_internal::ParseQueueKey(std::string_view(k.data(), k.size()), &parts)) continue;
+    const std::string_view host = parts.host;
+    const int64_t due = parts.due_ms;
     if (host != last_host) {
       last_host.assign(host);
       last_site = router.SiteForHost(host);

@@ -15,12 +15,12 @@
 #include <unordered_set>
 #include <vector>
 
-#include "crawler/config/config.h"
 #include "crawler/common/outcome.h"
-#include "crawler/frontier/recrawl.h"
 #include "crawler/common/status.h"
-#include "crawler/store/store.h"
+#include "crawler/config/config.h"
+#include "crawler/frontier/recrawl.h"
 #include "crawler/frontier/trap_guard.h"
+#include "crawler/store/store.h"
 #include "crawler/url/url_classifier.h"
 
 namespace tincrawl {
@@ -165,9 +165,6 @@ class Frontier {
   std::optional<Lease> PopReady(int64_t now_ms,
                                 const std::function<bool(std::string_view host)>& host_ok = {});
 
-  // Keeps `host` out of PopReady until `until_ms` (politeness delay, Retry-After, open circuit).
-  void DeferHost(std::string_view host, int64_t until_ms);
-
   // Records the fetch of a leased URL and re-queues it for its next visit: listings and feeds
   // per the adaptive model, articles after article_seconds, transient failures after an
   // exponential backoff in the same class; 404/410 and other 4xx are not re-queued (a listing
@@ -178,10 +175,6 @@ class Frontier {
   // Gives a lease back unfetched (cancelled, circuit open). The URL is due again at
   // max(its due time, retry_at_ms); nothing is written when that is its current time.
   Status Release(const Lease& lease, int64_t retry_at_ms, FrontierBatch* batch);
-
-  // Moves a known URL's next visit to `due_ms` (also later). NotFound when the URL is unknown;
-  // a leased URL is left alone (Complete decides its next visit).
-  Status Reschedule(std::string_view url, int64_t due_ms, FrontierBatch* batch);
 
   // Writes `batch->batch()` to the database and applies its memory updates.
   Status Commit(FrontierBatch* batch, const rocksdb::WriteOptions& options = {});

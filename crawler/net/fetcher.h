@@ -14,11 +14,11 @@
 #include <vector>
 
 #include "crawler/common/fetch_result.h"
-#include "crawler/config/config.h"
-#include "crawler/net/curl_handles.h"
 #include "crawler/common/netguard.h"
 #include "crawler/common/outcome.h"
 #include "crawler/common/status.h"
+#include "crawler/config/config.h"
+#include "crawler/net/curl_handles.h"
 
 namespace tincrawl {
 
@@ -47,10 +47,6 @@ class Fetcher {
   // kCancelled). `tls` may be null (defaults). Returns the
   // transfer id (for Cancel), 0 when the request was rejected (then `done` still runs).
   uint64_t Start(FetchRequest req, const TlsPolicy* tls, FetchCallback done);
-
-  // Cancels a running transfer; its callback runs with Outcome::kCancelled before this returns.
-  // Returns false for unknown ids.
-  bool Cancel(uint64_t id);
 
   // Reads (and caches) `ca_file` combined with the system bundle so later fetches with this
   // policy do no file I/O. Returns IoError when the file cannot be read.

@@ -51,7 +51,6 @@ class HttpClient {
   HostSnapshot HostState(const std::string& host) const { return scheduler_.Snapshot(host); }
 
   void SetSitemapCallback(SitemapCallback callback) { sitemap_callback_ = std::move(callback); }
-  void SetRobotsPolicy(const RobotsPolicy& policy) { robots_policy_ = policy; }
 
   // Cancels everything (callbacks see kCancelled), closes the fetcher and our handles; `closed`
   // runs when the last handle is closed. The client must outlive that callback.

@@ -160,16 +160,6 @@ bool ParseFsyncPolicy(std::string_view name, FsyncPolicy* policy) {
   return true;
 }
 
-bool SpoolOptionsFrom(const OutputConfig& output, const std::string& state_dir,
-                      SpoolOptions* options) {
-  fs::path dir = output.spool_dir.empty() ? fs::path("spool") : fs::path(output.spool_dir);
-  if (dir.is_relative()) dir = fs::path(state_dir) / dir;
-  options->dir = dir.string();
-  options->rotate_bytes = output.rotate_bytes;
-  options->rotate_seconds = output.rotate_seconds;
-  return ParseFsyncPolicy(output.fsync, &options->fsync);
-}
-
 std::vector<std::string> Spool::ListFiles(const std::string& dir) {
   std::map<uint64_t, std::string> by_seq;
   std::error_code ec;

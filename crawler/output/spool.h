@@ -39,11 +39,6 @@ struct SpoolOptions {
   std::function<int64_t()> now;  // Unix seconds; the system clock when empty (tests inject).
 };
 
-// Spool options from the daemon's output config; a relative spool_dir is resolved against
-// `state_dir` and an empty one becomes "<state_dir>/spool". False on a bad fsync value.
-bool SpoolOptionsFrom(const OutputConfig& output, const std::string& state_dir,
-                      SpoolOptions* options);
-
 // Append-only JSON Lines spool of new and updated articles, in files
 // "spool-YYYYMMDDTHHMMSSZ-<seq>.jsonl" (seq: 6+ digits, increasing) rotated by size and age.
 // Every line is one write() of a complete line; a write that fails midway is truncated away, and

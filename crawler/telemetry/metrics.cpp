@@ -176,7 +176,6 @@ void Metrics::CreateProcessSeries() {
       CounterFamily(r, "tincrawl_urls_dropped_total", "Discovered URLs not queued, by reason.");
   urls_dropped_scope = &dropped->Add({{"reason", "out_of_scope"}});
   urls_dropped_trap = &dropped->Add({{"reason", "trap"}});
-  urls_dropped_budget = &dropped->Add({{"reason", "budget"}});
   urls_dropped_robots = &dropped->Add({{"reason", "robots"}});
   worker_queue_full = &CounterFamily(r, "tincrawl_worker_queue_full_total",
                                      "Times the worker queue was full (backpressure).")

@@ -93,7 +93,6 @@ class Metrics {
   std::array<prometheus::Histogram*, 5> fetch_phase{};  // dns, connect, tls, first_byte, total
   prometheus::Counter* urls_dropped_scope = nullptr;
   prometheus::Counter* urls_dropped_trap = nullptr;
-  prometheus::Counter* urls_dropped_budget = nullptr;
   prometheus::Counter* urls_dropped_robots = nullptr;
   prometheus::Counter* worker_queue_full = nullptr;
 

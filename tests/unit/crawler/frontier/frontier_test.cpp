@@ -173,15 +173,13 @@ TEST_F(FrontierTest, DueTimesRespectedAndNextReadyReported) {
   EXPECT_EQ(frontier_->host_count(), 2u);
 }
 
-TEST_F(FrontierTest, HostPredicateAndDeferHost) {
+TEST_F(FrontierTest, HostPredicate) {
   Add(0, "https://quangninh.gov.vn/a", UrlKind::kArticle, kNow - 2);
   Add(0, "https://halong.gov.vn/b", UrlKind::kArticle, kNow - 1);
   const auto not_qn = [](std::string_view host) { return host != "quangninh.gov.vn"; };
   EXPECT_EQ(frontier_->PopReady(kNow, not_qn)->url, "https://halong.gov.vn/b");
   EXPECT_FALSE(frontier_->PopReady(kNow, not_qn));
-  frontier_->DeferHost("quangninh.gov.vn", kNow + kMinute);
-  EXPECT_FALSE(frontier_->PopReady(kNow));
-  EXPECT_EQ(frontier_->PopReady(kNow + kMinute)->url, "https://quangninh.gov.vn/a");
+  EXPECT_EQ(frontier_->PopReady(kNow)->url, "https://quangninh.gov.vn/a");
 }
 
 TEST_F(FrontierTest, UrlDedupAndDiscoverySources) {
