@@ -64,7 +64,7 @@ const NormalizeCase kNormalizeCases[] = {
     {"mailto:a@b.vn", nullptr},
     {"javascript:void(0)", nullptr},
     {"/relative/path", nullptr},
-    {"http:///nohost", nullptr},
+    {"http:///nohost", "http://nohost/"},  // WHATWG: extra slashes before the host are ignored.
     {"http://exa mple.vn/", nullptr},
     {"http://example.gov.vn:99999/", nullptr},
     {"http://example.gov.vn:8a/", nullptr},
