@@ -241,8 +241,8 @@ void UrlNormalizer::AppendKeyQuery(std::string_view raw_query, std::string* out)
 std::optional<std::string> UrlNormalizer::KeyOf(const WebUrl& url) const {
   if (!IsWebScheme(url) || !url.host) return std::nullopt;
   std::string host = *url.host;  // Steps 1-2: fragment and userinfo are simply not copied.
-  while (!host.empty() && host.back() == '.') host.pop_back();  // Step 3.
-  if (host.empty()) return std::nullopt;
+  const size_t last = host.find_last_not_of('.');  // Step 3 ("." and ".." stay as they are).
+  if (last != std::string::npos) host.resize(last + 1);
   std::string out = url.scheme + "://" + host;
   if (url.port) out.append(":").append(std::to_string(*url.port));
   out.append(KeyPath(url));

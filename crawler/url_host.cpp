@@ -219,17 +219,11 @@ constexpr uint32_t kIgnoredIdnaErrors = UIDNA_ERROR_EMPTY_LABEL | UIDNA_ERROR_LA
                                         UIDNA_ERROR_LEADING_HYPHEN | UIDNA_ERROR_TRAILING_HYPHEN |
                                         UIDNA_ERROR_HYPHEN_3_4;
 
+// ASCII domains skip UTS #46 (only lower-cased), as in the browsers web-platform-tests
+// describes ("Domain is ASCII, but a label is invalid IDNA": "a.xn--pokxncvks" is accepted).
 bool NeedsIdna(std::string_view domain) {
-  for (unsigned char c : domain) {
-    if (c >= 0x80) return true;
-  }
-  for (std::string_view label : SplitDots(domain)) {
-    if (label.size() >= 4 && AsciiLower(label[0]) == 'x' && AsciiLower(label[1]) == 'n' &&
-        label[2] == '-' && label[3] == '-') {
-      return true;
-    }
-  }
-  return false;
+  return std::any_of(domain.begin(), domain.end(),
+                     [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
 }
 
 // "Domain to ASCII" with beStrict false.
