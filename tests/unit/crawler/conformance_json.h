@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "extractors/text.h"
+
 namespace tincrawl::testing_json {
 
 struct Value {
@@ -146,24 +148,6 @@ class Reader {
     return v;
   }
 
-  static void AppendUtf8(unsigned cp, std::string* out) {
-    if (cp < 0x80) {
-      out->push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-      out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-      out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-      out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-      out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-      out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-      out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-      out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
-  }
-
   // \uXXXX (and a following low surrogate), pos_ just after the 'u'.
   unsigned UnicodeEscape() {
     unsigned cp = Hex4();
@@ -174,7 +158,7 @@ class Reader {
       if (low >= 0xDC00 && low < 0xE000) return 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
       pos_ = save;
     }
-    return (cp >= 0xD800 && cp < 0xE000) ? 0xFFFD : cp;
+    return cp;  // AppendUtf8 turns a lone surrogate into U+FFFD.
   }
 
   std::string ParseString() {
@@ -193,7 +177,7 @@ class Reader {
         case 'n': out.push_back('\n'); break;
         case 'r': out.push_back('\r'); break;
         case 't': out.push_back('\t'); break;
-        case 'u': AppendUtf8(UnicodeEscape(), &out); break;
+        case 'u': AppendUtf8(static_cast<char32_t>(UnicodeEscape()), &out); break;
         default: out.push_back(e);
       }
     }
