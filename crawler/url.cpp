@@ -61,8 +61,10 @@ std::string NormalizeEscapes(std::string_view in, bool (*allowed)(char)) {
   out.reserve(in.size());
   for (size_t i = 0; i < in.size(); ++i) {
     const char c = in[i];
-    if (c == '%' && i + 2 < in.size() && HexDigitValue(in[i + 1]) >= 0 && HexDigitValue(in[i + 2]) >= 0) {
-      const auto v = static_cast<unsigned char>(HexDigitValue(in[i + 1]) * 16 + HexDigitValue(in[i + 2]));
+    if (c == '%' && i + 2 < in.size() && HexDigitValue(in[i + 1]) >= 0 &&
+        HexDigitValue(in[i + 2]) >= 0) {
+      const auto v =
+          static_cast<unsigned char>(HexDigitValue(in[i + 1]) * 16 + HexDigitValue(in[i + 2]));
       if (IsUnreserved(static_cast<char>(v))) {
         out.push_back(static_cast<char>(v));
       } else {
@@ -166,8 +168,8 @@ std::optional<WebUrl> ParseLink(std::string_view base, std::string_view ref) {
 
 // Key step 4-6: the path without session parameters, in RFC 3986 form, without dot segments.
 std::string KeyPath(const WebUrl& url) {
-  std::string path = RemoveDotSegments(
-      NormalizeEscapes(StripSessionPathParams(url.PathString()), PathAllowed));
+  std::string path =
+      RemoveDotSegments(NormalizeEscapes(StripSessionPathParams(url.PathString()), PathAllowed));
   if (path.empty() || path[0] != '/') path.insert(path.begin(), '/');
   return path;
 }
@@ -270,9 +272,7 @@ std::optional<UrlForms> UrlNormalizer::ResolveForms(std::string_view base,
   return UrlForms{parsed->Href(/*with_fragment=*/false), std::move(*key)};
 }
 
-std::optional<std::string> FetchFormUrl(std::string_view url) {
-  return ResolveFetchForm({}, url);
-}
+std::optional<std::string> FetchFormUrl(std::string_view url) { return ResolveFetchForm({}, url); }
 
 std::optional<std::string> ResolveFetchForm(std::string_view base, std::string_view ref) {
   const std::optional<WebUrl> parsed = ParseLink(base, ref);

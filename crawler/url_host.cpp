@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -33,8 +34,8 @@ std::vector<std::string_view> SplitDots(std::string_view s) {
   size_t pos = 0;
   while (true) {
     const size_t dot = s.find('.', pos);
-    parts.push_back(s.substr(pos, dot == std::string_view::npos ? std::string_view::npos
-                                                                : dot - pos));
+    parts.push_back(
+        s.substr(pos, dot == std::string_view::npos ? std::string_view::npos : dot - pos));
     if (dot == std::string_view::npos) return parts;
     pos = dot + 1;
   }
@@ -161,16 +162,12 @@ std::optional<std::array<uint16_t, 8>> ParseIpv6(std::string_view s) {
     }
     pieces[piece++] = static_cast<uint16_t>(value);
   }
-  if (compress) {
-    size_t swaps = piece - *compress;
-    piece = 7;
-    while (piece != 0 && swaps > 0) {
-      std::swap(pieces[piece], pieces[*compress + swaps - 1]);
-      --piece;
-      --swaps;
-    }
-  } else if (piece != 8) {
-    return std::nullopt;
+  if (!compress) {
+    if (piece != 8) return std::nullopt;
+  } else {
+    // Moves the pieces after "::" to the end, leaving zeros where the "::" stood.
+    std::rotate(pieces.begin() + static_cast<ptrdiff_t>(*compress),
+                pieces.begin() + static_cast<ptrdiff_t>(piece), pieces.end());
   }
   return pieces;
 }
@@ -203,10 +200,10 @@ std::string SerializeIpv6(const std::array<uint16_t, 8>& pieces) {
 const UIDNA* WebIdna() {
   static const UIDNA* idna = [] {
     UErrorCode err = U_ZERO_ERROR;
-    UIDNA* p = uidna_openUTS46(UIDNA_CHECK_BIDI | UIDNA_CHECK_CONTEXTJ |
-                                   UIDNA_NONTRANSITIONAL_TO_ASCII |
-                                   UIDNA_NONTRANSITIONAL_TO_UNICODE,
-                               &err);
+    UIDNA* p =
+        uidna_openUTS46(UIDNA_CHECK_BIDI | UIDNA_CHECK_CONTEXTJ | UIDNA_NONTRANSITIONAL_TO_ASCII |
+                            UIDNA_NONTRANSITIONAL_TO_UNICODE,
+                        &err);
     return U_SUCCESS(err) ? p : nullptr;
   }();
   return idna;
@@ -214,10 +211,9 @@ const UIDNA* WebIdna() {
 
 // Errors UTS #46 reports that the URL Standard switches off (CheckHyphens and VerifyDnsLength
 // are false for URLs).
-constexpr uint32_t kIgnoredIdnaErrors = UIDNA_ERROR_EMPTY_LABEL | UIDNA_ERROR_LABEL_TOO_LONG |
-                                        UIDNA_ERROR_DOMAIN_NAME_TOO_LONG |
-                                        UIDNA_ERROR_LEADING_HYPHEN | UIDNA_ERROR_TRAILING_HYPHEN |
-                                        UIDNA_ERROR_HYPHEN_3_4;
+constexpr uint32_t kIgnoredIdnaErrors =
+    UIDNA_ERROR_EMPTY_LABEL | UIDNA_ERROR_LABEL_TOO_LONG | UIDNA_ERROR_DOMAIN_NAME_TOO_LONG |
+    UIDNA_ERROR_LEADING_HYPHEN | UIDNA_ERROR_TRAILING_HYPHEN | UIDNA_ERROR_HYPHEN_3_4;
 
 // ASCII domains skip UTS #46 (only lower-cased), as in the browsers web-platform-tests
 // describes ("Domain is ASCII, but a label is invalid IDNA": "a.xn--pokxncvks" is accepted).
@@ -237,9 +233,9 @@ std::optional<std::string> DomainToAscii(std::string_view domain) {
     out.assign(domain.size() * 4 + 64, '\0');
     UIDNAInfo info = UIDNA_INFO_INITIALIZER;
     UErrorCode err = U_ZERO_ERROR;
-    const int32_t n = uidna_nameToASCII_UTF8(idna, domain.data(),
-                                             static_cast<int32_t>(domain.size()), out.data(),
-                                             static_cast<int32_t>(out.size()), &info, &err);
+    const int32_t n =
+        uidna_nameToASCII_UTF8(idna, domain.data(), static_cast<int32_t>(domain.size()), out.data(),
+                               static_cast<int32_t>(out.size()), &info, &err);
     if (U_FAILURE(err) || (info.errors & ~kIgnoredIdnaErrors) != 0) return std::nullopt;
     out.resize(static_cast<size_t>(n));
   }
@@ -263,12 +259,23 @@ bool InEncodeSet(unsigned char c, EncodeSet set) {
   if (c < 0x20 || c >= 0x7F) return true;
   const char* extra = "";
   switch (set) {
-    case EncodeSet::kC0Control: return false;
-    case EncodeSet::kFragment: extra = " \"<>`"; break;
-    case EncodeSet::kQuery: extra = " \"#<>"; break;
-    case EncodeSet::kSpecialQuery: extra = " \"#<>'"; break;
-    case EncodeSet::kPath: extra = " \"#<>?^`{}"; break;
-    case EncodeSet::kUserinfo: extra = " \"#<>?^`{}/:;=@[\\]|"; break;
+    case EncodeSet::kC0Control:
+      return false;
+    case EncodeSet::kFragment:
+      extra = " \"<>`";
+      break;
+    case EncodeSet::kQuery:
+      extra = " \"#<>";
+      break;
+    case EncodeSet::kSpecialQuery:
+      extra = " \"#<>'";
+      break;
+    case EncodeSet::kPath:
+      extra = " \"#<>?^`{}";
+      break;
+    case EncodeSet::kUserinfo:
+      extra = " \"#<>?^`{}/:;=@[\\]|";
+      break;
   }
   return std::strchr(extra, c) != nullptr;
 }

@@ -44,8 +44,7 @@ bool EqualsLower(std::string_view text, std::string_view lower) {
 
 bool IsSingleDot(std::string_view s) { return s == "." || EqualsLower(s, "%2e"); }
 bool IsDoubleDot(std::string_view s) {
-  return s == ".." || EqualsLower(s, ".%2e") || EqualsLower(s, "%2e.") ||
-         EqualsLower(s, "%2e%2e");
+  return s == ".." || EqualsLower(s, ".%2e") || EqualsLower(s, "%2e.") || EqualsLower(s, "%2e%2e");
 }
 
 // Strips leading and trailing C0 controls and spaces, and removes every tab and newline.
@@ -85,6 +84,10 @@ class Parser {
     if (n >= static_cast<ptrdiff_t>(input_.size())) return kEof;
     return static_cast<unsigned char>(input_[static_cast<size_t>(n)]);
   }
+  // The byte C() as a string.
+  std::string_view Current() const {
+    return std::string_view(input_).substr(static_cast<size_t>(pointer_), 1);
+  }
   bool Special() const { return url_.IsSpecial(); }
   // '/' always ends a segment or authority; '\' too in special URLs.
   bool IsSlash(int c) const { return c == '/' || (Special() && c == '\\'); }
@@ -106,6 +109,7 @@ class Parser {
   bool Path();
   bool OpaquePath();
   bool Query();
+  bool StartQueryOrFragment(int c);
   void CopyAuthorityFromBase();
   void ShortenPath();
 
@@ -125,9 +129,12 @@ class Parser {
 bool Parser::Step() {
   const int c = C();
   switch (state_) {
-    case State::kSchemeStart: return SchemeStart();
-    case State::kScheme: return Scheme();
-    case State::kNoScheme: return NoScheme();
+    case State::kSchemeStart:
+      return SchemeStart();
+    case State::kScheme:
+      return Scheme();
+    case State::kNoScheme:
+      return NoScheme();
     case State::kSpecialRelativeOrAuthority:
       if (c == '/' && Next() == '/') {
         Go(State::kSpecialAuthorityIgnoreSlashes);
@@ -139,24 +146,32 @@ bool Parser::Step() {
     case State::kPathOrAuthority:
       c == '/' ? Go(State::kAuthority) : Go(State::kPath, 1);
       return true;
-    case State::kRelative: return Relative();
-    case State::kRelativeSlash: return RelativeSlash();
+    case State::kRelative:
+      return Relative();
+    case State::kRelativeSlash:
+      return RelativeSlash();
     case State::kSpecialAuthoritySlashes:
       Go(State::kSpecialAuthorityIgnoreSlashes, c == '/' && Next() == '/' ? -1 : 1);
       return true;
     case State::kSpecialAuthorityIgnoreSlashes:
       if (c != '/' && c != '\\') Go(State::kAuthority, 1);
       return true;
-    case State::kAuthority: return Authority();
-    case State::kHost: return Host();
-    case State::kPort: return Port();
-    case State::kPathStart: return PathStart();
-    case State::kPath: return Path();
-    case State::kOpaquePath: return OpaquePath();
-    case State::kQuery: return Query();
+    case State::kAuthority:
+      return Authority();
+    case State::kHost:
+      return Host();
+    case State::kPort:
+      return Port();
+    case State::kPathStart:
+      return PathStart();
+    case State::kPath:
+      return Path();
+    case State::kOpaquePath:
+      return OpaquePath();
+    case State::kQuery:
+      return Query();
     case State::kFragment:
-      if (c != kEof) AppendPercentEncoded(std::string_view(input_).substr(static_cast<size_t>(pointer_), 1), EncodeSet::kFragment,
-                                          &*url_.fragment);
+      if (c != kEof) AppendPercentEncoded(Current(), EncodeSet::kFragment, &*url_.fragment);
       return true;
   }
   return false;
@@ -219,6 +234,20 @@ bool Parser::NoScheme() {
   return true;
 }
 
+// Moves to the query or fragment state when `c` is '?' or '#'; false for any other `c`.
+bool Parser::StartQueryOrFragment(int c) {
+  if (c == '?') {
+    url_.query = "";
+    Go(State::kQuery);
+  } else if (c == '#') {
+    url_.fragment = "";
+    Go(State::kFragment);
+  } else {
+    return false;
+  }
+  return true;
+}
+
 void Parser::CopyAuthorityFromBase() {
   url_.username = base_->username;
   url_.password = base_->password;
@@ -236,13 +265,7 @@ bool Parser::Relative() {
   CopyAuthorityFromBase();
   url_.path = base_->path;
   url_.query = base_->query;
-  if (c == '?') {
-    url_.query = "";
-    Go(State::kQuery);
-  } else if (c == '#') {
-    url_.fragment = "";
-    Go(State::kFragment);
-  } else if (c != kEof) {
+  if (!StartQueryOrFragment(c) && c != kEof) {
     url_.query.reset();
     ShortenPath();
     Go(State::kPath, 1);
@@ -331,13 +354,7 @@ bool Parser::PathStart() {
   const int c = C();
   if (Special()) {
     Go(State::kPath, c == '/' || c == '\\' ? 0 : 1);
-  } else if (c == '?') {
-    url_.query = "";
-    Go(State::kQuery);
-  } else if (c == '#') {
-    url_.fragment = "";
-    Go(State::kFragment);
-  } else if (c != kEof) {
+  } else if (!StartQueryOrFragment(c) && c != kEof) {
     Go(State::kPath, c == '/' ? 0 : 1);
   }
   return true;
@@ -350,7 +367,7 @@ void Parser::ShortenPath() {
 bool Parser::Path() {
   const int c = C();
   if (c != kEof && !IsSlash(c) && c != '?' && c != '#') {
-    AppendPercentEncoded(std::string_view(input_).substr(static_cast<size_t>(pointer_), 1), EncodeSet::kPath, &buffer_);
+    AppendPercentEncoded(Current(), EncodeSet::kPath, &buffer_);
     return true;
   }
   if (IsDoubleDot(buffer_)) {
@@ -362,28 +379,17 @@ bool Parser::Path() {
     url_.path.push_back(std::move(buffer_));
   }
   buffer_.clear();
-  if (c == '?') {
-    url_.query = "";
-    Go(State::kQuery);
-  } else if (c == '#') {
-    url_.fragment = "";
-    Go(State::kFragment);
-  }
+  StartQueryOrFragment(c);
   return true;
 }
 
 bool Parser::OpaquePath() {
   const int c = C();
-  if (c == '?') {
-    url_.query = "";
-    Go(State::kQuery);
-  } else if (c == '#') {
-    url_.fragment = "";
-    Go(State::kFragment);
-  } else if (c == ' ' && (Next() == '?' || Next() == '#')) {
+  if (StartQueryOrFragment(c)) return true;
+  if (c == ' ' && (Next() == '?' || Next() == '#')) {
     url_.opaque_path.append("%20");
   } else if (c != kEof) {
-    AppendPercentEncoded(std::string_view(input_).substr(static_cast<size_t>(pointer_), 1), EncodeSet::kC0Control, &url_.opaque_path);
+    AppendPercentEncoded(Current(), EncodeSet::kC0Control, &url_.opaque_path);
   }
   return true;
 }
@@ -397,10 +403,7 @@ bool Parser::Query() {
   AppendPercentEncoded(buffer_, Special() ? EncodeSet::kSpecialQuery : EncodeSet::kQuery,
                        &*url_.query);
   buffer_.clear();
-  if (c == '#') {
-    url_.fragment = "";
-    Go(State::kFragment);
-  }
+  StartQueryOrFragment(c);  // c is '#' or the end.
   return true;
 }
 

@@ -49,8 +49,8 @@ class Reader {
 
  private:
   void SkipSpace() {
-    while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\n' || s_[pos_] == '\r' ||
-                                s_[pos_] == '\t')) {
+    while (pos_ < s_.size() &&
+           (s_[pos_] == ' ' || s_[pos_] == '\n' || s_[pos_] == '\r' || s_[pos_] == '\t')) {
       ++pos_;
     }
   }
@@ -87,8 +87,8 @@ class Reader {
       }
     }
     const size_t start = pos_;
-    while (pos_ < s_.size() && std::string_view("+-.eE0123456789").find(s_[pos_]) !=
-                                   std::string_view::npos) {
+    while (pos_ < s_.size() &&
+           std::string_view("+-.eE0123456789").find(s_[pos_]) != std::string_view::npos) {
       ++pos_;
     }
     if (pos_ == start) ok_ = false;
@@ -172,13 +172,26 @@ class Reader {
       }
       const char e = pos_ < s_.size() ? s_[pos_++] : '\0';
       switch (e) {
-        case 'b': out.push_back('\b'); break;
-        case 'f': out.push_back('\f'); break;
-        case 'n': out.push_back('\n'); break;
-        case 'r': out.push_back('\r'); break;
-        case 't': out.push_back('\t'); break;
-        case 'u': AppendUtf8(static_cast<char32_t>(UnicodeEscape()), &out); break;
-        default: out.push_back(e);
+        case 'b':
+          out.push_back('\b');
+          break;
+        case 'f':
+          out.push_back('\f');
+          break;
+        case 'n':
+          out.push_back('\n');
+          break;
+        case 'r':
+          out.push_back('\r');
+          break;
+        case 't':
+          out.push_back('\t');
+          break;
+        case 'u':
+          AppendUtf8(static_cast<char32_t>(UnicodeEscape()), &out);
+          break;
+        default:
+          out.push_back(e);
       }
     }
     if (pos_ >= s_.size()) ok_ = false;

@@ -153,8 +153,10 @@ TEST(RobotsTest, ByteOrderMarkSkipped) {
     EXPECT_TRUE(rules.IsAllowed("/public/x"));
   }
   // Only at the very start: a BOM elsewhere is part of the line.
-  const RobotsRules later =
-      RobotsRules::Parse("User-agent: *\n\xEF\xBB\xBF" "Disallow: /private/\n", "tincrawl");
+  const RobotsRules later = RobotsRules::Parse(
+      "User-agent: *\n\xEF\xBB\xBF"
+      "Disallow: /private/\n",
+      "tincrawl");
   EXPECT_TRUE(later.IsAllowed("/private/x"));
   const RobotsRules crlf =
       RobotsRules::Parse("\xEF\xBB\xBFUser-agent: tincrawl\r\nDisallow: /a\r\n", "tincrawl");

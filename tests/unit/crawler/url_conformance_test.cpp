@@ -45,9 +45,8 @@ bool StartsWithWebScheme(std::string_view s) {
 
 std::vector<UrlCase> LoadCases() {
   bool ok = false;
-  const Value root =
-      testing_json::ReadJsonFile(TINCRAWL_SHARED_DIR "/bench-data/conformance/urltestdata.json",
-                                 &ok);
+  const Value root = testing_json::ReadJsonFile(
+      TINCRAWL_SHARED_DIR "/bench-data/conformance/urltestdata.json", &ok);
   EXPECT_TRUE(ok) << "cannot read urltestdata.json under " << TINCRAWL_SHARED_DIR;
   std::vector<UrlCase> cases;
   for (const Value& v : root.items) {
@@ -59,8 +58,8 @@ std::vector<UrlCase> LoadCases() {
     c.failure = v["failure"].boolean;
     c.href = v["href"].text;
     const std::string& protocol = v["protocol"].text;
-    const bool web = c.failure ? StartsWithWebScheme(c.input)
-                               : (protocol == "http:" || protocol == "https:");
+    const bool web =
+        c.failure ? StartsWithWebScheme(c.input) : (protocol == "http:" || protocol == "https:");
     if (web) cases.push_back(std::move(c));
   }
   return cases;
@@ -91,8 +90,8 @@ TEST(UrlConformanceTest, ParserMatchesBrowsers) {
       ++right;
       continue;
     }
-    EXPECT_TRUE(kParseExceptions.count(c.input) > 0) << Show(c) << "\n  got  " << href
-                                                     << "\n  want " << want;
+    EXPECT_TRUE(kParseExceptions.count(c.input) > 0)
+        << Show(c) << "\n  got  " << href << "\n  want " << want;
   }
   std::cout << "WHATWG parse: " << right << "/" << cases.size() << " as browsers\n";
   EXPECT_EQ(right + static_cast<int>(kParseExceptions.size()), static_cast<int>(cases.size()));
