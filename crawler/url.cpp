@@ -243,8 +243,10 @@ void UrlNormalizer::AppendKeyQuery(std::string_view raw_query, std::string* out)
 std::optional<std::string> UrlNormalizer::KeyOf(const WebUrl& url) const {
   if (!IsWebScheme(url) || !url.host) return std::nullopt;
   std::string host = *url.host;  // Steps 1-2: fragment and userinfo are simply not copied.
-  const size_t last = host.find_last_not_of('.');  // Step 3 ("." and ".." stay as they are).
-  if (last != std::string::npos) host.resize(last + 1);
+  // Step 3, unless the shorter name would parse as another host ("255.." is a domain name,
+  // "255" an IPv4 address) or as none, so that a key always normalizes to itself.
+  const std::string stripped = host.substr(0, host.find_last_not_of('.') + 1);
+  if (!stripped.empty() && ParseWebHost(stripped, /*special=*/true) == stripped) host = stripped;
   std::string out = url.scheme + "://" + host;
   if (url.port) out.append(":").append(std::to_string(*url.port));
   out.append(KeyPath(url));

@@ -48,7 +48,8 @@ bool GlobMatch(std::string_view pattern, std::string_view text);
 // key normalization steps are applied, in this order:
 //   1. the fragment is dropped;
 //   2. userinfo is dropped;
-//   3. trailing dots of the host are removed ("a.vn." -> "a.vn"; a host of dots only stays);
+//   3. trailing dots of the host are removed ("a.vn." -> "a.vn"), unless the name without
+//      them is another host or none ("255.." stays: "255" is an IPv4 address);
 //   4. `;jsessionid=` path parameters are removed;
 //   5. percent-escapes in path and query get upper-case hex, escaped unreserved characters are
 //      decoded, a '%' that starts no escape becomes %25, and every other byte outside RFC 3986

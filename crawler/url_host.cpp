@@ -178,7 +178,10 @@ std::string SerializeIpv6(const std::array<uint16_t, 8>& pieces) {
   for (size_t i = 0; i < 8;) {
     size_t j = i;
     while (j < 8 && pieces[j] == 0) ++j;
-    if (j - i > best_len) best_start = i, best_len = j - i;
+    if (j - i > best_len) {
+      best_start = i;
+      best_len = j - i;
+    }
     i = j == i ? i + 1 : j;
   }
   std::string out = "[";
@@ -230,12 +233,15 @@ std::optional<std::string> DomainToAscii(std::string_view domain) {
   } else {
     const UIDNA* idna = WebIdna();
     if (idna == nullptr) return std::nullopt;
-    out.assign(domain.size() * 4 + 64, '\0');
     UIDNAInfo info = UIDNA_INFO_INITIALIZER;
-    UErrorCode err = U_ZERO_ERROR;
-    const int32_t n =
-        uidna_nameToASCII_UTF8(idna, domain.data(), static_cast<int32_t>(domain.size()), out.data(),
-                               static_cast<int32_t>(out.size()), &info, &err);
+    UErrorCode err = U_BUFFER_OVERFLOW_ERROR;
+    int32_t n = static_cast<int32_t>(domain.size()) * 2 + 64;
+    while (err == U_BUFFER_OVERFLOW_ERROR) {  // At most twice: the first call says how much.
+      out.assign(static_cast<size_t>(n), '\0');
+      err = U_ZERO_ERROR;
+      n = uidna_nameToASCII_UTF8(idna, domain.data(), static_cast<int32_t>(domain.size()),
+                                 out.data(), static_cast<int32_t>(out.size()), &info, &err);
+    }
     if (U_FAILURE(err) || (info.errors & ~kIgnoredIdnaErrors) != 0) return std::nullopt;
     out.resize(static_cast<size_t>(n));
   }

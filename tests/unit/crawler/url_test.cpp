@@ -56,6 +56,7 @@ const NormalizeCase kNormalizeCases[] = {
     {"http://a.vn/x?_101_INSTANCE_ab_redirect=%2F&b=1", "http://a.vn/x?b=1"},
     {"http://user:pw@example.gov.vn/a", "http://example.gov.vn/a"},
     {"http://example.gov.vn./a", "http://example.gov.vn/a"},
+    {"http://255../a", "http://255../a"},  // "255" would be another host, an IPv4 address.
     {"http://bộ-y-tế.vn/", "http://xn--b-y-t-s61b7g.vn/"},
     {"http://Bộ-Y-Tế.vn/", "http://xn--b-y-t-s61b7g.vn/"},
     {"http://[2001:DB8::1]:8080/a", "http://[2001:db8::1]:8080/a"},
