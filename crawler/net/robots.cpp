@@ -67,6 +67,48 @@ struct Collected {
   std::optional<double> delay_star;
 };
 
+// Lines longer than this are cut (Google's reference parser: 2083 * 8 - 1 bytes).
+constexpr size_t kMaxLineBytes = 2083 * 8 - 1;
+
+// Skips a UTF-8 byte-order mark at the start of the file, whole or only its first bytes
+// (editors on Windows servers, IIS and SharePoint write one; without this the first line,
+// usually "User-agent: *", would not be recognised).
+std::string_view SkipByteOrderMark(std::string_view body) {
+  static constexpr std::string_view kBom = "\xEF\xBB\xBF";
+  size_t n = 0;
+  while (n < kBom.size() && n < body.size() && body[n] == kBom[n]) ++n;
+  return body.substr(n);
+}
+
+// The line starting at *pos without its CR, LF or CRLF, cut at kMaxLineBytes; advances *pos.
+std::string_view NextLine(std::string_view body, size_t* pos) {
+  size_t end = body.find_first_of("\r\n", *pos);
+  if (end == std::string_view::npos) end = body.size();
+  const std::string_view line = body.substr(*pos, end - *pos);
+  *pos = end + (body.substr(end, 2) == "\r\n" ? 2 : 1);
+  return line.substr(0, kMaxLineBytes);
+}
+
+struct KeyValue {
+  std::string_view key;
+  std::string_view value;
+};
+
+// Splits "key: value" (comment removed, both parts trimmed). Like Google's parser, a line
+// without a colon is accepted when it is exactly two words ("Disallow /x"); nullopt otherwise.
+std::optional<KeyValue> SplitLine(std::string_view line) {
+  line = Trim(line.substr(0, line.find('#')));
+  size_t sep = line.find(':');
+  size_t value_start = sep + 1;
+  if (sep == std::string_view::npos) {
+    sep = line.find_first_of(" \t");
+    if (sep == std::string_view::npos) return std::nullopt;
+    value_start = line.find_first_not_of(" \t", sep);
+    if (line.find_first_of(" \t", value_start) != std::string_view::npos) return std::nullopt;
+  }
+  return KeyValue{Trim(line.substr(0, sep)), Trim(line.substr(value_start))};
+}
+
 std::optional<double> ParseDelay(std::string_view value) {
   std::string text(value);
   char* end = nullptr;
@@ -138,36 +180,56 @@ RobotsRules RobotsRules::DisallowAll() {
   return rules;
 }
 
+namespace {
+
+// Adds one Allow/Disallow rule to the groups it belongs to. As in Google's parser, an Allow of
+// ".../index.htm" or ".../index.html" also allows the directory itself (".../" exactly), which
+// serves that page.
+void AddRule(const GroupState& state, RobotsRules::Rule rule, Collected* got) {
+  std::vector<RobotsRules::Rule> extra;
+  const size_t slash = rule.pattern.rfind('/');
+  if (rule.allow && slash != std::string::npos &&
+      rule.pattern.compare(slash, 10, "/index.htm") == 0) {
+    extra.push_back({rule.pattern.substr(0, slash + 1) + "$", true});
+  }
+  extra.push_back(std::move(rule));
+  for (RobotsRules::Rule& r : extra) {
+    if (state.group_is_ours) got->ours.push_back(r);
+    if (state.group_is_star) got->star.push_back(std::move(r));
+  }
+}
+
+void HandleUserAgent(std::string_view value, std::string_view product_token, GroupState* state,
+                     Collected* got) {
+  if (!state->in_agent_lines) *state = GroupState{true, false, false};
+  const std::string token = value == "*" ? "*" : RobotsProductToken(value);
+  if (token == "*") {
+    state->group_is_star = true;
+  } else if (!token.empty() && EqualsIgnoreCase(token, product_token)) {
+    state->group_is_ours = true;
+    got->saw_ours = true;
+  }
+}
+
+}  // namespace
+
 RobotsRules RobotsRules::Parse(std::string_view body, std::string_view product_token) {
-  body = body.substr(0, std::min(body.size(), kRobotsMaxBytes));
+  body = SkipByteOrderMark(body.substr(0, std::min(body.size(), kRobotsMaxBytes)));
   GroupState state;
   Collected got;
   RobotsRules out;
-  size_t start = 0;
-  while (start <= body.size()) {
-    size_t end = body.find_first_of("\r\n", start);
-    if (end == std::string_view::npos) end = body.size();
-    std::string_view line = body.substr(start, end - start);
-    start = end + 1;
-    line = line.substr(0, line.find('#'));
-    const size_t colon = line.find(':');
-    if (colon == std::string_view::npos) continue;
-    const Key key = ParseKey(Trim(line.substr(0, colon)));
-    const std::string_view value = Trim(line.substr(colon + 1));
+  for (size_t pos = 0; pos <= body.size();) {
+    const std::optional<KeyValue> line = SplitLine(NextLine(body, &pos));
+    if (!line) continue;
+    const Key key = ParseKey(line->key);
+    const std::string_view value = line->value;
     if (key == Key::kUnknown) continue;
     if (key == Key::kSitemap) {
       if (!value.empty()) out.sitemaps_.emplace_back(value);
       continue;
     }
     if (key == Key::kUserAgent) {
-      if (!state.in_agent_lines) state = GroupState{true, false, false};
-      const std::string token = value == "*" ? "*" : RobotsProductToken(value);
-      if (token == "*") {
-        state.group_is_star = true;
-      } else if (!token.empty() && EqualsIgnoreCase(token, product_token)) {
-        state.group_is_ours = true;
-        got.saw_ours = true;
-      }
+      HandleUserAgent(value, product_token, &state, &got);
       continue;
     }
     state.in_agent_lines = false;
@@ -179,9 +241,7 @@ RobotsRules RobotsRules::Parse(std::string_view body, std::string_view product_t
       continue;
     }
     if (value.empty()) continue;  // "Disallow:" with no path allows everything.
-    Rule rule{RobotsCanonicalize(value), key == Key::kAllow};
-    if (state.group_is_ours) got.ours.push_back(rule);
-    if (state.group_is_star) got.star.push_back(std::move(rule));
+    AddRule(state, Rule{RobotsCanonicalize(value), key == Key::kAllow}, &got);
   }
   out.rules_ = got.saw_ours ? std::move(got.ours) : std::move(got.star);
   out.crawl_delay_ = got.saw_ours ? got.delay_ours : got.delay_star;

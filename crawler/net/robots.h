@@ -31,7 +31,10 @@ class RobotsRules {
 
   // Parses the first kRobotsMaxBytes of `body` for the crawler whose product token is
   // `product_token` (e.g. "tincrawl"): groups naming the token (case-insensitive) are merged;
-  // without one the `*` groups apply. Never fails; unknown lines are ignored.
+  // without one the `*` groups apply. Never fails; unknown lines are ignored. Read as Google's
+  // reference parser reads it: a UTF-8 byte-order mark at the start (whole or partial) is
+  // skipped, lines are cut after 16663 bytes, "Disallow /x" without the colon is accepted (two
+  // words only), and an Allow of ".../index.htm[l]" also allows ".../" itself.
   static RobotsRules Parse(std::string_view body, std::string_view product_token);
 
   // True when `path` (path plus optional ?query of a URL, percent-encoded or not) may be

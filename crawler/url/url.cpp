@@ -1,11 +1,11 @@
 #include "crawler/url/url.h"
 
-#include <unicode/uidna.h>
-
 #include <algorithm>
 #include <array>
 #include <cstring>
 #include <memory>
+
+#include "crawler/url/url_host.h"
 
 namespace tincrawl {
 namespace {
@@ -47,13 +47,6 @@ bool IsUnreserved(char c) {
 bool IsSubDelim(char c) { return std::strchr("!$&'()*+,;=", c) != nullptr && c != '\0'; }
 bool IsPchar(char c) { return IsUnreserved(c) || IsSubDelim(c) || c == ':' || c == '@'; }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 void AppendEscaped(std::string* out, unsigned char c) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   out->push_back('%');
@@ -68,8 +61,10 @@ std::string NormalizeEscapes(std::string_view in, bool (*allowed)(char)) {
   out.reserve(in.size());
   for (size_t i = 0; i < in.size(); ++i) {
     const char c = in[i];
-    if (c == '%' && i + 2 < in.size() && HexValue(in[i + 1]) >= 0 && HexValue(in[i + 2]) >= 0) {
-      const auto v = static_cast<unsigned char>(HexValue(in[i + 1]) * 16 + HexValue(in[i + 2]));
+    if (c == '%' && i + 2 < in.size() && HexDigitValue(in[i + 1]) >= 0 &&
+        HexDigitValue(in[i + 2]) >= 0) {
+      const auto v =
+          static_cast<unsigned char>(HexDigitValue(in[i + 1]) * 16 + HexDigitValue(in[i + 2]));
       if (IsUnreserved(static_cast<char>(v))) {
         out.push_back(static_cast<char>(v));
       } else {
@@ -86,6 +81,8 @@ std::string NormalizeEscapes(std::string_view in, bool (*allowed)(char)) {
   }
   return out;
 }
+
+bool IsHostChar(char c) { return IsAlpha(c) || IsDigit(c) || c == '-' || c == '.' || c == '_'; }
 
 bool PathAllowed(char c) { return IsPchar(c) || c == '/'; }
 bool QueryAllowed(char c) { return IsPchar(c) || c == '/' || c == '?'; }
@@ -141,85 +138,6 @@ std::string StripSessionPathParams(std::string_view path) {
   return out;
 }
 
-std::string_view TrimAscii(std::string_view s) {
-  while (!s.empty() && static_cast<unsigned char>(s.front()) <= ' ') s.remove_prefix(1);
-  while (!s.empty() && static_cast<unsigned char>(s.back()) <= ' ') s.remove_suffix(1);
-  return s;
-}
-
-std::string CleanInput(std::string_view in) {
-  std::string out;
-  out.reserve(in.size());
-  for (char c : TrimAscii(in)) {
-    if (c != '\t' && c != '\n' && c != '\r') out.push_back(c);
-  }
-  return out;
-}
-
-std::string PercentDecode(std::string_view in) {
-  std::string out;
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '%' && i + 2 < in.size() && HexValue(in[i + 1]) >= 0 && HexValue(in[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(HexValue(in[i + 1]) * 16 + HexValue(in[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(in[i]);
-    }
-  }
-  return out;
-}
-
-const UIDNA* Idna() {
-  static const UIDNA* idna = [] {
-    UErrorCode err = U_ZERO_ERROR;
-    UIDNA* p = uidna_openUTS46(UIDNA_NONTRANSITIONAL_TO_ASCII, &err);
-    return U_SUCCESS(err) ? p : nullptr;
-  }();
-  return idna;
-}
-
-bool IsHostChar(char c) { return IsAlpha(c) || IsDigit(c) || c == '-' || c == '.' || c == '_'; }
-
-struct Authority {
-  std::string host;
-  std::string port;
-};
-
-std::optional<Authority> SplitAuthority(std::string_view authority) {
-  const size_t at = authority.rfind('@');
-  if (at != std::string_view::npos) authority.remove_prefix(at + 1);
-  Authority out;
-  std::string_view host = authority;
-  if (!authority.empty() && authority[0] == '[') {
-    const size_t close = authority.find(']');
-    if (close == std::string_view::npos) return std::nullopt;
-    host = authority.substr(0, close + 1);
-    const std::string_view rest = authority.substr(close + 1);
-    if (!rest.empty() && rest[0] != ':') return std::nullopt;
-    if (!rest.empty()) out.port = std::string(rest.substr(1));
-  } else {
-    const size_t colon = authority.rfind(':');
-    if (colon != std::string_view::npos) {
-      host = authority.substr(0, colon);
-      out.port = std::string(authority.substr(colon + 1));
-    }
-  }
-  out.host = std::string(host);
-  return out;
-}
-
-// Returns the port to print ("" for the scheme default), nullopt when invalid.
-std::optional<std::string> NormalizePort(std::string_view port, std::string_view scheme) {
-  if (port.empty()) return std::string();
-  for (char c : port) {
-    if (!IsDigit(c)) return std::nullopt;
-  }
-  while (port.size() > 1 && port[0] == '0') port.remove_prefix(1);
-  if (port.size() > 5 || std::stoi(std::string(port)) > 65535) return std::nullopt;
-  if ((scheme == "http" && port == "80") || (scheme == "https" && port == "443")) return "";
-  return std::string(port);
-}
-
 struct Param {
   std::string_view name;
   std::string_view text;  // "name=value" as normalized.
@@ -230,82 +148,33 @@ size_t SchemeEnd(std::string_view url) {
   return p == std::string_view::npos ? 0 : p + 3;
 }
 
+std::string_view TrimAscii(std::string_view s) {
+  while (!s.empty() && static_cast<unsigned char>(s.front()) <= ' ') s.remove_prefix(1);
+  while (!s.empty() && static_cast<unsigned char>(s.back()) <= ' ') s.remove_suffix(1);
+  return s;
+}
+
+bool IsWebScheme(const WebUrl& url) { return url.scheme == "http" || url.scheme == "https"; }
+
+// Parses `ref` (against `base` when it is not empty) and keeps only http(s) URLs.
+std::optional<WebUrl> ParseLink(std::string_view base, std::string_view ref) {
+  if (ref.size() > UrlNormalizer::kMaxUrlBytes) return std::nullopt;
+  // An unusable base only matters to relative references, which then fail.
+  const std::optional<WebUrl> base_url = base.empty() ? std::nullopt : ParseWebUrl(base);
+  std::optional<WebUrl> url = ParseWebUrl(ref, base_url ? &*base_url : nullptr);
+  if (!url || !IsWebScheme(*url) || !url->host || url->host->empty()) return std::nullopt;
+  return url;
+}
+
+// Key step 4-6: the path without session parameters, in RFC 3986 form, without dot segments.
+std::string KeyPath(const WebUrl& url) {
+  std::string path =
+      RemoveDotSegments(NormalizeEscapes(StripSessionPathParams(url.PathString()), PathAllowed));
+  if (path.empty() || path[0] != '/') path.insert(path.begin(), '/');
+  return path;
+}
+
 }  // namespace
-
-std::string ParsedUrl::ToString() const {
-  std::string out;
-  if (has_scheme) out.append(scheme).push_back(':');
-  if (has_authority) out.append("//").append(authority);
-  out.append(path);
-  if (has_query) out.append("?").append(query);
-  if (has_fragment) out.append("#").append(fragment);
-  return out;
-}
-
-ParsedUrl ParseUrl(std::string_view ref) {
-  ParsedUrl out;
-  // scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":"
-  const size_t colon = ref.find_first_of(":/?#");
-  if (colon != std::string_view::npos && colon > 0 && ref[colon] == ':' && IsAlpha(ref[0])) {
-    const std::string_view scheme = ref.substr(0, colon);
-    const bool valid = std::all_of(scheme.begin(), scheme.end(), [](char c) {
-      return IsAlpha(c) || IsDigit(c) || c == '+' || c == '-' || c == '.';
-    });
-    if (valid) {
-      out.has_scheme = true;
-      out.scheme = std::string(scheme);
-      ref.remove_prefix(colon + 1);
-    }
-  }
-  if (ref.substr(0, 2) == "//") {
-    ref.remove_prefix(2);
-    const size_t end = std::min(ref.find_first_of("/?#"), ref.size());
-    out.has_authority = true;
-    out.authority = std::string(ref.substr(0, end));
-    ref.remove_prefix(end);
-  }
-  const size_t path_end = std::min(ref.find_first_of("?#"), ref.size());
-  out.path = std::string(ref.substr(0, path_end));
-  ref.remove_prefix(path_end);
-  if (!ref.empty() && ref[0] == '?') {
-    const size_t end = std::min(ref.find('#'), ref.size());
-    out.has_query = true;
-    out.query = std::string(ref.substr(1, end - 1));
-    ref.remove_prefix(end);
-  }
-  if (!ref.empty() && ref[0] == '#') {
-    out.has_fragment = true;
-    out.fragment = std::string(ref.substr(1));
-  }
-  return out;
-}
-
-std::optional<std::string> HostToAscii(std::string_view raw) {
-  std::string host = PercentDecode(raw);
-  while (!host.empty() && host.back() == '.') host.pop_back();
-  if (host.empty() || host.size() > 253 * 4) return std::nullopt;
-  if (host[0] == '[') {
-    std::transform(host.begin(), host.end(), host.begin(), Lower);
-    return host;
-  }
-  const bool ascii = std::all_of(host.begin(), host.end(),
-                                 [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-  if (!ascii) {
-    const UIDNA* idna = Idna();
-    if (idna == nullptr) return std::nullopt;
-    char buf[512];
-    UIDNAInfo info = UIDNA_INFO_INITIALIZER;
-    UErrorCode err = U_ZERO_ERROR;
-    const int32_t n = uidna_nameToASCII_UTF8(idna, host.data(), static_cast<int32_t>(host.size()),
-                                             buf, sizeof(buf), &info, &err);
-    if (U_FAILURE(err) || info.errors != 0 || n <= 0) return std::nullopt;
-    host.assign(buf, static_cast<size_t>(n));
-  }
-  std::transform(host.begin(), host.end(), host.begin(), Lower);
-  if (host.size() > 253 || !std::all_of(host.begin(), host.end(), IsHostChar)) return std::nullopt;
-  if (host.front() == '.' || host.find("..") != std::string::npos) return std::nullopt;
-  return host;
-}
 
 bool GlobMatch(std::string_view pattern, std::string_view text) {
   size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
@@ -350,30 +219,9 @@ bool UrlNormalizer::KeepsParam(std::string_view name) const {
   return false;
 }
 
-std::optional<std::string> UrlNormalizer::Normalize(std::string_view url) const {
-  if (url.size() > kMaxUrlBytes) return std::nullopt;
-  const ParsedUrl parsed = ParseUrl(CleanInput(url));
-  if (!parsed.has_scheme || !parsed.has_authority) return std::nullopt;
-  std::string scheme = parsed.scheme;
-  std::transform(scheme.begin(), scheme.end(), scheme.begin(), Lower);
-  if (scheme != "http" && scheme != "https") return std::nullopt;
-  const std::optional<Authority> authority = SplitAuthority(parsed.authority);
-  if (!authority) return std::nullopt;
-  const std::optional<std::string> host = HostToAscii(authority->host);
-  const std::optional<std::string> port = NormalizePort(authority->port, scheme);
-  if (!host || !port) return std::nullopt;
-
-  std::string path = parsed.path;
-  std::replace(path.begin(), path.end(), '\\', '/');
-  path = RemoveDotSegments(NormalizeEscapes(StripSessionPathParams(path), PathAllowed));
-  if (path.empty() || path[0] != '/') path.insert(path.begin(), '/');
-
-  std::string out = scheme + "://" + *host;
-  if (!port->empty()) out.append(":").append(*port);
-  out.append(path);
-  if (!parsed.has_query) return out;
-
-  const std::string query = NormalizeEscapes(parsed.query, QueryAllowed);
+// Key step 7: the parameters the policy keeps, without empty ones, sorted by name.
+void UrlNormalizer::AppendKeyQuery(std::string_view raw_query, std::string* out) const {
+  const std::string query = NormalizeEscapes(raw_query, QueryAllowed);
   std::vector<Param> params;
   size_t pos = 0;
   while (pos <= query.size()) {
@@ -382,53 +230,67 @@ std::optional<std::string> UrlNormalizer::Normalize(std::string_view url) const 
     pos = end + 1;
     if (text.empty()) continue;
     const std::string_view name = text.substr(0, text.find('='));
-    if (!name.empty() && KeepsParam(PercentDecode(name))) params.push_back({name, text});
+    if (!name.empty() && KeepsParam(PercentDecodeBytes(name))) params.push_back({name, text});
   }
   std::stable_sort(params.begin(), params.end(),
                    [](const Param& a, const Param& b) { return a.name < b.name; });
   for (size_t i = 0; i < params.size(); ++i) {
-    out.push_back(i == 0 ? '?' : '&');
-    out.append(params[i].text);
+    out->push_back(i == 0 ? '?' : '&');
+    out->append(params[i].text);
   }
+}
+
+std::optional<std::string> UrlNormalizer::KeyOf(const WebUrl& url) const {
+  if (!IsWebScheme(url) || !url.host) return std::nullopt;
+  std::string host = *url.host;  // Steps 1-2: fragment and userinfo are simply not copied.
+  // Step 3, unless the shorter name would parse as another host ("255.." is a domain name,
+  // "255" an IPv4 address) or as none, so that a key always normalizes to itself.
+  const std::string stripped = host.substr(0, host.find_last_not_of('.') + 1);
+  if (!stripped.empty() && ParseWebHost(stripped, /*special=*/true) == stripped) host = stripped;
+  std::string out = url.scheme + "://" + host;
+  if (url.port) out.append(":").append(std::to_string(*url.port));
+  out.append(KeyPath(url));
+  if (url.query) AppendKeyQuery(*url.query, &out);
   return out;
+}
+
+std::optional<std::string> UrlNormalizer::Normalize(std::string_view url) const {
+  const std::optional<WebUrl> parsed = ParseLink({}, url);
+  return parsed ? KeyOf(*parsed) : std::nullopt;
 }
 
 std::optional<std::string> UrlNormalizer::Resolve(std::string_view base,
                                                   std::string_view ref) const {
-  const std::string cleaned = CleanInput(ref);
-  ParsedUrl r = ParseUrl(cleaned);
-  if (r.has_scheme) return Normalize(cleaned);
-  const ParsedUrl b = ParseUrl(CleanInput(base));
-  if (!b.has_scheme || !b.has_authority) return std::nullopt;
-  ParsedUrl t;
-  t.has_scheme = true;
-  t.scheme = b.scheme;
-  if (r.has_authority) {
-    t.has_authority = true;
-    t.authority = r.authority;
-    t.path = r.path;
-    t.has_query = r.has_query;
-    t.query = r.query;
-    return Normalize(t.ToString());
-  }
-  t.has_authority = true;
-  t.authority = b.authority;
-  std::replace(r.path.begin(), r.path.end(), '\\', '/');
-  if (r.path.empty()) {
-    t.path = b.path;
-    t.has_query = r.has_query || b.has_query;
-    t.query = r.has_query ? r.query : b.query;
-    return Normalize(t.ToString());
-  }
-  if (r.path[0] == '/') {
-    t.path = r.path;
-  } else {
-    const size_t slash = b.path.rfind('/');
-    t.path = (slash == std::string::npos ? std::string("/") : b.path.substr(0, slash + 1)) + r.path;
-  }
-  t.has_query = r.has_query;
-  t.query = r.query;
-  return Normalize(t.ToString());
+  const std::optional<WebUrl> parsed = ParseLink(base, ref);
+  return parsed ? KeyOf(*parsed) : std::nullopt;
+}
+
+std::optional<UrlForms> UrlNormalizer::ResolveForms(std::string_view base,
+                                                    std::string_view ref) const {
+  const std::optional<WebUrl> parsed = ParseLink(base, ref);
+  if (!parsed) return std::nullopt;
+  std::optional<std::string> key = KeyOf(*parsed);
+  if (!key) return std::nullopt;
+  return UrlForms{parsed->Href(/*with_fragment=*/false), std::move(*key)};
+}
+
+std::optional<std::string> FetchFormUrl(std::string_view url) { return ResolveFetchForm({}, url); }
+
+std::optional<std::string> ResolveFetchForm(std::string_view base, std::string_view ref) {
+  const std::optional<WebUrl> parsed = ParseLink(base, ref);
+  if (!parsed) return std::nullopt;
+  return parsed->Href(/*with_fragment=*/false);
+}
+
+std::optional<std::string> HostToAscii(std::string_view raw) {
+  std::optional<std::string> host = ParseWebHost(raw, /*special=*/true);
+  if (!host) return std::nullopt;
+  while (!host->empty() && host->back() == '.') host->pop_back();
+  if (host->empty() || host->size() > 253) return std::nullopt;
+  if ((*host)[0] == '[') return host;
+  if (!std::all_of(host->begin(), host->end(), IsHostChar)) return std::nullopt;
+  if (host->front() == '.' || host->find("..") != std::string::npos) return std::nullopt;
+  return host;
 }
 
 std::string_view PathOf(std::string_view url) {

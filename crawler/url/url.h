@@ -7,49 +7,60 @@
 
 #include "crawler/common/host.h"
 #include "crawler/config/config.h"
+#include "crawler/url/url_parse.h"
 
 namespace tincrawl {
 
-// The five RFC 3986 components of a URI reference, split by the regular expression of
-// Appendix B (no validation, no decoding). `has_*` tell an absent component from an empty one
-// ("http://h/p?" has an empty query, "http://h/p" none).
-struct ParsedUrl {
-  std::string scheme;
-  std::string authority;  // userinfo@host:port, as written.
-  std::string path;
-  std::string query;
-  std::string fragment;
-  bool has_scheme = false;
-  bool has_authority = false;
-  bool has_query = false;
-  bool has_fragment = false;
+// Converts a configured host name to its ASCII form: the WHATWG host parser (percent-decoding,
+// lower-case, IDN labels to punycode by UTS #46 non-transitional, IPv4 and IPv6 literals
+// canonicalized), then trailing dots removed. Returns nullopt for an empty or invalid host, and
+// also for names a URL would accept but DNS would not ("a..b", ".a", "a!b").
+std::optional<std::string> HostToAscii(std::string_view host);
 
-  // Recomposes per RFC 3986 section 5.3.
-  std::string ToString() const;
+// The two forms of one link (issue 14, "Identity and fetch form are two things").
+struct UrlForms {
+  std::string fetch;  // What goes on the wire: see FetchFormUrl.
+  std::string key;    // The identity: see UrlNormalizer.
 };
 
-// Splits `ref` into components. Never fails: every string is a (possibly relative) reference.
-ParsedUrl ParseUrl(std::string_view ref);
+// The request ("fetch") form of an absolute http(s) URL: the URL as published, changed only
+// where no server can tell, which is exactly what a browser does before it sends it: parsed by
+// the WHATWG URL Standard (scheme and host lower-case, IDN host to punycode, IPv4/IPv6 hosts
+// canonical, default port dropped, '\' read as '/', dot segments removed, characters that must
+// be percent-encoded encoded), and the fragment removed. The query (order, case, escapes,
+// empty parameters) and the rest of the path are left exactly as written. Returns nullopt
+// when `url` is not an absolute http(s) URL with a valid host.
+std::optional<std::string> FetchFormUrl(std::string_view url);
 
-// Converts a host to its ASCII form: lower-case, trailing dot removed, IDN labels to punycode
-// (UTS #46 non-transitional, ICU uidna_nameToASCII_UTF8). IPv6 literals ("[...]") are
-// lower-cased. Returns nullopt for an empty or invalid host.
-std::optional<std::string> HostToAscii(std::string_view host);
+// The fetch form of `ref` resolved against the absolute `base` as a browser resolves a link
+// on the page at `base` ("//cdn/x", "\\x\y", "http:foo.com", "?page=2", ...). `base` may be
+// empty when `ref` is absolute. Returns nullopt when the result is not an http(s) URL.
+std::optional<std::string> ResolveFetchForm(std::string_view base, std::string_view ref);
 
 // Case-insensitive glob match where `*` matches any run of characters and `?` one character.
 bool GlobMatch(std::string_view pattern, std::string_view text);
 
-// Normalizes and resolves http(s) URLs for one site. Immutable after construction, so one
-// instance may be shared by every thread.
+// Normalizes and resolves http(s) URLs for one site into their key (the identity used by
+// the frontier, the seen-set, dedup and ids; never sent to a server). Immutable after
+// construction, so one instance may be shared by every thread.
 //
-// Normalization: scheme and host lower-case, IDN host to punycode, default port and userinfo
-// dropped, percent-escapes upper-cased and unreserved characters decoded, characters not
-// allowed in a component percent-encoded (UTF-8), '\' in the path read as '/', dot segments
-// removed, empty path -> "/", `;jsessionid=` path parameters and the fragment removed. Query
-// parameters are filtered (built-in noise such as utm_*, fbclid, __VIEWSTATE, PHPSESSID, Liferay's
-// redirect; the site's drop_params globs; when keep_params is set, every parameter not in it except
-// the identifying ones like nid, ItemID, Page), empty parameters dropped, and the rest sorted by
-// name (stable, so repeated names keep their order) so equivalent URLs compare equal.
+// A key is made in two separate stages. First the URL is parsed (and resolved) by the WHATWG
+// URL Standard, as a browser would (ParseWebUrl; this alone gives the fetch form). Then these
+// key normalization steps are applied, in this order:
+//   1. the fragment is dropped;
+//   2. userinfo is dropped;
+//   3. trailing dots of the host are removed ("a.vn." -> "a.vn"), unless the name without
+//      them is another host or none ("255.." stays: "255" is an IPv4 address);
+//   4. `;jsessionid=` path parameters are removed;
+//   5. percent-escapes in path and query get upper-case hex, escaped unreserved characters are
+//      decoded, a '%' that starts no escape becomes %25, and every other byte outside RFC 3986
+//      pchar is percent-encoded (so "|", "[" or "'" have one spelling);
+//   6. dot segments exposed by steps 4-5 are removed;
+//   7. query parameters are filtered (built-in noise such as utm_*, fbclid, __VIEWSTATE,
+//      PHPSESSID, Liferay's redirect; the site's drop_params globs; when keep_params is set,
+//      every parameter not in it except the identifying ones like nid, ItemID, Page), empty
+//      parameters dropped, and the rest sorted by name (stable, so repeated names keep their
+//      order); an empty query is dropped.
 class UrlNormalizer {
  public:
   static constexpr size_t kMaxUrlBytes = 8192;  // Longer input is refused outright.
@@ -57,19 +68,27 @@ class UrlNormalizer {
   UrlNormalizer() = default;  // Built-in noise filtering only.
   explicit UrlNormalizer(const UrlRules& rules);
 
-  // Returns the normalized absolute URL, or nullopt when `url` is not an absolute http(s) URL
+  // Returns the key of an absolute URL, or nullopt when `url` is not an absolute http(s) URL
   // with a valid host (mailto:, javascript:, relative references, garbage).
   std::optional<std::string> Normalize(std::string_view url) const;
 
-  // Resolves `ref` against the absolute `base` (RFC 3986 section 5.2, with surrounding
-  // whitespace and embedded tabs/newlines removed first, as browsers do) and normalizes the
-  // result. Returns nullopt when the result is not an http(s) URL.
+  // Resolves `ref` against the absolute `base` as a browser does (WHATWG URL Standard) and
+  // returns the key of the result; nullopt when the result is not an http(s) URL.
   std::optional<std::string> Resolve(std::string_view base, std::string_view ref) const;
+
+  // Both forms of `ref` resolved against `base`, from one parse: `fetch` is
+  // ResolveFetchForm(base, ref) and `key` is Resolve(base, ref). Normalize(fetch) == key.
+  std::optional<UrlForms> ResolveForms(std::string_view base, std::string_view ref) const;
+
+  // The key of an already parsed URL (steps 1-7 above); nullopt unless http(s) with a host.
+  std::optional<std::string> KeyOf(const WebUrl& url) const;
 
   // True when the query parameter `name` is kept by this policy.
   bool KeepsParam(std::string_view name) const;
 
  private:
+  void AppendKeyQuery(std::string_view raw_query, std::string* out) const;
+
   std::vector<std::string> keep_;
   std::vector<std::string> drop_;
 };

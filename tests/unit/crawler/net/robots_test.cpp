@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <string>
 
 namespace tincrawl {
@@ -141,6 +142,44 @@ TEST(RobotsTest, FetchStatusPolicy) {
   auto timeout = DecideRobots(Outcome::kTimeout, 0, "", "tincrawl", policy, ok.rules);
   EXPECT_EQ(timeout.rules, ok.rules);  // A stale copy beats disallow-all.
   EXPECT_TRUE(timeout.rules->IsAllowed("/b"));
+}
+
+TEST(RobotsTest, ByteOrderMarkSkipped) {
+  // Windows servers (IIS, SharePoint) often save robots.txt with a UTF-8 BOM (issue 14).
+  for (const char* bom : {"\xEF\xBB\xBF", "\xEF\xBB", "\xEF", ""}) {
+    const std::string body = std::string(bom) + "User-agent: *\nDisallow: /private/\n";
+    const RobotsRules rules = RobotsRules::Parse(body, "tincrawl");
+    EXPECT_FALSE(rules.IsAllowed("/private/x")) << "BOM bytes: " << std::strlen(bom);
+    EXPECT_TRUE(rules.IsAllowed("/public/x"));
+  }
+  // Only at the very start: a BOM elsewhere is part of the line.
+  const RobotsRules later = RobotsRules::Parse(
+      "User-agent: *\n\xEF\xBB\xBF"
+      "Disallow: /private/\n",
+      "tincrawl");
+  EXPECT_TRUE(later.IsAllowed("/private/x"));
+  const RobotsRules crlf =
+      RobotsRules::Parse("\xEF\xBB\xBFUser-agent: tincrawl\r\nDisallow: /a\r\n", "tincrawl");
+  EXPECT_FALSE(crlf.IsAllowed("/a"));
+}
+
+TEST(RobotsTest, GoogleLeniencies) {
+  // A forgotten colon, as Google's parser accepts it (two words only).
+  const RobotsRules no_colon = RobotsRules::Parse("user-agent *\ndisallow /x\n", "tincrawl");
+  EXPECT_FALSE(no_colon.IsAllowed("/x/y"));
+  EXPECT_TRUE(RobotsRules::Parse("user-agent *\ndisallow /x y\n", "tincrawl").IsAllowed("/x"));
+  // Allow of an index page allows its directory, exactly.
+  const RobotsRules index =
+      RobotsRules::Parse("User-agent: *\nAllow: /tin/index.html\nDisallow: /\n", "tincrawl");
+  EXPECT_TRUE(index.IsAllowed("/tin/"));
+  EXPECT_TRUE(index.IsAllowed("/tin/index.html"));
+  EXPECT_FALSE(index.IsAllowed("/tin/x"));
+  // Over-long lines are cut, so the rule becomes a prefix of what was written.
+  const std::string long_path = "/x/" + std::string(20000, 'a');
+  const RobotsRules cut =
+      RobotsRules::Parse("User-agent: *\nDisallow: " + long_path + "b\n", "tincrawl");
+  EXPECT_FALSE(cut.IsAllowed(long_path));
+  EXPECT_TRUE(cut.IsAllowed("/x/b"));
 }
 
 TEST(RobotsTest, CacheStoresAndExpires) {

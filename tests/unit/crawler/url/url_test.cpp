@@ -56,6 +56,7 @@ const NormalizeCase kNormalizeCases[] = {
     {"http://a.vn/x?_101_INSTANCE_ab_redirect=%2F&b=1", "http://a.vn/x?b=1"},
     {"http://user:pw@example.gov.vn/a", "http://example.gov.vn/a"},
     {"http://example.gov.vn./a", "http://example.gov.vn/a"},
+    {"http://255../a", "http://255../a"},  // "255" would be another host, an IPv4 address.
     {"http://bộ-y-tế.vn/", "http://xn--b-y-t-s61b7g.vn/"},
     {"http://Bộ-Y-Tế.vn/", "http://xn--b-y-t-s61b7g.vn/"},
     {"http://[2001:DB8::1]:8080/a", "http://[2001:db8::1]:8080/a"},
@@ -64,7 +65,7 @@ const NormalizeCase kNormalizeCases[] = {
     {"mailto:a@b.vn", nullptr},
     {"javascript:void(0)", nullptr},
     {"/relative/path", nullptr},
-    {"http:///nohost", nullptr},
+    {"http:///nohost", "http://nohost/"},  // WHATWG: extra slashes before the host are ignored.
     {"http://exa mple.vn/", nullptr},
     {"http://example.gov.vn:99999/", nullptr},
     {"http://example.gov.vn:8a/", nullptr},
@@ -128,6 +129,77 @@ TEST(ResolveTest, Table) {
   EXPECT_FALSE(normalizer.Resolve("http://a/b", "mailto:x@y.vn").has_value());
   EXPECT_FALSE(normalizer.Resolve("http://a/b", "javascript:__doPostBack('x','')").has_value());
   EXPECT_FALSE(normalizer.Resolve("not a url", "g").has_value());
+}
+
+// Issue 14: links that portals written for old browsers publish, resolved as a browser does.
+TEST(ResolveTest, AsBrowsers) {
+  const UrlNormalizer n;
+  const std::string base = "https://a.gov.vn/tin/list.aspx";
+  EXPECT_EQ(n.Resolve(base, "\\\\x.vn\\hello").value_or(""), "https://x.vn/hello");
+  EXPECT_EQ(n.Resolve(base, "\\/\\/cdn.b.vn/y.jpg").value_or(""), "https://cdn.b.vn/y.jpg");
+  EXPECT_EQ(n.Resolve(base, "///example.org/path").value_or(""), "https://example.org/path");
+  EXPECT_EQ(n.Resolve(base, "https:/example.com/").value_or(""), "https://a.gov.vn/example.com/");
+  EXPECT_EQ(n.Resolve(base, "https:foo.com").value_or(""), "https://a.gov.vn/tin/foo.com");
+  EXPECT_EQ(n.Normalize("http:/example.com/").value_or(""), "http://example.com/");
+  EXPECT_EQ(n.Normalize("http://192.0x00A80001/").value_or(""), "http://192.168.0.1/");
+  EXPECT_EQ(n.Normalize("http://999999999/").value_or(""), "http://59.154.201.255/");
+  EXPECT_EQ(n.Normalize("http://0300.0250.1/").value_or(""), "http://192.168.0.1/");
+  EXPECT_EQ(n.Normalize("http://[1:0::]/").value_or(""), "http://[1::]/");
+  EXPECT_EQ(n.Normalize("http://[0:0:0:0:0:ffff:1.2.3.4]/").value_or(""),
+            "http://[::ffff:102:304]/");
+  EXPECT_FALSE(n.Normalize("http://[www.google.com]/").has_value());
+  EXPECT_FALSE(n.Normalize("http://256.256.256.256/").has_value());
+  EXPECT_FALSE(n.Normalize("http://a<b.vn/").has_value());
+  EXPECT_FALSE(n.Normalize("http://a.vn:65536/").has_value());
+}
+
+// The request form keeps what a server can tell apart (issue 14, "Identity and fetch form are
+// two things").
+TEST(FetchFormTest, QueryStaysAsPublished) {
+  const char* kAsPublished[] = {
+      "https://a.gov.vn/web/guest/tin-tuc?p_p_id=101_INSTANCE_x&_101_INSTANCE_x_cur=2"
+      "&_101_INSTANCE_x_delta=8",
+      "http://a.gov.vn/index.php?option=com_content&view=article&id=8101&catid=12&Itemid=101",
+      "http://a.gov.vn/a?b=&a=1&&utm_source=zalo&Z=%7e",
+      "http://a.gov.vn/%7euser/a;jsessionid=X1?",
+  };
+  for (const char* url : kAsPublished) {
+    EXPECT_EQ(FetchFormUrl(url).value_or(""), url);
+  }
+  const UrlNormalizer n;
+  EXPECT_EQ(n.Normalize(kAsPublished[1]).value(),
+            "http://a.gov.vn/index.php?Itemid=101&catid=12&id=8101&option=com_content"
+            "&view=article");
+}
+
+TEST(FetchFormTest, ChangesOnlyWhatNoServerCanTell) {
+  EXPECT_EQ(FetchFormUrl("HTTP://Bộ-Y-Tế.VN:80/a b/./c/../?q=x y&r='#frag").value_or(""),
+            "http://xn--b-y-t-s61b7g.vn/a%20b/?q=x%20y&r=%27");
+  EXPECT_EQ(FetchFormUrl("https://A.gov.vn:443").value_or(""), "https://a.gov.vn/");
+  EXPECT_EQ(FetchFormUrl("https://a.gov.vn:8443/x#").value_or(""), "https://a.gov.vn:8443/x");
+  EXPECT_EQ(FetchFormUrl("https://a.gov.vn/tin-tức").value_or(""),
+            "https://a.gov.vn/tin-t%E1%BB%A9c");
+  EXPECT_FALSE(FetchFormUrl("mailto:a@b.vn").has_value());
+  EXPECT_FALSE(FetchFormUrl("/relative").has_value());
+  EXPECT_EQ(ResolveFetchForm("https://a.gov.vn/tin/list.aspx?page=1", "?page=2&cat=5").value_or(""),
+            "https://a.gov.vn/tin/list.aspx?page=2&cat=5");
+  EXPECT_EQ(ResolveFetchForm("", "https://a.gov.vn/x?b=1&a=2").value_or(""),
+            "https://a.gov.vn/x?b=1&a=2");
+  EXPECT_FALSE(ResolveFetchForm("https://a.gov.vn/", "javascript:void(0)").has_value());
+}
+
+TEST(FetchFormTest, BothFormsFromOneParse) {
+  UrlRules rules;
+  rules.drop_params = {"tmp"};
+  const UrlNormalizer n(rules);
+  const std::optional<UrlForms> forms =
+      n.ResolveForms("https://a.gov.vn/tin/", "chi-tiet.aspx?tmp=1&nid=5&cat=2#top");
+  ASSERT_TRUE(forms.has_value());
+  EXPECT_EQ(forms->fetch, "https://a.gov.vn/tin/chi-tiet.aspx?tmp=1&nid=5&cat=2");
+  EXPECT_EQ(forms->key, "https://a.gov.vn/tin/chi-tiet.aspx?cat=2&nid=5");
+  EXPECT_EQ(n.Normalize(forms->fetch).value_or(""), forms->key);
+  EXPECT_FALSE(n.ResolveForms("https://a.gov.vn/", "mailto:x@y.vn").has_value());
+  EXPECT_EQ(HostOf("https://user:pw@a.gov.vn:81/x"), "a.gov.vn");
 }
 
 TEST(ParamPolicyTest, SiteDropGlobs) {
