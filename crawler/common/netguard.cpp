@@ -55,6 +55,44 @@ AddressClass ClassifyV4(const uint8_t* v4) {
   return AddressClass::kPublic;
 }
 
+// IPv6 prefixes whose addresses carry an IPv4 address, and where it sits.
+struct V4Embedding {
+  std::array<uint8_t, 6> prefix;  // The first prefix_bytes bytes must match.
+  int prefix_bytes;
+  std::array<int, 4> at;  // Byte offsets of the IPv4 octets.
+  bool inverted;          // Teredo stores the client address bit-inverted.
+};
+constexpr V4Embedding kV4Embeddings[] = {
+    // 6to4 (RFC 3056): 2002:AABB:CCDD::/48.
+    {{0x20, 0x02}, 2, {2, 3, 4, 5}, false},
+    // NAT64 well-known prefix (RFC 6052): 64:ff9b::/96, the address in the last 32 bits.
+    {{0x00, 0x64, 0xff, 0x9b, 0x00, 0x00}, 6, {12, 13, 14, 15}, false},
+    // Local-use NAT64 (RFC 8215): 64:ff9b:1::/48; the /48 layout skips the u octet (byte 8).
+    {{0x00, 0x64, 0xff, 0x9b, 0x00, 0x01}, 6, {6, 7, 9, 10}, false},
+    // ... and the common /96 layout inside it.
+    {{0x00, 0x64, 0xff, 0x9b, 0x00, 0x01}, 6, {12, 13, 14, 15}, false},
+    // Teredo (RFC 4380): 2001:0::/32, the client's address inverted in the last 32 bits.
+    {{0x20, 0x01, 0x00, 0x00}, 4, {12, 13, 14, 15}, true},
+};
+
+// The least public class of the IPv4 addresses `a` wraps; kPublic when it wraps none, or only
+// public ones. `wraps` says whether any embedding matched.
+AddressClass ClassifyWrappedV4(const std::array<uint8_t, 16>& a, bool* wraps) {
+  *wraps = false;
+  for (const V4Embedding& e : kV4Embeddings) {
+    if (std::memcmp(a.data(), e.prefix.data(), static_cast<size_t>(e.prefix_bytes)) != 0) continue;
+    *wraps = true;
+    uint8_t v4[4];
+    for (int i = 0; i < 4; ++i) {
+      const uint8_t b = a[static_cast<size_t>(e.at[static_cast<size_t>(i)])];
+      v4[i] = e.inverted ? static_cast<uint8_t>(~b) : b;
+    }
+    const AddressClass c = ClassifyV4(v4);
+    if (c != AddressClass::kPublic) return c;
+  }
+  return AddressClass::kPublic;
+}
+
 AddressClass ClassifyV6(const std::array<uint8_t, 16>& a) {
   static constexpr std::array<uint8_t, 16> kZero{};
   std::array<uint8_t, 16> loop{};
@@ -63,8 +101,14 @@ AddressClass ClassifyV6(const std::array<uint8_t, 16>& a) {
   if (a == loop) return AddressClass::kLoopback;
   if (a[0] == 0xff) return AddressClass::kMulticast;
   if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) return AddressClass::kLinkLocal;
+  // Site-local (fec0::/10, deprecated by RFC 3879) was the IPv6 private range: never public.
+  if (a[0] == 0xfe && (a[1] & 0xc0) == 0xc0) return AddressClass::kPrivate;
   if ((a[0] & 0xfe) == 0xfc) return AddressClass::kPrivate;
   if (a[0] == 0x20 && a[1] == 0x01 && a[2] == 0x0d && a[3] == 0xb8) return AddressClass::kReserved;
+  // Addresses that wrap an IPv4 address are judged by the address they wrap.
+  bool wraps = false;
+  const AddressClass wrapped = ClassifyWrappedV4(a, &wraps);
+  if (wraps) return wrapped;
   // IPv4-compatible (::a.b.c.d, deprecated) and the rest of ::/8 are not routable.
   if (a[0] == 0 && !IsMapped(a)) return AddressClass::kReserved;
   return AddressClass::kPublic;

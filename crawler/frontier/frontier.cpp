@@ -152,41 +152,44 @@ Status Frontier::Add(int site, const AddRequest& r, FrontierBatch* b, AddResult*
 Status Frontier::AddKnown(int site, const AddRequest& r, const UrlState& state, FrontierBatch* b,
                           AddResult* result) {
   *result = AddResult::kKnown;
-  Schedule sc;
-  bool found = false;
-  Status st = ReadSchedule(r.url, &sc, &found);
-  if (!st.ok()) return st;
   {
     std::lock_guard<std::mutex> lock(mu_);
     ++site_rt_[site]->stats.known;
+    // The schedule is read, changed and written by this batch: claim it so no other batch
+    // (nor a lease, see PopReady) changes it before this one commits. Already claimed means
+    // another uncommitted batch is updating it; only this sighting's hints are lost.
+    if (!claims_.emplace(r.url).second) return Status::Ok();
+    b->claims_.emplace_back(r.url);
   }
-  if (!found) return Status::Ok();
+  Schedule sc;
+  bool found = false;
+  Status st = ReadSchedule(r.url, &sc, &found);  // After the claim, so it is the latest.
+  if (!st.ok() || !found) return st;
+  const std::string old_key = QueueKey(HostOf(r.url), sc.priority, sc.due_ms, r.url);
+  {
+    // A leased URL's schedule belongs to Complete, which writes it when the fetch ends.
+    std::lock_guard<std::mutex> lock(mu_);
+    const auto it = host_index_.find(std::string(HostOf(r.url)));
+    if (sc.queued && it != host_index_.end() && it->second->leased.count(old_key) != 0) {
+      return Status::Ok();
+    }
+  }
   bool changed = (sc.seen_by & SourceBit(r.discovered_by)) == 0 || r.lastmod > sc.lastmod;
   sc.seen_by |= SourceBit(r.discovered_by);
   sc.lastmod = std::max(sc.lastmod, r.lastmod);
   if (r.reschedule && sc.queued && r.due_ms < sc.due_ms) {
-    const std::string old_key = QueueKey(HostOf(r.url), sc.priority, sc.due_ms, r.url);
-    bool leased = false;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      const auto it = host_index_.find(std::string(HostOf(r.url)));
-      leased = it != host_index_.end() && it->second->leased.count(old_key) != 0;
-    }
-    if (!leased) {
-      b->batch()->Delete(frontier_cf_, old_key);
-      b->ops_.push_back({false, old_key, std::string()});
-      sc.due_ms = r.due_ms;
-      sc.backfill = r.backfill;
-      const QueueValue v{state.site,          sc.kind,    state.depth,
-                         state.discovered_by, r.backfill, static_cast<uint32_t>(state.fetch_count)};
-      QueueLocked(b, r.url, sc.priority, sc.due_ms, EncodeQueueValue(v));
-      UrlState updated = state;
-      updated.next_visit = sc.due_ms / 1000;
-      b->batch()->Put(urls_cf_, rocksdb::Slice(r.url.data(), r.url.size()),
-                      EncodeUrlState(updated));
-      changed = true;
-      *result = AddResult::kRescheduled;
-    }
+    b->batch()->Delete(frontier_cf_, old_key);
+    b->ops_.push_back({false, old_key, std::string()});
+    sc.due_ms = r.due_ms;
+    sc.backfill = r.backfill;
+    const QueueValue v{state.site,          sc.kind,    state.depth,
+                       state.discovered_by, r.backfill, static_cast<uint32_t>(state.fetch_count)};
+    QueueLocked(b, r.url, sc.priority, sc.due_ms, EncodeQueueValue(v));
+    UrlState updated = state;
+    updated.next_visit = sc.due_ms / 1000;
+    b->batch()->Put(urls_cf_, rocksdb::Slice(r.url.data(), r.url.size()), EncodeUrlState(updated));
+    changed = true;
+    *result = AddResult::kRescheduled;
   }
   if (changed) PutSchedule(b, r.url, sc);
   return Status::Ok();

@@ -201,6 +201,7 @@ class Frontier {
   Status RefillLocked(HostState* h, int cls);
   void PushHostLocked(HostState* h);
   int PickClassLocked(const HostState& h, int64_t now_ms) const;
+  bool ScheduleClaimedLocked(std::string_view queue_key) const;
   bool BudgetAllowsLocked(SiteRuntime* s, int64_t now_ms);
   void ApplyOpLocked(const FrontierBatch::Op& op);
   Status ReadSchedule(std::string_view url, Schedule* schedule, bool* found) const;

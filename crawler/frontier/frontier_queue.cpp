@@ -100,6 +100,12 @@ bool Frontier::BudgetAllowsLocked(SiteRuntime* s, int64_t now_ms) {
   return s->budget_used < static_cast<uint64_t>(std::max(0, s->pages_per_day));
 }
 
+bool Frontier::ScheduleClaimedLocked(std::string_view queue_key) const {
+  if (claims_.empty()) return false;
+  QueueKeyParts parts;
+  return ParseQueueKey(queue_key, &parts) && claims_.count(std::string(parts.url)) != 0;
+}
+
 std::optional<Lease> Frontier::PopReady(int64_t now_ms,
                                         const std::function<bool(std::string_view)>& host_ok) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -130,6 +136,10 @@ std::optional<Lease> Frontier::PopReady(int64_t now_ms,
       continue;
     }
     const int cls = PickClassLocked(*h, now_ms);
+    if (cls >= 0 && ScheduleClaimedLocked(h->cache[cls].entries.front().key)) {
+      refused.push_back(h);  // An uncommitted batch is updating its schedule: next time.
+      continue;
+    }
     if (cls >= 0) {
       HostState::Entry entry = std::move(h->cache[cls].entries.front());
       h->cache[cls].entries.pop_front();

@@ -1,6 +1,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "crawler/net/fetcher.h"
 #include "crawler/net/fetcher_internal.h"
 
@@ -11,12 +13,11 @@ using namespace fetcher_internal;  // NOLINT(google-build-using-namespace): inte
 int Fetcher::OnCurlTimer(CURLM* /*multi*/, long timeout_ms, void* userp) {
   auto* self = static_cast<Fetcher*>(userp);
   if (timeout_ms < 0) return uv_timer_stop(self->timer_) == 0 ? 0 : -1;
-  // Zero means "as soon as possible": a zero timer fires on the next loop iteration, outside
-  // this callback, as curl requires.
-  return uv_timer_start(self->timer_, &Fetcher::OnUvTimer, static_cast<uint64_t>(timeout_ms), 0) ==
-                 0
-             ? 0
-             : -1;
+  // Zero means "as soon as possible". A zero libuv timer re-armed from its own callback runs
+  // again in the same loop pass (libuv 1.44), so curl would spin before any socket is polled;
+  // like curl's multi-uv.c, wait at least 1 ms so every pass polls I/O first.
+  const uint64_t wait_ms = std::max<uint64_t>(1, static_cast<uint64_t>(timeout_ms));
+  return uv_timer_start(self->timer_, &Fetcher::OnUvTimer, wait_ms, 0) == 0 ? 0 : -1;
 }
 
 void Fetcher::OnUvTimer(uv_timer_t* timer) {

@@ -53,6 +53,31 @@ TEST(NetGuardTest, ClassifiesIpv4AndIpv6) {
   }
 }
 
+// Addresses that wrap an IPv4 address are judged by it; site-local is private.
+TEST(NetGuardTest, WrappedIpv4AndSiteLocal) {
+  const ClassCase cases[] = {
+      {"2002:7f00:1::1", AddressClass::kLoopback},      // 6to4 of 127.0.0.1.
+      {"2002:c0a8:101::", AddressClass::kPrivate},      // 6to4 of 192.168.1.1.
+      {"2002:808:808::1", AddressClass::kPublic},       // 6to4 of 8.8.8.8.
+      {"64:ff9b::7f00:1", AddressClass::kLoopback},     // NAT64 of 127.0.0.1.
+      {"64:ff9b::a00:1", AddressClass::kPrivate},       // NAT64 of 10.0.0.1.
+      {"64:ff9b::e1:1", AddressClass::kUnspecified},    // NAT64 of 0.225.0.1 (0/8).
+      {"64:ff9b::ee1:1", AddressClass::kPublic},        // NAT64 of 14.225.0.1: a portal.
+      {"64:ff9b:1:7f00:1::", AddressClass::kLoopback},  // Local NAT64, /48 layout.
+      // Local NAT64 with the /96 layout of 169.254.169.254: the /48 reading (0.0.0.0) is not
+      // public either, and the least public reading wins.
+      {"64:ff9b:1::a9fe:a9fe", AddressClass::kUnspecified},
+      {"64:ff9b:1:ee1:1:e1:100:0", AddressClass::kPublic},
+      {"2001:0:4136:e378:8000:63bf:80ff:fffe", AddressClass::kLoopback},  // Teredo, ~127.0.0.1.
+      {"fec0::1", AddressClass::kPrivate},
+      {"feff::1", AddressClass::kPrivate},
+      {"::ffff:127.0.0.1", AddressClass::kLoopback},
+  };
+  for (const ClassCase& c : cases) {
+    EXPECT_EQ(ClassifyAddress(Addr(c.address)), c.expected) << c.address;
+  }
+}
+
 TEST(NetGuardTest, ParsesCidrs) {
   EXPECT_TRUE(ParseCidr("10.0.0.0/8"));
   EXPECT_TRUE(ParseCidr("fd00::/8"));

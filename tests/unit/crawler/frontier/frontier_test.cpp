@@ -513,3 +513,50 @@ TEST_F(FrontierTest, BackfillThenSteadyPagination) {
 
 }  // namespace
 }  // namespace tincrawl
+
+namespace tincrawl {
+namespace {
+
+// The schedule record is read-modify-written by a sighting (AddKnown) and by Complete. They
+// never interleave: an uncommitted sighting holds its URL back from PopReady, and a sighting of
+// a leased URL leaves the schedule to Complete.
+TEST_F(FrontierTest, SightingAndCompletionNeverOverwriteEachOther) {
+  const std::string url = "https://quangninh.gov.vn/Trang/ChiTietTinTuc.aspx?nid=9";
+  ASSERT_EQ(Add(0, url, UrlKind::kArticle, kNow + kMinute), AddResult::kAdded);
+
+  // A second worker sees the URL in a feed; its batch is not committed yet.
+  rocksdb::WriteBatch wb;
+  FrontierBatch sighting(&wb);
+  AddRequest r;
+  r.url = url;
+  r.kind = UrlKind::kArticle;
+  r.discovered_by = DiscoveredBy::kFeed;
+  r.due_ms = kNow;
+  r.reschedule = true;
+  AddResult result = AddResult::kAdded;
+  ASSERT_TRUE(frontier_->Add(0, r, &sighting, &result).ok());
+  EXPECT_EQ(result, AddResult::kRescheduled);
+  EXPECT_FALSE(frontier_->PopReady(kNow + 2 * kMinute));  // Held back until it commits.
+  ASSERT_TRUE(frontier_->Commit(&sighting).ok());
+  std::optional<Lease> lease = frontier_->PopReady(kNow);
+  ASSERT_TRUE(lease.has_value());
+  EXPECT_EQ(lease->url, url);
+
+  // Seen again while leased: the sighting writes nothing, Complete decides the next visit.
+  rocksdb::WriteBatch wb2;
+  FrontierBatch late(&wb2);
+  r.discovered_by = DiscoveredBy::kSitemap;
+  ASSERT_TRUE(frontier_->Add(0, r, &late, &result).ok());
+  EXPECT_EQ(result, AddResult::kKnown);
+  const int64_t next = Complete(*lease, kNow);
+  ASSERT_TRUE(frontier_->Commit(&late).ok());
+  EXPECT_GT(next, kNow);
+  EXPECT_FALSE(frontier_->PopReady(next - 1));
+  lease = frontier_->PopReady(next);
+  ASSERT_TRUE(lease.has_value());
+  EXPECT_EQ(lease->url, url);
+  EXPECT_FALSE(frontier_->PopReady(next));  // Queued exactly once.
+}
+
+}  // namespace
+}  // namespace tincrawl
