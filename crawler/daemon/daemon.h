@@ -11,11 +11,11 @@
 #include <vector>
 
 #include "crawler/config/config.h"
-#include "crawler/net/http_client.h"
-#include "crawler/telemetry/metrics.h"
-#include "crawler/pipeline/page_processor.h"
 #include "crawler/daemon/sd_notify.h"
 #include "crawler/daemon/worker_pool.h"
+#include "crawler/net/http_client.h"
+#include "crawler/pipeline/page_processor.h"
+#include "crawler/telemetry/metrics.h"
 
 namespace tincrawl {
 

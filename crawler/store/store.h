@@ -12,9 +12,9 @@
 #include <string_view>
 #include <vector>
 
-#include "crawler/config/config.h"
 #include "crawler/common/discovered_by.h"
 #include "crawler/common/status.h"
+#include "crawler/config/config.h"
 
 namespace tincrawl {
 
