@@ -185,7 +185,9 @@ Status Crawler::Run() {
   LogInfo("crawler stopped", {{"summary", StatusLine()}});
   if (!spool.ok()) return spool;
   if (!flush.ok()) return flush;
-  return exit_status_;
+  // Nothing else is fatal: a failed page write pauses fetching and is retried, and per-page
+  // errors are counted and logged where they happen.
+  return Status::Ok();
 }
 
 bool Crawler::HostAvailable(std::string_view host) {

@@ -123,7 +123,6 @@ class Crawler {
   int background_jobs_ = 0;  // Pool jobs not tied to a lease (census, spool tick, seeding).
   int64_t last_census_ms_ = 0;
   int open_handles_ = 0;
-  Status exit_status_;
 };
 
 }  // namespace tincrawl

@@ -75,7 +75,7 @@ bool DecodeUrlState(std::string_view data, UrlState* s) {
                   r.Str(&s->etag) && r.Str(&s->last_modified) && r.I64(&s->next_visit) &&
                   r.I64(&s->last_fetched) && r.U64(&by) && r.Str(&s->site) && r.Int(&s->depth) &&
                   r.I64(&s->fetch_count) && r.Int(&s->consecutive_failures);
-  if (!ok || status > 4 || by > 3) return false;
+  if (!ok || status > static_cast<uint64_t>(UrlStatus::kGone) || by > 3) return false;
   s->status = static_cast<UrlStatus>(status);
   s->discovered_by = static_cast<DiscoveredBy>(by);
   return true;
