@@ -4,7 +4,6 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "crawler/frontier/census.h"
 #include "crawler/telemetry/log.h"
 
 namespace tincrawl {
@@ -13,12 +12,9 @@ namespace fs = std::filesystem;
 
 namespace {
 constexpr uint64_t kTickMs = 100;
-constexpr int64_t kGaugeEveryMs = 5000;
-constexpr int64_t kStatusEveryMs = 10000;
 constexpr int64_t kRetryAfterMs = 5000;
 constexpr size_t kMaxBacklog = 64;
 constexpr size_t kWorkerQueue = 256;
-constexpr int64_t kCensusEveryMs = 30000;
 }  // namespace
 
 // One leased URL on its way through fetch and processing.
@@ -189,7 +185,9 @@ Status Crawler::Run() {
   LogInfo("crawler stopped", {{"summary", StatusLine()}});
   if (!spool.ok()) return spool;
   if (!flush.ok()) return flush;
-  return exit_status_;
+  // Nothing else is fatal: a failed page write pauses fetching and is retried, and per-page
+  // errors are counted and logged where they happen.
+  return Status::Ok();
 }
 
 bool Crawler::HostAvailable(std::string_view host) {
@@ -350,220 +348,6 @@ void Crawler::Background(std::function<void()> work, std::function<void()> done)
     MaybeFinish();
   });
   if (!queued) --background_jobs_;  // Pool full: periodic jobs simply run next time.
-}
-
-void Crawler::StartCensus() {
-  auto census = std::make_shared<std::vector<SiteCensus>>();
-  int64_t now = NowMs();
-  Background([this, census, now] { (void)CountFrontier(*store_, *router_, now, census.get()); },
-             [this, census] {
-               if (census->size() != sites_.size()) return;  // Sites changed meanwhile.
-               for (size_t i = 0; i < sites_.size(); ++i) {
-                 sites_[i].metrics->frontier[0]->Set(static_cast<double>((*census)[i].due));
-                 sites_[i].metrics->frontier[2]->Set(static_cast<double>((*census)[i].scheduled));
-               }
-             });
-}
-
-void Crawler::OnTickTimer(uv_timer_t* t) { static_cast<Crawler*>(t->data)->Tick(); }
-
-void Crawler::Tick() {
-  int64_t now = NowMs();
-  if (!retry_.empty() && now >= retry_at_ms_) {
-    std::deque<std::shared_ptr<InFlight>> again;
-    again.swap(retry_);
-    for (auto& f : again) Dispatch(std::move(f));
-  }
-  Pump();
-  if (now - last_gauges_ms_ >= kGaugeEveryMs) {
-    last_gauges_ms_ = now;
-    RefreshGauges();
-    Background([this] { (void)spool_->Tick(); }, nullptr);
-    int keep_days = config_.daemon.output.keep_raw_html_days;
-    if (keep_days > 0) {
-      int64_t cutoff = now / 1000 - int64_t{keep_days} * 86400;
-      Background([this, cutoff] { (void)store_->PruneRaw(cutoff); }, nullptr);
-    }
-  }
-  if (now - last_census_ms_ >= kCensusEveryMs && !reloading_) {
-    last_census_ms_ = now;
-    StartCensus();
-  }
-  uint64_t wd = notifier_.watchdog_usec();
-  if (wd > 0 && static_cast<uint64_t>(now - last_watchdog_ms_) * 1000 >= wd / 2) {
-    last_watchdog_ms_ = now;
-    notifier_.Watchdog();  // From the loop itself: a stuck loop stops the pings.
-  }
-  if (now - last_status_ms_ >= kStatusEveryMs) {
-    last_status_ms_ = now;
-    notifier_.Status(StatusLine());
-  }
-  if (options_.progress && now - last_progress_ms_ >= 500) {
-    last_progress_ms_ = now;
-    std::fprintf(stderr, "\r%s\x1b[K", StatusLine().c_str());
-  }
-  MaybeFinish();
-}
-
-void Crawler::RefreshGauges() {
-  metrics_.store_bytes->Set(static_cast<double>(store_->TotalSstBytes()));
-  metrics_.store_pending_compaction_bytes->Set(
-      static_cast<double>(store_->PendingCompactionBytes()));
-  for (size_t i = 0; i < sites_.size(); ++i) {
-    const CrawlSite& s = sites_[i];
-    bool open = false;
-    for (const auto& host : s.config.hosts) {
-      open = open || http_->HostState(host).circuit == CircuitState::kOpen;
-    }
-    s.metrics->circuit_open->Set(open ? 1 : 0);
-    s.metrics->frontier[1]->Set(static_cast<double>(inflight_per_site_[i]));
-  }
-}
-
-std::string Crawler::StatusLine() const {
-  char buf[256];
-  std::snprintf(
-      buf, sizeof buf,
-      "fetched %lld (ok %lld, failed %lld), articles new %lld updated %lld "
-      "duplicates %lld, in flight %zu",
-      static_cast<long long>(counters_.fetched.load()),
-      static_cast<long long>(counters_.fetch_ok.load()),
-      static_cast<long long>(counters_.fetch_failed.load()),
-      static_cast<long long>(counters_.articles_new.load()),
-      static_cast<long long>(counters_.articles_updated.load()),
-      static_cast<long long>(counters_.duplicates_exact.load() + counters_.duplicates_near.load()),
-      inflight_);
-  return buf;
-}
-
-void Crawler::MaybeFinish() {
-  if (closing_) return;
-  bool quiet = inflight_ == 0 && backlog_.empty() && retry_.empty() && pool_->Queued() == 0 &&
-               background_jobs_ == 0;
-  if (!quiet) return;
-  if (draining_) {
-    Close();
-    return;
-  }
-  if (reloading_) {
-    ApplyReload();
-    return;
-  }
-  if (!options_.one_shot) return;
-  bool limit = options_.max_pages > 0 && started_ >= options_.max_pages;
-  std::optional<int64_t> next = frontier_->NextReadyMs();
-  int64_t horizon = NowMs() + static_cast<int64_t>(options_.idle_horizon_seconds * 1000);
-  if (limit || !next || *next > horizon) Close();
-}
-
-void Crawler::BeginDrain(const char* why) {
-  if (draining_ || closing_) return;
-  draining_ = true;
-  notifier_.Stopping();
-  LogInfo("draining", {{"reason", why}, {"in_flight", std::to_string(inflight_)}});
-  auto ms = static_cast<uint64_t>(config_.daemon.drain_seconds * 1000);
-  uv_timer_start(
-      &drain_timer_,
-      [](uv_timer_t* t) {
-        auto* self = static_cast<Crawler*>(t->data);
-        LogWarn("drain time over; cancelling transfers",
-                {{"in_flight", std::to_string(self->inflight_)}});
-        self->Close();
-      },
-      ms, 0);
-  MaybeFinish();
-}
-
-void Crawler::OnSignal(uv_signal_t* s, int signum) {
-  auto* self = static_cast<Crawler*>(s->data);
-  if (signum == SIGHUP) {
-    self->OnReload();
-  } else if (self->draining_ && signum == SIGINT) {
-    self->Close();  // A second Ctrl-C: stop now.
-  } else {
-    self->BeginDrain(signum == SIGTERM ? "SIGTERM" : "SIGINT");
-  }
-}
-
-void Crawler::OnReload() {
-  if (draining_ || closing_) return;
-  notifier_.Reloading();
-  std::vector<ConfigError> errors;
-  Config next = LoadConfig(config_.daemon.file, &errors);
-  if (!errors.empty()) {
-    for (const auto& e : errors) LogError("config reload rejected", {{"error", e.ToString()}});
-    metrics_.reload_failed->Increment();
-    notifier_.Ready(StatusLine());
-    return;
-  }
-  // Valid: stop leasing, let in-flight transfers finish (none is lost), then swap.
-  pending_reload_ = std::move(next);
-  reloading_ = true;
-  LogInfo("config reload: waiting for in-flight work", {{"in_flight", std::to_string(inflight_)}});
-  MaybeFinish();
-}
-
-void Crawler::ApplyReload() {
-  Config next = std::move(*pending_reload_);
-  pending_reload_.reset();
-  reloading_ = false;
-  const DaemonConfig& d = next.daemon;
-  if (d.state_dir != config_.daemon.state_dir ||
-      d.metrics.listen != config_.daemon.metrics.listen ||
-      d.network.resolve != config_.daemon.network.resolve ||
-      d.network.proxy != config_.daemon.network.proxy ||
-      d.network.allow_private_networks != config_.daemon.network.allow_private_networks) {
-    LogWarn("state_dir, metrics and network settings apply at the next restart");
-  }
-  for (const auto& site : next.sites) {
-    if (site.enabled) (void)http_->ConfigureSite(site);
-  }
-  Status s = BuildSites(next);
-  if (s.ok()) {
-    for (const auto& old : config_.sites) {
-      const SiteConfig* now = next.FindSite(old.id);
-      if (now == nullptr || !now->enabled) {
-        http_->RemoveSite(old.id);  // It stops; its state stays in the store.
-        metrics_.RemoveSite(old.id);
-      }
-    }
-  }
-  if (!s.ok()) {
-    LogError("config reload failed; keeping the previous sites", {{"error", s.message()}});
-    metrics_.reload_failed->Increment();
-  } else {
-    config_.sites = std::move(next.sites);
-    config_.daemon.politeness = d.politeness;
-    config_.daemon.recrawl = d.recrawl;
-    config_.daemon.log = d.log;
-    config_.daemon.drain_seconds = d.drain_seconds;
-    Log::Configure(config_.daemon.log);
-    SeedSites();  // New sites start; known URLs keep their schedule.
-    metrics_.reload_ok->Increment();
-    LogInfo("config reloaded", {{"sites", std::to_string(sites_.size())}});
-  }
-  notifier_.Ready(StatusLine());
-  Pump();
-}
-
-void Crawler::Close() {
-  if (closing_) return;
-  closing_ = true;
-  uv_timer_stop(&tick_);
-  uv_timer_stop(&drain_timer_);
-  http_->Shutdown([this] {
-    pool_->Shutdown([this] {
-      lag_->Stop([this] {
-        auto closed = [](uv_handle_t* h) { --static_cast<Crawler*>(h->data)->open_handles_; };
-        for (uv_handle_t* h :
-             {reinterpret_cast<uv_handle_t*>(&tick_), reinterpret_cast<uv_handle_t*>(&drain_timer_),
-              reinterpret_cast<uv_handle_t*>(&sigterm_), reinterpret_cast<uv_handle_t*>(&sigint_),
-              reinterpret_cast<uv_handle_t*>(&sighup_)}) {
-          uv_close(h, closed);
-        }
-      });
-    });
-  });
 }
 
 }  // namespace tincrawl

@@ -11,11 +11,11 @@
 #include <vector>
 
 #include "crawler/config/config.h"
-#include "crawler/net/http_client.h"
-#include "crawler/telemetry/metrics.h"
-#include "crawler/pipeline/page_processor.h"
 #include "crawler/daemon/sd_notify.h"
 #include "crawler/daemon/worker_pool.h"
+#include "crawler/net/http_client.h"
+#include "crawler/pipeline/page_processor.h"
+#include "crawler/telemetry/metrics.h"
 
 namespace tincrawl {
 
@@ -123,7 +123,6 @@ class Crawler {
   int background_jobs_ = 0;  // Pool jobs not tied to a lease (census, spool tick, seeding).
   int64_t last_census_ms_ = 0;
   int open_handles_ = 0;
-  Status exit_status_;
 };
 
 }  // namespace tincrawl

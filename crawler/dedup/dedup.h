@@ -8,10 +8,11 @@
 #include <mutex>
 #include <string>
 
-#include "crawler/store/article_record.h"
+#include "crawler/common/status.h"
 #include "crawler/config/config.h"
 #include "crawler/dedup/fingerprint.h"
-#include "crawler/common/status.h"
+#include "crawler/dedup/sim_index.h"
+#include "crawler/store/article_record.h"
 #include "crawler/store/store.h"
 #include "extractors/article.h"
 

@@ -5,192 +5,15 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
-#include <cstring>
-#include <limits>
+#include <cstdio>
 #include <optional>
 #include <unordered_set>
 
+#include "crawler/pipeline/markup_scanner.h"
 #include "extractors/dates.h"
-#include "extractors/text.h"
 
 namespace tincrawl {
 namespace {
-
-char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string LowerCopy(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), Lower);
-  return out;
-}
-
-bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
-  while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-// Decodes the XML entities and the few HTML ones feeds use; a stray '&' stays as it is.
-void AppendDecoded(std::string* out, std::string_view in) {
-  static constexpr std::array<std::pair<std::string_view, std::string_view>, 13> kNamed = {
-      {{"amp", "&"},
-       {"lt", "<"},
-       {"gt", ">"},
-       {"quot", "\""},
-       {"apos", "'"},
-       {"nbsp", " "},
-       {"raquo", "\u00bb"},
-       {"laquo", "\u00ab"},
-       {"rsaquo", "\u203a"},
-       {"lsaquo", "\u2039"},
-       {"rarr", "\u2192"},
-       {"larr", "\u2190"},
-       {"hellip", "\u2026"}}};
-  for (size_t i = 0; i < in.size(); ++i) {
-    const size_t semi = in[i] == '&' ? in.find(';', i) : std::string_view::npos;
-    if (semi == std::string_view::npos || semi - i > 10) {
-      out->push_back(in[i]);
-      continue;
-    }
-    const std::string_view name = in.substr(i + 1, semi - i - 1);
-    bool done = false;
-    if (name.size() > 1 && name[0] == '#') {
-      const bool hex = name[1] == 'x' || name[1] == 'X';
-      uint32_t cp = 0;
-      const std::string_view digits = name.substr(hex ? 2 : 1);
-      const auto r =
-          std::from_chars(digits.data(), digits.data() + digits.size(), cp, hex ? 16 : 10);
-      if (r.ec == std::errc() && r.ptr == digits.data() + digits.size()) {
-        AppendUtf8(cp == 0 ? U'\uFFFD' : static_cast<char32_t>(cp), out);
-        done = true;
-      }
-    }
-    for (const auto& [entity, text] : kNamed) {
-      if (!done && name == entity) {
-        out->append(text);
-        done = true;
-      }
-    }
-    if (done) {
-      i = semi;
-    } else {
-      out->push_back('&');
-    }
-  }
-}
-
-// A tolerant, linear XML/HTML tokenizer: tags with attributes, text, CDATA; comments,
-// declarations and processing instructions are skipped. Never reads past the input.
-class Scanner {
- public:
-  enum Kind { kText, kStart, kEnd, kDone };
-
-  explicit Scanner(std::string_view in) : in_(in) {}
-
-  Kind Next();
-  // Lower-cased qualified name ("news:publication_date") of the last tag.
-  const std::string& name() const { return name_; }
-  bool self_closing() const { return self_closing_; }
-  // Attribute value (entities decoded) of the last start tag, "" when absent.
-  std::string Attr(std::string_view attr) const;
-  // The last text token, decoded.
-  const std::string& text() const { return text_; }
-
- private:
-  Kind ScanTag();
-  void ScanAttrs(size_t from, size_t end);
-
-  std::string_view in_;
-  size_t pos_ = 0;
-  std::string name_;
-  bool self_closing_ = false;
-  std::vector<std::pair<std::string, std::string>> attrs_;
-  std::string text_;
-};
-
-Scanner::Kind Scanner::Next() {
-  while (pos_ < in_.size()) {
-    if (in_[pos_] != '<') {
-      const size_t end = std::min(in_.find('<', pos_), in_.size());
-      text_.clear();
-      AppendDecoded(&text_, in_.substr(pos_, end - pos_));
-      pos_ = end;
-      return kText;
-    }
-    const std::string_view rest = in_.substr(pos_);
-    if (rest.substr(0, 9) == "<![CDATA[") {
-      const size_t end = std::min(in_.find("]]>", pos_ + 9), in_.size());
-      text_.assign(in_.substr(pos_ + 9, end - pos_ - 9));
-      pos_ = std::min(end + 3, in_.size());
-      return kText;
-    }
-    if (rest.substr(0, 4) == "<!--") {
-      pos_ = std::min(in_.find("-->", pos_ + 4), in_.size() - 3) + 3;
-      continue;
-    }
-    const Kind kind = ScanTag();
-    if (kind != kDone) return kind;
-  }
-  return kDone;
-}
-
-Scanner::Kind Scanner::ScanTag() {
-  const size_t start = pos_ + 1;
-  const size_t end = std::min(in_.find('>', start), in_.size());
-  pos_ = std::min(end + 1, in_.size());
-  if (start >= in_.size()) return kDone;
-  const char first = in_[start];
-  if (first == '!' || first == '?') return kDone;  // Declaration: keep scanning.
-  const bool closing = first == '/';
-  size_t p = closing ? start + 1 : start;
-  const size_t name_start = p;
-  while (p < end && !IsSpace(in_[p]) && in_[p] != '/' && in_[p] != '>') ++p;
-  if (p == name_start) return kDone;
-  name_ = LowerCopy(in_.substr(name_start, p - name_start));
-  self_closing_ = end > start && in_[end - 1] == '/';
-  attrs_.clear();
-  if (closing) return kEnd;
-  ScanAttrs(p, end);
-  return kStart;
-}
-
-void Scanner::ScanAttrs(size_t from, size_t end) {
-  size_t p = from;
-  while (p < end) {
-    while (p < end && (IsSpace(in_[p]) || in_[p] == '/')) ++p;
-    const size_t key_start = p;
-    while (p < end && !IsSpace(in_[p]) && in_[p] != '=' && in_[p] != '/') ++p;
-    if (p == key_start) break;
-    std::string key = LowerCopy(in_.substr(key_start, p - key_start));
-    std::string value;
-    while (p < end && IsSpace(in_[p])) ++p;
-    if (p < end && in_[p] == '=') {
-      ++p;
-      while (p < end && IsSpace(in_[p])) ++p;
-      size_t v_end;
-      if (p < end && (in_[p] == '"' || in_[p] == '\'')) {
-        v_end = std::min(in_.find(in_[p], p + 1), end);
-        AppendDecoded(&value, in_.substr(p + 1, v_end - p - 1));
-        ++v_end;
-      } else {
-        v_end = p;
-        while (v_end < end && !IsSpace(in_[v_end])) ++v_end;
-        AppendDecoded(&value, in_.substr(p, v_end - p));
-      }
-      p = v_end;
-    }
-    attrs_.emplace_back(std::move(key), std::move(value));
-  }
-}
-
-std::string Scanner::Attr(std::string_view attr) const {
-  for (const auto& [k, v] : attrs_) {
-    if (k == attr) return v;
-  }
-  return std::string();
-}
 
 // ---- Dates ----------------------------------------------------------------------------------
 
@@ -291,7 +114,7 @@ class FeedParser {
   void Run(std::string_view xml);
 
  private:
-  void OnStart(const Scanner& s);
+  void OnStart(const MarkupScanner& s);
   void OnEnd(const std::string& name);
   void Flush();
 
@@ -309,12 +132,12 @@ class FeedParser {
 };
 
 void FeedParser::Run(std::string_view xml) {
-  Scanner scanner(xml);
-  for (Scanner::Kind k = scanner.Next(); k != Scanner::kDone; k = scanner.Next()) {
-    if (k == Scanner::kStart) {
+  MarkupScanner scanner(xml);
+  for (MarkupScanner::Kind k = scanner.Next(); k != MarkupScanner::kDone; k = scanner.Next()) {
+    if (k == MarkupScanner::kStart) {
       OnStart(scanner);
       if (scanner.self_closing()) OnEnd(scanner.name());
-    } else if (k == Scanner::kEnd) {
+    } else if (k == MarkupScanner::kEnd) {
       OnEnd(scanner.name());
     } else if (in_record_ && !field_.empty() && text_.size() < 8192) {
       text_.append(scanner.text());
@@ -327,7 +150,7 @@ void FeedParser::Run(std::string_view xml) {
   Flush();
 }
 
-void FeedParser::OnStart(const Scanner& s) {
+void FeedParser::OnStart(const MarkupScanner& s) {
   const std::string& name = s.name();
   if (!root_seen_) {
     root_seen_ = true;
@@ -390,124 +213,6 @@ void FeedParser::Flush() {
     result_->links.push_back(std::move(link));
     return;
   }
-}
-
-// ---- Pagination -----------------------------------------------------------------------------
-
-bool IsPageParam(std::string_view name) {
-  const std::string n = LowerCopy(name);
-  return n == "page" || n == "pageindex" || n == "pagenumber" || n == "p" || n == "pg" ||
-         n == "trang" || n == "_101_cur" || (n.size() > 4 && n.ends_with("_cur"));
-}
-
-int ParsePositive(std::string_view s) {
-  int v = 0;
-  const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
-  return (r.ec == std::errc() && r.ptr == s.data() + s.size() && v > 0 && v < 100000) ? v : 0;
-}
-
-// Finds "/page-N", "/trang-N" or "/page/N" in `path`; returns N (0 if none) and its span.
-int PageSegment(std::string_view path, size_t* begin, size_t* end) {
-  for (std::string_view marker : {"/page-", "/trang-", "/page/"}) {
-    const size_t at = path.rfind(marker);
-    if (at == std::string_view::npos) continue;
-    const size_t num = at + marker.size();
-    size_t stop = num;
-    while (stop < path.size() && path[stop] >= '0' && path[stop] <= '9') ++stop;
-    if (stop == num || (stop < path.size() && path[stop] != '/' && path[stop] != '.')) continue;
-    *begin = at;
-    *end = stop;
-    return ParsePositive(path.substr(num, stop - num));
-  }
-  return 0;
-}
-
-// The page number in `url` (0 when none) and the URL with every page marker removed.
-int SplitPage(std::string_view url, std::string* key) {
-  const size_t q = url.find('?');
-  std::string_view path_part = url.substr(0, q);
-  int page = 0;
-  size_t b = 0, e = 0;
-  if (const int seg = PageSegment(path_part, &b, &e); seg > 0) {
-    page = seg;
-    *key = std::string(path_part.substr(0, b)) + std::string(path_part.substr(e));
-  } else {
-    *key = std::string(path_part);
-  }
-  if (q == std::string_view::npos) return page;
-  std::string_view query = url.substr(q + 1);
-  char sep = '?';
-  while (!query.empty()) {
-    const size_t amp = std::min(query.find('&'), query.size());
-    const std::string_view param = query.substr(0, amp);
-    const size_t eq = param.find('=');
-    const std::string_view name = param.substr(0, eq);
-    if (IsPageParam(name) && eq != std::string_view::npos) {
-      page = std::max(page, ParsePositive(param.substr(eq + 1)));
-    } else {
-      key->push_back(sep);
-      key->append(param);
-      sep = '&';
-    }
-    query.remove_prefix(std::min(amp + 1, query.size()));
-  }
-  return page;
-}
-
-// Strips one next-arrow ("»", "›", "→", ">") from either end of `t`; true when one was found.
-bool StripArrow(std::string_view* t) {
-  static constexpr std::array<std::string_view, 4> kArrows = {"\u00bb", "\u203a", "\u2192", ">"};
-  for (std::string_view arrow : kArrows) {
-    if (t->starts_with(arrow)) {
-      t->remove_prefix(arrow.size());
-      return true;
-    }
-    if (t->ends_with(arrow)) {
-      t->remove_suffix(arrow.size());
-      return true;
-    }
-  }
-  return false;
-}
-
-bool IsNextLabel(std::string_view text) {
-  static constexpr std::array<std::string_view, 8> kWords = {
-      "trang sau", "sau", "tiếp", "tiếp theo", "trang tiếp", "trang kế", "kế tiếp", "next"};
-  const std::string lower = LowerCopy(Trim(text));
-  std::string_view t = lower;
-  bool arrow = false;
-  for (int i = 0; i < 4; ++i) {
-    t = Trim(t);
-    if (!StripArrow(&t)) break;
-    arrow = true;
-  }
-  t = Trim(t);
-  if (t.empty()) return arrow;
-  return std::find(kWords.begin(), kWords.end(), t) != kWords.end();
-}
-
-struct Anchor {
-  std::string href;
-  std::string rel;
-  std::string title;
-  std::string text;
-};
-
-std::vector<Anchor> CollectAnchors(std::string_view html) {
-  std::vector<Anchor> anchors;
-  Scanner s(html);
-  bool in_a = false;
-  for (Scanner::Kind k = s.Next(); k != Scanner::kDone && anchors.size() < 20000; k = s.Next()) {
-    if (k == Scanner::kStart && (s.name() == "a" || s.name() == "link")) {
-      anchors.push_back({s.Attr("href"), LowerCopy(s.Attr("rel")), s.Attr("title"), std::string()});
-      in_a = s.name() == "a" && !s.self_closing();
-    } else if (k == Scanner::kEnd && s.name() == "a") {
-      in_a = false;
-    } else if (k == Scanner::kText && in_a && anchors.back().text.size() < 256) {
-      anchors.back().text.append(s.text());
-    }
-  }
-  return anchors;
 }
 
 }  // namespace
@@ -574,48 +279,6 @@ FeedResult ParseFeed(std::string_view bytes, std::string_view base_url,
     result.error = "not a feed or sitemap";
   }
   return result;
-}
-
-int PageNumberOf(std::string_view url) {
-  std::string key;
-  const int page = SplitPage(url, &key);
-  return page > 0 ? page : 1;
-}
-
-std::vector<PageLink> FindPaginationLinks(std::string_view html, std::string_view base_url,
-                                          const UrlNormalizer& normalizer) {
-  const std::optional<std::string> base = normalizer.Normalize(base_url);
-  if (!base) return {};
-  std::string base_key;
-  SplitPage(*base, &base_key);
-  std::vector<PageLink> out;
-  for (const Anchor& a : CollectAnchors(html)) {
-    std::optional<std::string> url = normalizer.Resolve(*base, a.href);
-    if (!url || *url == *base || HostOf(*url) != HostOf(*base)) continue;
-    std::string key;
-    int page = SplitPage(*url, &key);
-    const bool rel_next = a.rel.find("next") != std::string::npos;
-    const bool same_listing = key == base_key;
-    const int text_number = ParsePositive(Trim(a.text));
-    if (!rel_next && !same_listing) continue;
-    if (page == 0) page = text_number;
-    const bool next = rel_next || IsNextLabel(a.text) || IsNextLabel(a.title);
-    if (!rel_next && !next && page == 0) continue;
-    auto it =
-        std::find_if(out.begin(), out.end(), [&](const PageLink& l) { return l.url == *url; });
-    if (it != out.end()) {
-      it->next = it->next || next;
-      it->page = std::max(it->page, page);
-    } else if (out.size() < 200) {
-      out.push_back({std::move(*url), page, next});
-    }
-  }
-  const auto rank = [](const PageLink& l) {
-    return l.page > 0 ? l.page : (l.next ? 0 : std::numeric_limits<int>::max());
-  };
-  std::stable_sort(out.begin(), out.end(),
-                   [&rank](const PageLink& x, const PageLink& y) { return rank(x) < rank(y); });
-  return out;
 }
 
 }  // namespace tincrawl

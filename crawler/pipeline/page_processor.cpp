@@ -2,10 +2,10 @@
 
 #include <optional>
 
+#include "crawler/frontier/recrawl.h"
 #include "crawler/pipeline/discovery.h"
 #include "crawler/pipeline/link_scan.h"
 #include "crawler/telemetry/log.h"
-#include "crawler/frontier/recrawl.h"
 #include "extractors/extract.h"
 
 namespace tincrawl {
@@ -176,28 +176,31 @@ PageOutcome PageProcessor::Process(const Lease& lease, const FetchResult& result
   }
   frontier_->Applied(&w.fbatch);
   counters_->links_added += w.out.links_added;
-  if (w.article) {
-    // The dedup decision is known only once Ingest committed, so the site's counters (plain
-    // statistics, not the source of truth) follow in a small batch of their own.
-    w.batch.Clear();
-    UpdateSiteState(&w, &ingest);
-    if (Status st = store_->Write(&w.batch); !st.ok()) {
-      LogWarn("site counters not saved", {{"site", site.config.id}, {"error", st.message()}});
-    }
-    w.out.article = true;
-    w.out.decision = ingest.decision;
-    CountIngest(site, ingest, NowSeconds(now_ms));
-    if (ingest.emit) {
-      Status e = spool_->Emit(ingest.record);
-      if (e.ok()) {
-        metrics_->spool_lines->Increment();
-      } else {
-        // The emit marker stays in the store; the spool re-emits the line when it reopens.
-        LogError("spool append failed", {{"site", site.config.id}, {"error", e.message()}});
-      }
+  if (w.article) Publish(&w, ingest);
+  return std::move(w.out);
+}
+
+void PageProcessor::Publish(Work* w, const IngestResult& ingest) {
+  const CrawlSite& site = w->site;
+  // The dedup decision is known only once Ingest committed, so the site's counters (plain
+  // statistics, not the source of truth) follow in a small batch of their own.
+  w->batch.Clear();
+  UpdateSiteState(w, &ingest);
+  if (Status st = store_->Write(&w->batch); !st.ok()) {
+    LogWarn("site counters not saved", {{"site", site.config.id}, {"error", st.message()}});
+  }
+  w->out.article = true;
+  w->out.decision = ingest.decision;
+  CountIngest(site, ingest, NowSeconds(w->now_ms));
+  if (ingest.emit) {
+    Status e = spool_->Emit(ingest.record);
+    if (e.ok()) {
+      metrics_->spool_lines->Increment();
+    } else {
+      // The emit marker stays in the store; the spool re-emits the line when it reopens.
+      LogError("spool append failed", {{"site", site.config.id}, {"error", e.message()}});
     }
   }
-  return std::move(w.out);
 }
 
 Status PageProcessor::Ingest(Work* w, IngestResult* result) {

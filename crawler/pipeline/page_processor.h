@@ -7,16 +7,16 @@
 #include <string>
 #include <vector>
 
+#include "crawler/common/fetch_result.h"
 #include "crawler/config/config.h"
 #include "crawler/dedup/dedup.h"
-#include "crawler/common/fetch_result.h"
 #include "crawler/frontier/frontier.h"
-#include "crawler/telemetry/metrics.h"
 #include "crawler/output/spool.h"
+#include "crawler/output/warc.h"
 #include "crawler/store/store.h"
+#include "crawler/telemetry/metrics.h"
 #include "crawler/url/url.h"
 #include "crawler/url/url_classifier.h"
-#include "crawler/output/warc.h"
 
 namespace tincrawl {
 
@@ -84,6 +84,8 @@ class PageProcessor {
                bool backfill, int64_t lastmod);
   void ExtractArticle(Work* w);
   Status Ingest(Work* w, IngestResult* result);
+  // After the page committed: the site counters, ingest metrics and the spool line.
+  void Publish(Work* w, const IngestResult& ingest);
   void CountIngest(const CrawlSite& site, const IngestResult& r, int64_t now_s);
   void CountExtractFailure(const CrawlSite& site, const Article& a, Work* w);
   // Adds the site's updated counters (SiteState) to the page's batch.

@@ -12,9 +12,9 @@
 #include <string_view>
 #include <vector>
 
-#include "crawler/config/config.h"
 #include "crawler/common/discovered_by.h"
 #include "crawler/common/status.h"
+#include "crawler/config/config.h"
 
 namespace tincrawl {
 
@@ -24,7 +24,8 @@ enum class Cf { kMeta, kUrls, kFrontier, kArticles, kContent, kSimhash, kSites, 
 inline constexpr int kCfCount = 8;
 const char* CfName(Cf cf);
 
-enum class UrlStatus : uint8_t { kPending = 0, kFetched = 1, kFailed = 2, kGone = 3, kIgnored = 4 };
+// Persisted as its number: never renumber a value.
+enum class UrlStatus : uint8_t { kPending = 0, kFetched = 1, kFailed = 2, kGone = 3 };
 
 // What the crawler knows about one normalized URL (the `urls` column family).
 struct UrlState {

@@ -1,0 +1,140 @@
+// Stopping and reloading the crawl: one-shot completion, drain on SIGTERM/SIGINT, config reload
+// on SIGHUP, and the ordered shutdown of the loop's handles.
+#include <string>
+
+#include "crawler/daemon/daemon.h"
+#include "crawler/telemetry/log.h"
+
+namespace tincrawl {
+
+void Crawler::MaybeFinish() {
+  if (closing_) return;
+  bool quiet = inflight_ == 0 && backlog_.empty() && retry_.empty() && pool_->Queued() == 0 &&
+               background_jobs_ == 0;
+  if (!quiet) return;
+  if (draining_) {
+    Close();
+    return;
+  }
+  if (reloading_) {
+    ApplyReload();
+    return;
+  }
+  if (!options_.one_shot) return;
+  bool limit = options_.max_pages > 0 && started_ >= options_.max_pages;
+  std::optional<int64_t> next = frontier_->NextReadyMs();
+  int64_t horizon = NowMs() + static_cast<int64_t>(options_.idle_horizon_seconds * 1000);
+  if (limit || !next || *next > horizon) Close();
+}
+
+void Crawler::BeginDrain(const char* why) {
+  if (draining_ || closing_) return;
+  draining_ = true;
+  notifier_.Stopping();
+  LogInfo("draining", {{"reason", why}, {"in_flight", std::to_string(inflight_)}});
+  auto ms = static_cast<uint64_t>(config_.daemon.drain_seconds * 1000);
+  uv_timer_start(
+      &drain_timer_,
+      [](uv_timer_t* t) {
+        auto* self = static_cast<Crawler*>(t->data);
+        LogWarn("drain time over; cancelling transfers",
+                {{"in_flight", std::to_string(self->inflight_)}});
+        self->Close();
+      },
+      ms, 0);
+  MaybeFinish();
+}
+
+void Crawler::OnSignal(uv_signal_t* s, int signum) {
+  auto* self = static_cast<Crawler*>(s->data);
+  if (signum == SIGHUP) {
+    self->OnReload();
+  } else if (self->draining_ && signum == SIGINT) {
+    self->Close();  // A second Ctrl-C: stop now.
+  } else {
+    self->BeginDrain(signum == SIGTERM ? "SIGTERM" : "SIGINT");
+  }
+}
+
+void Crawler::OnReload() {
+  if (draining_ || closing_) return;
+  notifier_.Reloading();
+  std::vector<ConfigError> errors;
+  Config next = LoadConfig(config_.daemon.file, &errors);
+  if (!errors.empty()) {
+    for (const auto& e : errors) LogError("config reload rejected", {{"error", e.ToString()}});
+    metrics_.reload_failed->Increment();
+    notifier_.Ready(StatusLine());
+    return;
+  }
+  // Valid: stop leasing, let in-flight transfers finish (none is lost), then swap.
+  pending_reload_ = std::move(next);
+  reloading_ = true;
+  LogInfo("config reload: waiting for in-flight work", {{"in_flight", std::to_string(inflight_)}});
+  MaybeFinish();
+}
+
+void Crawler::ApplyReload() {
+  Config next = std::move(*pending_reload_);
+  pending_reload_.reset();
+  reloading_ = false;
+  const DaemonConfig& d = next.daemon;
+  if (d.state_dir != config_.daemon.state_dir ||
+      d.metrics.listen != config_.daemon.metrics.listen ||
+      d.network.resolve != config_.daemon.network.resolve ||
+      d.network.proxy != config_.daemon.network.proxy ||
+      d.network.allow_private_networks != config_.daemon.network.allow_private_networks) {
+    LogWarn("state_dir, metrics and network settings apply at the next restart");
+  }
+  for (const auto& site : next.sites) {
+    if (site.enabled) (void)http_->ConfigureSite(site);
+  }
+  Status s = BuildSites(next);
+  if (s.ok()) {
+    for (const auto& old : config_.sites) {
+      const SiteConfig* now = next.FindSite(old.id);
+      if (now == nullptr || !now->enabled) {
+        http_->RemoveSite(old.id);  // It stops; its state stays in the store.
+        metrics_.RemoveSite(old.id);
+      }
+    }
+  }
+  if (!s.ok()) {
+    LogError("config reload failed; keeping the previous sites", {{"error", s.message()}});
+    metrics_.reload_failed->Increment();
+  } else {
+    config_.sites = std::move(next.sites);
+    config_.daemon.politeness = d.politeness;
+    config_.daemon.recrawl = d.recrawl;
+    config_.daemon.log = d.log;
+    config_.daemon.drain_seconds = d.drain_seconds;
+    Log::Configure(config_.daemon.log);
+    SeedSites();  // New sites start; known URLs keep their schedule.
+    metrics_.reload_ok->Increment();
+    LogInfo("config reloaded", {{"sites", std::to_string(sites_.size())}});
+  }
+  notifier_.Ready(StatusLine());
+  Pump();
+}
+
+void Crawler::Close() {
+  if (closing_) return;
+  closing_ = true;
+  uv_timer_stop(&tick_);
+  uv_timer_stop(&drain_timer_);
+  http_->Shutdown([this] {
+    pool_->Shutdown([this] {
+      lag_->Stop([this] {
+        auto closed = [](uv_handle_t* h) { --static_cast<Crawler*>(h->data)->open_handles_; };
+        for (uv_handle_t* h :
+             {reinterpret_cast<uv_handle_t*>(&tick_), reinterpret_cast<uv_handle_t*>(&drain_timer_),
+              reinterpret_cast<uv_handle_t*>(&sigterm_), reinterpret_cast<uv_handle_t*>(&sigint_),
+              reinterpret_cast<uv_handle_t*>(&sighup_)}) {
+          uv_close(h, closed);
+        }
+      });
+    });
+  });
+}
+
+}  // namespace tincrawl

@@ -1,0 +1,98 @@
+// The loop's periodic work: the 100 ms tick (retries, gauges, periodic jobs, watchdog, status).
+#include <cstdio>
+
+#include "crawler/daemon/daemon.h"
+#include "crawler/frontier/census.h"
+
+namespace tincrawl {
+namespace {
+constexpr int64_t kGaugeEveryMs = 5000;
+constexpr int64_t kStatusEveryMs = 10000;
+constexpr int64_t kCensusEveryMs = 30000;
+}  // namespace
+
+void Crawler::StartCensus() {
+  auto census = std::make_shared<std::vector<SiteCensus>>();
+  int64_t now = NowMs();
+  Background([this, census, now] { (void)CountFrontier(*store_, *router_, now, census.get()); },
+             [this, census] {
+               if (census->size() != sites_.size()) return;  // Sites changed meanwhile.
+               for (size_t i = 0; i < sites_.size(); ++i) {
+                 sites_[i].metrics->frontier[0]->Set(static_cast<double>((*census)[i].due));
+                 sites_[i].metrics->frontier[2]->Set(static_cast<double>((*census)[i].scheduled));
+               }
+             });
+}
+
+void Crawler::OnTickTimer(uv_timer_t* t) { static_cast<Crawler*>(t->data)->Tick(); }
+
+void Crawler::Tick() {
+  int64_t now = NowMs();
+  if (!retry_.empty() && now >= retry_at_ms_) {
+    std::deque<std::shared_ptr<InFlight>> again;
+    again.swap(retry_);
+    for (auto& f : again) Dispatch(std::move(f));
+  }
+  Pump();
+  if (now - last_gauges_ms_ >= kGaugeEveryMs) {
+    last_gauges_ms_ = now;
+    RefreshGauges();
+    Background([this] { (void)spool_->Tick(); }, nullptr);
+    int keep_days = config_.daemon.output.keep_raw_html_days;
+    if (keep_days > 0) {
+      int64_t cutoff = now / 1000 - int64_t{keep_days} * 86400;
+      Background([this, cutoff] { (void)store_->PruneRaw(cutoff); }, nullptr);
+    }
+  }
+  if (now - last_census_ms_ >= kCensusEveryMs && !reloading_) {
+    last_census_ms_ = now;
+    StartCensus();
+  }
+  uint64_t wd = notifier_.watchdog_usec();
+  if (wd > 0 && static_cast<uint64_t>(now - last_watchdog_ms_) * 1000 >= wd / 2) {
+    last_watchdog_ms_ = now;
+    notifier_.Watchdog();  // From the loop itself: a stuck loop stops the pings.
+  }
+  if (now - last_status_ms_ >= kStatusEveryMs) {
+    last_status_ms_ = now;
+    notifier_.Status(StatusLine());
+  }
+  if (options_.progress && now - last_progress_ms_ >= 500) {
+    last_progress_ms_ = now;
+    std::fprintf(stderr, "\r%s\x1b[K", StatusLine().c_str());
+  }
+  MaybeFinish();
+}
+
+void Crawler::RefreshGauges() {
+  metrics_.store_bytes->Set(static_cast<double>(store_->TotalSstBytes()));
+  metrics_.store_pending_compaction_bytes->Set(
+      static_cast<double>(store_->PendingCompactionBytes()));
+  for (size_t i = 0; i < sites_.size(); ++i) {
+    const CrawlSite& s = sites_[i];
+    bool open = false;
+    for (const auto& host : s.config.hosts) {
+      open = open || http_->HostState(host).circuit == CircuitState::kOpen;
+    }
+    s.metrics->circuit_open->Set(open ? 1 : 0);
+    s.metrics->frontier[1]->Set(static_cast<double>(inflight_per_site_[i]));
+  }
+}
+
+std::string Crawler::StatusLine() const {
+  char buf[256];
+  std::snprintf(
+      buf, sizeof buf,
+      "fetched %lld (ok %lld, failed %lld), articles new %lld updated %lld "
+      "duplicates %lld, in flight %zu",
+      static_cast<long long>(counters_.fetched.load()),
+      static_cast<long long>(counters_.fetch_ok.load()),
+      static_cast<long long>(counters_.fetch_failed.load()),
+      static_cast<long long>(counters_.articles_new.load()),
+      static_cast<long long>(counters_.articles_updated.load()),
+      static_cast<long long>(counters_.duplicates_exact.load() + counters_.duplicates_near.load()),
+      inflight_);
+  return buf;
+}
+
+}  // namespace tincrawl
