@@ -334,6 +334,7 @@ bool StartsNoQuirks(std::string_view html) {
 
 GuardResult Scanner::Run() {
   no_quirks_ = StartsNoQuirks(html_);
+  result_.max_depth = static_cast<int>(Bound());  // html, head, body even for empty input.
   size_t text_start = 0;
   size_t i = 0;
   const size_t size = html_.size();

@@ -17,7 +17,7 @@ const char* GuardReasonName(GuardReason reason);
 // bench/html_guard_bench.cpp) and sit far above what real portal pages reach: those have about
 // 8 elements per KiB, a depth under 40 and need ~4e7 units of work per MiB.
 struct GuardLimits {
-  int max_depth = 4096;            // Upper bound of gumbo's stack of open elements.
+  int max_depth = 2048;            // Upper bound of gumbo's stack of open elements.
   size_t max_elements = 150000;    // Start tags (each becomes a node gumbo allocates).
   uint64_t max_work = 1000000000;  // Estimated gumbo steps; one step is roughly 0.3-1 ns.
 };
