@@ -103,7 +103,8 @@ Article Extract(const ExtractInput& input) {
   }
   article.charset = decoded.charset;
   // Gumbo's time grows faster than linearly with depth, formatting elements and attributes: keep
-  // only the part of the page it parses quickly, and say so.
+  // only the part of the page it parses quickly, and say so. CDATA sections can make it abort.
+  DefuseCdata(&decoded.utf8);
   if (GuardResult guard = GuardHtml(decoded.utf8); guard.cut != std::string::npos) {
     decoded.utf8.resize(guard.cut);
     article.guard = GuardReasonName(guard.reason);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -388,6 +389,16 @@ const char* GuardReasonName(GuardReason reason) {
 
 GuardResult GuardHtml(std::string_view html, const GuardLimits& limits) {
   return Scanner(html, limits).Run();
+}
+
+size_t DefuseCdata(std::string* html) {
+  constexpr std::string_view kCdata = "<![CDATA[";
+  size_t count = 0;
+  for (size_t at = html->find(kCdata); at != std::string::npos; at = html->find(kCdata, at + 3)) {
+    (*html)[at + 2] = '-';
+    ++count;
+  }
+  return count;
 }
 
 }  // namespace tincrawl

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace tincrawl {
@@ -47,5 +48,13 @@ struct GuardResult {
 //
 // Returns where to truncate the input so that what remains is within `limits`.
 GuardResult GuardHtml(std::string_view html, const GuardLimits& limits = {});
+
+// Rewrites every "<![CDATA[" into "<!-CDATA[" in place and returns how many. Gumbo 0.10.1 aborts
+// the process (assertion in handle_in_table, parser.c:3071) on a CDATA section in foreign content
+// inside a table, e.g. "<table><svg><desc><![CDATA[x]]>y" (34 bytes are enough). Outside foreign
+// content gumbo reads both spellings as the same bogus comment; inside, the section now ends at
+// the first '>' instead of "]]>", which only SVG/MathML text (never article text) can notice.
+// The length is kept, so offsets from GuardHtml stay valid either side of the call.
+size_t DefuseCdata(std::string* html);
 
 }  // namespace tincrawl
