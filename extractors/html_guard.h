@@ -42,9 +42,10 @@ struct GuardResult {
 // to its data state only right after a '>', so every tag gumbo sees is seen here too (comments,
 // "<!-->", CDATA, raw-text elements and quoted attribute values can only make this scan see more
 // tags than gumbo does, never fewer). Elements leave the modelled stack only where gumbo pops at
-// least as much: an end tag that names the current node, and the implicit closes that remove the
-// current node (<p> after <p>, <li> after <li>, <td> after <td>, ...). Misnested markup therefore
-// only ever overestimates the depth.
+// least as much: an end tag that names the current node, the implicit closes that remove the
+// current node (<p> after <p>, <li> after <li>, <td> after <td>, ...), and </table> over open
+// rows and cells. Misnested markup therefore only overestimates the depth; the unit tests and
+// fuzz/html_guard_fuzzer.cpp check the bound against the tree gumbo actually builds.
 //
 // Returns where to truncate the input so that what remains is within `limits`.
 GuardResult GuardHtml(std::string_view html, const GuardLimits& limits = {});
