@@ -60,6 +60,8 @@ struct Article {
   bool used_rules = false;  // Site rules or a preset produced the fields.
   bool fell_back = false;   // Rules were given but failed; the generic extractor was used.
   std::string error;        // Non-empty when the input is not an article (reason slug).
+  std::string guard;        // "depth", "elements" or "work" when the HTML guard kept only the
+                            // start of the page (GuardReasonName); empty when parsed whole.
 };
 
 }  // namespace tincrawl

@@ -77,8 +77,4 @@ std::string ResolveUrl(std::string_view base, std::string_view ref);
 // True when the lower-cased ASCII of `haystack` contains `needle` (already lower-case ASCII).
 bool ContainsIgnoreCase(std::string_view haystack, std::string_view needle);
 
-// Estimated element nesting depth of raw HTML: returns the byte offset where the nesting first
-// exceeds `max_depth`, or npos. Used to bound gumbo's quadratic work on pathological inputs.
-size_t FindExcessiveNesting(std::string_view html, int max_depth);
-
 }  // namespace tincrawl

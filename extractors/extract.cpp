@@ -6,6 +6,7 @@
 #include "extractors/charset.h"
 #include "extractors/fast_decode.h"
 #include "extractors/generic.h"
+#include "extractors/html_guard.h"
 #include "extractors/json.h"
 #include "extractors/page.h"
 #include "extractors/rules.h"
@@ -15,7 +16,6 @@ namespace {
 
 constexpr size_t kMaxInputBytes = 16u << 20;  // 16 MiB.
 constexpr size_t kBinarySniffBytes = 64u << 10;
-constexpr int kMaxNesting = 3000;  // gumbo's scope checks are quadratic in nesting depth.
 
 bool IsBlank(std::string_view bytes) {
   for (char c : bytes) {
@@ -102,8 +102,12 @@ Article Extract(const ExtractInput& input) {
     decoded = DecodeHtml(input.bytes, input.content_type);
   }
   article.charset = decoded.charset;
-  if (size_t cut = FindExcessiveNesting(decoded.utf8, kMaxNesting); cut != std::string::npos) {
-    decoded.utf8.resize(cut);
+  // Gumbo's time grows faster than linearly with depth, formatting elements and attributes: keep
+  // only the part of the page it parses quickly, and say so. CDATA sections can make it abort.
+  DefuseCdata(&decoded.utf8);
+  if (GuardResult guard = GuardHtml(decoded.utf8); guard.cut != std::string::npos) {
+    decoded.utf8.resize(guard.cut);
+    article.guard = GuardReasonName(guard.reason);
   }
   Page page = LoadPage(std::move(decoded.utf8), input.url);
   if (!page.lang.empty()) article.lang = page.lang;
@@ -139,6 +143,7 @@ std::string ArticleToJson(const Article& a, std::string_view source) {
     w.EndArray();
   }
   w.Field("charset", a.charset).Field("used_rules", a.used_rules).Field("fell_back", a.fell_back);
+  if (!a.guard.empty()) w.Field("guard", a.guard);
   if (!a.error.empty()) w.Field("error", a.error);
   w.EndObject();
   return w.Take();
