@@ -68,7 +68,7 @@ KNOWN_METRICS = {
     "tincrawl_store_pending_compaction_bytes", "tincrawl_store_paused",
     "tincrawl_store_write_errors_total", "tincrawl_spool_lines_total",
     "tincrawl_config_reloads_total", "tincrawl_sites_configured", "tincrawl_urls_dropped_total",
-    "tincrawl_worker_queue_full_total",
+    "tincrawl_worker_queue_full_total", "tincrawl_extract_guarded_total",
 }
 HISTOGRAMS = {"tincrawl_loop_lag_seconds", "tincrawl_fetch_duration_seconds"}
 # Not from tincrawl: Prometheus' own `up` and the optional node_exporter rule.
@@ -80,7 +80,8 @@ LABEL_VALUES = {
                 "circuit_open", "cancelled", "error"},
     "kind": {"new", "updated", "duplicate_exact", "duplicate_near", "unchanged"},
     "reason": {"no_content", "no_title", "no_date", "binary", "too_large", "empty", "other",
-               "out_of_scope", "trap", "budget", "robots"},
+               "out_of_scope", "trap", "budget", "robots", "depth", "elements", "work",
+               "parser"},
     "phase": {"dns", "connect", "tls", "first_byte", "total"},
     "state": {"due", "inflight", "scheduled"},
     "setting": {"ca_file", "legacy_server_connect", "security_level", "verify_off"},

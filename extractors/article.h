@@ -61,7 +61,8 @@ struct Article {
   bool fell_back = false;   // Rules were given but failed; the generic extractor was used.
   std::string error;        // Non-empty when the input is not an article (reason slug).
   std::string guard;        // "depth", "elements" or "work" when the HTML guard kept only the
-                            // start of the page (GuardReasonName); empty when parsed whole.
+                            // start of the page (GuardReasonName); "parser" when gumbo gave up
+                            // on the markup (an internal assertion); empty when parsed whole.
 };
 
 }  // namespace tincrawl

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "extractors/parse_guard.h"
 #include "extractors/text.h"
 
 namespace tincrawl {
@@ -151,10 +152,14 @@ void GumboOutputDeleter::operator()(GumboOutput* output) const {
   if (output != nullptr) gumbo_destroy_output(&kGumboDefaultOptions, output);
 }
 
-GumboOutputPtr ParseHtml(std::string_view utf8) {
+GumboOutputPtr ParseHtml(std::string_view utf8, bool* aborted) {
   GumboOptions options = kGumboDefaultOptions;
   options.max_errors = 0;
-  return GumboOutputPtr(gumbo_parse_with_options(&options, utf8.data(), utf8.size()));
+  GumboOutput* output = ParseGumboOrNull(&options, utf8.data(), utf8.size());
+  if (aborted != nullptr) *aborted = output == nullptr;
+  // gumbo gave up on the page: an empty document keeps every caller's tree walk valid.
+  if (output == nullptr) output = gumbo_parse_with_options(&options, "", 0);
+  return GumboOutputPtr(output);
 }
 
 std::string_view TagName(const GumboNode* node) {

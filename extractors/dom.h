@@ -17,7 +17,9 @@ using GumboOutputPtr = std::unique_ptr<GumboOutput, GumboOutputDeleter>;
 
 // Parses UTF-8 HTML. Error recording is disabled (it costs time and memory we never use). The
 // returned tree borrows nothing from `utf8` except `original_*` pieces, so `utf8` must outlive it.
-GumboOutputPtr ParseHtml(std::string_view utf8);
+// `aborted` (optional) is set when gumbo tripped an internal assertion on the page; the
+// result is then an empty document.
+GumboOutputPtr ParseHtml(std::string_view utf8, bool* aborted = nullptr);
 
 // Lower-case tag name of an element; for unknown tags ("<o:p>", "<section2>") the name is taken
 // from the original source text. Empty for non-elements.

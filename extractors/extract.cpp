@@ -110,6 +110,7 @@ Article Extract(const ExtractInput& input) {
     article.guard = GuardReasonName(guard.reason);
   }
   Page page = LoadPage(std::move(decoded.utf8), input.url);
+  if (page.parser_aborted) article.guard = "parser";
   if (!page.lang.empty()) article.lang = page.lang;
   if (!page.canonical_url.empty()) article.canonical_url = page.canonical_url;
   ExtractPage(input, &page, &article);

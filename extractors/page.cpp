@@ -287,7 +287,7 @@ Page LoadPage(std::string html, std::string_view url) {
   Page page;
   page.html = std::move(html);
   page.base_url = std::string(url);
-  page.output = ParseHtml(page.html);
+  page.output = ParseHtml(page.html, &page.parser_aborted);
   page.body = page.output->root;
   WalkElements(page.output->root, [&](const GumboNode* node) {
     ReadElement(node, &page);

@@ -23,6 +23,7 @@ struct Page {
   std::string meta_author;
   std::string meta_published;  // RFC 3339 from article:published_time, datePublished, ...
   std::string meta_modified;
+  bool parser_aborted = false;  // gumbo gave up on the markup; the tree is an empty document.
 };
 
 // Parses `html` (moved in) and reads <html lang>, <base>, canonical/og:url, <title>, og:title,

@@ -249,6 +249,11 @@ void PageProcessor::ExtractArticle(Work* w) {
   in.rules = rules.Empty() ? nullptr : &rules;
   Article a = Extract(in);
   if (a.fell_back) w->site.metrics->extract_fallback->Increment();
+  if (!a.guard.empty()) {
+    if (prometheus::Counter* c = metrics_->ExtractGuarded(a.guard)) c->Increment();
+    Log::Limited(LogLevel::kWarn, "guard:" + w->site.config.id, "page parsed only in part",
+                 {{"site", w->site.config.id}, {"url", w->lease.url}, {"reason", a.guard}});
+  }
   if (a.page_kind == PageKind::kListing) w->listing_like = true;
   bool usable = a.page_kind == PageKind::kArticle && !a.title.empty() && !a.body.empty();
   if (usable) {

@@ -121,6 +121,11 @@ const char* ExtractFailureName(ExtractFailure reason) {
   return kNames[static_cast<int>(reason)];
 }
 
+prometheus::Counter* Metrics::ExtractGuarded(std::string_view reason) const {
+  const auto it = extract_guarded_.find(reason);
+  return it == extract_guarded_.end() ? nullptr : it->second;
+}
+
 Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
   auto& r = *registry_;
   fetches_ = CounterFamily(r, "tincrawl_fetches_total", "Fetches completed, by site and outcome.");
@@ -177,6 +182,11 @@ void Metrics::CreateProcessSeries() {
   urls_dropped_scope = &dropped->Add({{"reason", "out_of_scope"}});
   urls_dropped_trap = &dropped->Add({{"reason", "trap"}});
   urls_dropped_robots = &dropped->Add({{"reason", "robots"}});
+  auto* guarded = CounterFamily(r, "tincrawl_extract_guarded_total",
+                                "Pages parsed only in part by the HTML guard, by reason.");
+  for (const char* reason : {"depth", "elements", "work", "parser"}) {
+    extract_guarded_[reason] = &guarded->Add({{"reason", reason}});
+  }
   worker_queue_full = &CounterFamily(r, "tincrawl_worker_queue_full_total",
                                      "Times the worker queue was full (backpressure).")
                            ->Add({});

@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "crawler/config/config.h"
 #include "crawler/common/outcome.h"
 #include "crawler/common/status.h"
+#include "crawler/config/config.h"
 
 namespace tincrawl {
 
@@ -95,11 +95,15 @@ class Metrics {
   prometheus::Counter* urls_dropped_trap = nullptr;
   prometheus::Counter* urls_dropped_robots = nullptr;
   prometheus::Counter* worker_queue_full = nullptr;
+  // Pages the HTML guard parsed only in part, by Article::guard ("depth", "elements", "work",
+  // "parser"); nullptr for any other value.
+  prometheus::Counter* ExtractGuarded(std::string_view reason) const;
 
  private:
   void CreateProcessSeries();
 
   std::shared_ptr<prometheus::Registry> registry_;
+  std::map<std::string, prometheus::Counter*, std::less<>> extract_guarded_;
   std::unique_ptr<prometheus::Exposer> exposer_;
   std::shared_ptr<prometheus::Collectable> process_;
 

@@ -36,8 +36,8 @@ int GumboDepth(std::string_view raw) {
     stack.pop_back();
     best = std::max(best, depth);
     const GumboVector* kids = node->type == GUMBO_NODE_DOCUMENT ? &node->v.document.children
-                              : IsElement(node)                  ? &node->v.element.children
-                                                                 : nullptr;
+                              : IsElement(node)                 ? &node->v.element.children
+                                                                : nullptr;
     for (unsigned i = 0; kids != nullptr && i < kids->length; ++i) {
       stack.push_back({static_cast<const GumboNode*>(kids->data[i]), depth + 1});
     }
@@ -116,19 +116,52 @@ TEST(HtmlGuardTest, EveryBypassShapeIsCut) {
 // The guard's depth is an upper bound of gumbo's on misnested, hidden and foreign markup.
 TEST(HtmlGuardTest, DepthBoundIsNeverBelowGumbosDepth) {
   std::vector<std::string> docs;
-  for (const char* unit :
-       {"<div></b>", "<p><div>", "<p><li>", "<li><p>", "<dd><dt><p>", "<td><p>", "<tr><td>",
-        "<table><td>", "<table><tr><td><div>", "<a><div>", "<b><p></b>", "<p><b></p>x",
-        "<div><span></div>", "<select><option><div>", "<svg><b>", "<svg><g></svg><span>",
-        "<math><mi><div>", "<svg><foreignObject><div>", "<h1><h2>", "<option><optgroup>",
-        "<button><div>", "<nobr><nobr><p>", "<font color=red><td>", "<col><div>", "<form><div>",
-        "<template><div>", "<frameset><div>", "<caption><p>", "<tbody><tr><p>", "<ul><li><ol>",
-        "<!--<div>--><span>", "<script>\"<div>\"</script><i>", "<textarea><b></textarea><u>",
-        "<title></title><s>", "<xmp><div></xmp><p>", "<noscript><div>", "<image><isindex><b>",
-        "<table><tr><td>x</table><span>", "<table><tr><td><div></table>", "<p><table></table>",
-        "<table><td><template><tr></table>", "<table><tr><td><!-- > <table> --></table><i>",
-        "<table><caption><tr></table>", "<select><table><tr></table>", "<svg><td></table>",
-        "<math><tr></table><mi>"}) {
+  for (const char* unit : {"<div></b>",
+                           "<p><div>",
+                           "<p><li>",
+                           "<li><p>",
+                           "<dd><dt><p>",
+                           "<td><p>",
+                           "<tr><td>",
+                           "<table><td>",
+                           "<table><tr><td><div>",
+                           "<a><div>",
+                           "<b><p></b>",
+                           "<p><b></p>x",
+                           "<div><span></div>",
+                           "<select><option><div>",
+                           "<svg><b>",
+                           "<svg><g></svg><span>",
+                           "<math><mi><div>",
+                           "<svg><foreignObject><div>",
+                           "<h1><h2>",
+                           "<option><optgroup>",
+                           "<button><div>",
+                           "<nobr><nobr><p>",
+                           "<font color=red><td>",
+                           "<col><div>",
+                           "<form><div>",
+                           "<template><div>",
+                           "<frameset><div>",
+                           "<caption><p>",
+                           "<tbody><tr><p>",
+                           "<ul><li><ol>",
+                           "<!--<div>--><span>",
+                           "<script>\"<div>\"</script><i>",
+                           "<textarea><b></textarea><u>",
+                           "<title></title><s>",
+                           "<xmp><div></xmp><p>",
+                           "<noscript><div>",
+                           "<image><isindex><b>",
+                           "<table><tr><td>x</table><span>",
+                           "<table><tr><td><div></table>",
+                           "<p><table></table>",
+                           "<table><td><template><tr></table>",
+                           "<table><tr><td><!-- > <table> --></table><i>",
+                           "<table><caption><tr></table>",
+                           "<select><table><tr></table>",
+                           "<svg><td></table>",
+                           "<math><tr></table><mi>"}) {
     docs.push_back(Repeat(unit, 300));
     docs.push_back(Repeat(unit, 300, "<!DOCTYPE html>"));
   }
@@ -149,15 +182,75 @@ TEST(HtmlGuardTest, DepthBoundIsNeverBelowGumbosDepth) {
 // The same on random soups of the tokens that change gumbo's stack (fixed seed, so a failure
 // reproduces; fuzz/html_guard_fuzzer.cpp explores further).
 TEST(HtmlGuardTest, DepthBoundHoldsOnRandomTagSoup) {
-  static constexpr std::string_view kTokens[] = {
-      "<div>", "</div>", "<b>", "</b>", "<i class=x>", "</i>", "<a>", "</a>", "<p>", "</p>",
-      "<li>", "<ul>", "</ul>", "<table>", "</table>", "<tr>", "<td>", "</td>", "</tr>", "<th>",
-      "<tbody>", "<caption>", "<svg>", "</svg>", "<math>", "<mi>", "<foreignObject>", "<path/>",
-      "<![CDATA[", "]]>", "<!--", "-->", "<!-->", "<script>", "</script>", "<style>", "</style>",
-      "<textarea>", "</textarea>", "<title>", "<template>", "</template>", "<select>",
-      "<option>", "<optgroup>", "<font color=red>", "<nobr>", "<button>", "<h1>", "</h2>",
-      "<dd>", "<dt>", "<form>", "</form>", "<br>", "</br>", "<input>", "<col>", "<frameset>",
-      "<body a>", "<html b>", "x", " ", ">", "<", "\"", "'", "<span title='>'>", "</span>"};
+  static constexpr std::string_view kTokens[] = {"<div>",
+                                                 "</div>",
+                                                 "<b>",
+                                                 "</b>",
+                                                 "<i class=x>",
+                                                 "</i>",
+                                                 "<a>",
+                                                 "</a>",
+                                                 "<p>",
+                                                 "</p>",
+                                                 "<li>",
+                                                 "<ul>",
+                                                 "</ul>",
+                                                 "<table>",
+                                                 "</table>",
+                                                 "<tr>",
+                                                 "<td>",
+                                                 "</td>",
+                                                 "</tr>",
+                                                 "<th>",
+                                                 "<tbody>",
+                                                 "<caption>",
+                                                 "<svg>",
+                                                 "</svg>",
+                                                 "<math>",
+                                                 "<mi>",
+                                                 "<foreignObject>",
+                                                 "<path/>",
+                                                 "<![CDATA[",
+                                                 "]]>",
+                                                 "<!--",
+                                                 "-->",
+                                                 "<!-->",
+                                                 "<script>",
+                                                 "</script>",
+                                                 "<style>",
+                                                 "</style>",
+                                                 "<textarea>",
+                                                 "</textarea>",
+                                                 "<title>",
+                                                 "<template>",
+                                                 "</template>",
+                                                 "<select>",
+                                                 "<option>",
+                                                 "<optgroup>",
+                                                 "<font color=red>",
+                                                 "<nobr>",
+                                                 "<button>",
+                                                 "<h1>",
+                                                 "</h2>",
+                                                 "<dd>",
+                                                 "<dt>",
+                                                 "<form>",
+                                                 "</form>",
+                                                 "<br>",
+                                                 "</br>",
+                                                 "<input>",
+                                                 "<col>",
+                                                 "<frameset>",
+                                                 "<body a>",
+                                                 "<html b>",
+                                                 "x",
+                                                 " ",
+                                                 ">",
+                                                 "<",
+                                                 "\"",
+                                                 "'",
+                                                 "<span title='>'>",
+                                                 "</span>"};
   uint64_t state = 0x2545F4914F6CDD1Dull;
   auto next = [&] {
     state ^= state << 13;
@@ -228,8 +321,10 @@ TEST(HtmlGuardTest, CutKeepsTheTextBeforeTheBadPart) {
       "<html><head><title>Hội nghị tổng kết</title></head><body><h1>Hội nghị tổng kết công tác "
       "năm 2024</h1><div class=content>";
   for (int i = 0; i < 6; ++i) {
-    good += "<p>Uỷ ban nhân dân tỉnh tổ chức hội nghị tổng kết công tác năm và triển khai nhiệm "
-            "vụ năm mới với sự tham dự của lãnh đạo các sở, ngành số " + std::to_string(i) + ".</p>";
+    good +=
+        "<p>Uỷ ban nhân dân tỉnh tổ chức hội nghị tổng kết công tác năm và triển khai nhiệm "
+        "vụ năm mới với sự tham dự của lãnh đạo các sở, ngành số " +
+        std::to_string(i) + ".</p>";
   }
   std::string html = good + Repeat("<div></b>", 50000) + "<p>after</p>";
   GuardResult g = GuardHtml(html);
@@ -269,6 +364,21 @@ TEST(HtmlGuardTest, CdataInForeignContentInATableDoesNotAbort) {
     EXPECT_EQ(DefuseCdata(&html), 1u);
     EXPECT_NE(html.find("<!-CDATA["), std::string::npos);
     EXPECT_EQ(GuardHtml(html).work, before.work);  // The guard reads both spellings alike.
+  }
+}
+
+// Pages that trip one of gumbo's internal assertions (Debian keeps them on) end as "parser"
+// instead of aborting the process, and the next page on the same thread parses normally.
+TEST(HtmlGuardTest, GumboAssertionEndsThePageNotTheProcess) {
+  for (int round = 0; round < 3; ++round) {
+    ExtractInput bad;
+    bad.bytes = "<table><svg><select/a><desc><select><th>";
+    const Article a = Extract(bad);
+    EXPECT_EQ(a.guard, "parser");
+    EXPECT_EQ(a.page_kind, PageKind::kOther);
+    ExtractInput good;
+    good.bytes = "<html><head><title>Tin</title></head><body><p>Một hai ba.</p></body></html>";
+    EXPECT_TRUE(Extract(good).guard.empty());
   }
 }
 
