@@ -13,7 +13,7 @@
 #   2. promtool test rules dashboards/alerts_test.yml
 #   3. the dashboard JSON files parse and match gen_dashboards.py
 #   4. extract_promql.py --lint: panel/target/variable structure, ${datasource} everywhere,
-#      non-empty exprs, metric names and label values against crawler/metrics.cpp; writes every
+#      non-empty exprs, metric names and label values against crawler/telemetry/metrics.cpp; writes every
 #      PromQL expression, one per line, to $PROMQL_OUT (default build/dashboards/promql.txt)
 #   5. every extracted expression parses (promtool check rules on a generated rule file)
 #   6. the linter itself rejects a dashboard with seeded mistakes
@@ -87,7 +87,7 @@ json_parses() {
 
 extract() {
   local src=()
-  [ -f "$ROOT/crawler/metrics.cpp" ] && src=(--metrics-source "$ROOT/crawler/metrics.cpp")
+  [ -f "$ROOT/crawler/telemetry/metrics.cpp" ] && src=(--metrics-source "$ROOT/crawler/telemetry/metrics.cpp")
   "$PY" "$HERE/extract_promql.py" --lint "${src[@]}" -o "$OUT" --rules-file "$TMP/extracted.rules.yml" &&
     echo "   $(wc -l <"$OUT") expressions in $OUT"
 }

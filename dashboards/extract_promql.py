@@ -28,7 +28,7 @@ Options:
                         a description; per-site alerts mention {{ $labels.site }} in the summary;
                         all: metric names and label values of tincrawl's enumerated labels
                         (outcome, kind, reason, phase, state, setting, result) exist.
-  --metrics-source F  with --lint, take the known metric names from F (crawler/metrics.cpp)
+  --metrics-source F  with --lint, take the known metric names from F (crawler/telemetry/metrics.cpp)
                       instead of the built-in list
   --rules-file F      also write the expressions as a Prometheus rule file (one recording rule
                       each) to F, so `promtool check rules F` parses every expression offline
@@ -54,7 +54,7 @@ import yaml
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_FILES = ["tincrawl-overview.json", "tincrawl-sites.json", "alerts.yml"]
 
-# Metrics the daemon exports (crawler/metrics.cpp); histograms expand to _bucket/_sum/_count.
+# Metrics the daemon exports (crawler/telemetry/metrics.cpp); histograms expand to _bucket/_sum/_count.
 KNOWN_METRICS = {
     "tincrawl_build_info", "tincrawl_up", "process_cpu_seconds_total",
     "process_resident_memory_bytes", "process_virtual_memory_bytes", "process_open_fds",
@@ -69,6 +69,8 @@ KNOWN_METRICS = {
     "tincrawl_store_write_errors_total", "tincrawl_spool_lines_total",
     "tincrawl_config_reloads_total", "tincrawl_sites_configured", "tincrawl_urls_dropped_total",
     "tincrawl_worker_queue_full_total", "tincrawl_extract_guarded_total",
+    "tincrawl_frontier_links_total", "tincrawl_frontier_leases_total",
+    "tincrawl_frontier_budget_deferrals_total",
 }
 HISTOGRAMS = {"tincrawl_loop_lag_seconds", "tincrawl_fetch_duration_seconds"}
 # Not from tincrawl: Prometheus' own `up` and the optional node_exporter rule.
@@ -77,7 +79,7 @@ EXTERNAL_METRICS = {"up", "node_filesystem_avail_bytes", "node_filesystem_size_b
 LABEL_VALUES = {
     "outcome": {"ok", "not_modified", "redirect", "http_4xx", "http_5xx", "timeout", "dns",
                 "connect", "tls", "too_large", "robots_denied", "reset", "private_address",
-                "circuit_open", "cancelled", "error"},
+                "cancelled", "error"},
     "kind": {"new", "updated", "duplicate_exact", "duplicate_near", "unchanged"},
     "reason": {"no_content", "no_title", "no_date", "binary", "too_large", "empty", "other",
                "out_of_scope", "trap", "budget", "robots", "depth", "elements", "work",
@@ -85,7 +87,7 @@ LABEL_VALUES = {
     "phase": {"dns", "connect", "tls", "first_byte", "total"},
     "state": {"due", "inflight", "scheduled"},
     "setting": {"ca_file", "legacy_server_connect", "security_level", "verify_off"},
-    "result": {"success", "failure"},
+    "result": {"success", "failure", "added", "known"},
 }
 SEVERITIES = {"critical", "warning", "info"}
 

@@ -22,10 +22,10 @@ DS = {"type": "prometheus", "uid": "${datasource}"}
 SEL = 'job=~"$job", instance=~"$instance"'
 SITE_SEL = SEL + ', site=~"$site"'
 
-# Outcomes that are a failure of the portal or the network. robots_denied and circuit_open are
-# fetches we chose not to make, cancelled is shutdown; they are excluded from both sides.
+# Outcomes that are a failure of the portal or the network. robots_denied is a fetch we chose
+# not to make, cancelled is shutdown; they are excluded from both sides.
 ERROR_OUTCOMES = "http_4xx|http_5xx|timeout|dns|connect|tls|too_large|reset|private_address|error"
-NOT_ATTEMPTED = "robots_denied|circuit_open|cancelled"
+NOT_ATTEMPTED = "robots_denied|cancelled"
 EXTRACTED_KINDS = "new|updated|duplicate_exact|duplicate_near"
 DUPLICATE_KINDS = "duplicate_exact|duplicate_near"
 
@@ -233,14 +233,14 @@ def overview():
         "legendFormat": "{{outcome}}"}], w=12, unit="reqps", fieldconfig=stacked(),
         description="Completed fetches per second by outcome (ok, not_modified, redirect, "
         "http_4xx, http_5xx, timeout, dns, connect, tls, too_large, robots_denied, reset, "
-        "private_address, circuit_open, cancelled, error).")
+        "private_address, cancelled, error).")
     b.panel("timeseries", "Fetch error ratio", [{
         "expr": f'sum(rate(tincrawl_fetches_total{{{SEL}, outcome=~"{ERROR_OUTCOMES}"}}[$__rate_interval]))'
                 f' / sum(rate(tincrawl_fetches_total{{{SEL}, outcome!~"{NOT_ATTEMPTED}"}}[$__rate_interval]))',
         "legendFormat": "error ratio"}], w=12, unit="percentunit",
         fieldconfig={"max": 1},
         description="Failed fetches (HTTP 4xx/5xx, timeout, DNS, connect, TLS, too large, reset, "
-        "private address, other errors) over attempted fetches. robots_denied, circuit_open and "
+        "private address, other errors) over attempted fetches. robots_denied and "
         "cancelled are not attempts and count on neither side.")
     b.panel("timeseries", "Fetch time p50 / p95 (total)", [
         {"expr": f'histogram_quantile(0.5, sum by (le) (rate(tincrawl_fetch_duration_seconds_bucket{{{SEL}, phase="total"}}[$__rate_interval])))',

@@ -8,7 +8,7 @@ Used by `check.sh --live`: the output is backfilled into the throwaway Prometheu
 expression can be required to return data. The series mimic one daemon (job "tincrawl",
 instance "127.0.0.1:9464") with three sites: "healthy" (publishes), "down" (fetches fail since
 the start, last success long ago) and "never" (no success since the daemon started, gauges 0).
-Every series the daemon registers (crawler/metrics.cpp) is present.
+Every series the daemon registers (crawler/telemetry/metrics.cpp) is present.
 """
 import argparse
 import math
@@ -17,7 +17,7 @@ import time
 JOB = 'job="tincrawl",instance="127.0.0.1:9464"'
 SITES = ("healthy", "down", "never")
 OUTCOMES = ("ok", "not_modified", "redirect", "http_4xx", "http_5xx", "timeout", "dns", "connect",
-            "tls", "too_large", "robots_denied", "reset", "private_address", "circuit_open",
+            "tls", "too_large", "robots_denied", "reset", "private_address",
             "cancelled", "error")
 KINDS = ("new", "updated", "duplicate_exact", "duplicate_near", "unchanged")
 REASONS = ("no_content", "no_title", "no_date", "binary", "too_large", "empty", "other")
@@ -96,7 +96,7 @@ def main():
                 rate = {"ok": 0.3, "not_modified": 0.1, "redirect": 0.01, "http_4xx": 0.005,
                         "robots_denied": 0.002}.get(o, 0.0)
             elif site == "down":
-                rate = {"timeout": 0.05, "connect": 0.02, "circuit_open": 0.05}.get(o, 0.0)
+                rate = {"timeout": 0.05, "connect": 0.02, "cancelled": 0.05}.get(o, 0.0)
             else:
                 rate = {"tls": 0.03}.get(o, 0.0)
             add("tincrawl_fetches_total", lbl(f'{s},outcome="{o}"'),

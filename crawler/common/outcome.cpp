@@ -19,7 +19,6 @@ std::string_view OutcomeName(Outcome outcome) {
                                                                          "robots_denied",
                                                                          "reset",
                                                                          "private_address",
-                                                                         "circuit_open",
                                                                          "cancelled",
                                                                          "error"};
   const auto index = static_cast<size_t>(outcome);

@@ -19,7 +19,6 @@ enum class Outcome {
   kRobotsDenied,    // robots.txt disallows the URL; the network was not touched.
   kReset,           // Peer reset or closed the connection mid-transfer.
   kPrivateAddress,  // Resolved to a loopback/private/link-local/multicast address (refused).
-  kCircuitOpen,     // The host's circuit breaker is open.
   kCancelled,       // Shutdown or explicit cancel.
   kError,           // Anything else.
 };

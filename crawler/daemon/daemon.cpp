@@ -61,9 +61,7 @@ Status Crawler::OpenState() {
   so.dir = d.output.spool_dir;
   so.rotate_bytes = d.output.rotate_bytes;
   so.rotate_seconds = d.output.rotate_seconds;
-  so.fsync = d.output.fsync == "always"  ? FsyncPolicy::kAlways
-             : d.output.fsync == "never" ? FsyncPolicy::kNever
-                                         : FsyncPolicy::kBatch;
+  if (!ParseFsyncPolicy(d.output.fsync, &so.fsync)) so.fsync = FsyncPolicy::kBatch;
   if (d.output.warc) {
     WarcOptions wo;
     wo.dir = d.output.warc_dir;
@@ -107,6 +105,8 @@ Status Crawler::BuildSites(const Config& config) {
   sites_ = std::move(sites);
   router_ = std::move(router);
   frontier_ = std::move(frontier);
+  exported_stats_.clear();  // The new frontier counts from zero.
+  exported_stats_.resize(sites_.size());
   metrics_.sites_configured->Set(static_cast<double>(sites_.size()));
   inflight_per_site_.assign(sites_.size(), 0);
   processor_ = std::make_unique<PageProcessor>(
@@ -138,7 +138,6 @@ Status Crawler::StartLoop() {
   if (rc == 0) rc = uv_signal_init(&loop_, &sigint_);
   if (rc == 0) rc = uv_signal_init(&loop_, &sighup_);
   if (rc != 0) return Status::Internal(std::string("libuv init: ") + uv_strerror(rc));
-  open_handles_ = 5;
   for (uv_handle_t* h :
        {reinterpret_cast<uv_handle_t*>(&tick_), reinterpret_cast<uv_handle_t*>(&drain_timer_),
         reinterpret_cast<uv_handle_t*>(&sigterm_), reinterpret_cast<uv_handle_t*>(&sigint_),

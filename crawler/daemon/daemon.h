@@ -51,7 +51,6 @@ class Crawler {
 
  private:
   struct InFlight;
-  struct Retry;
 
   Status OpenState();
   // Builds the per-site runtime, router, frontier and processor for `config` and swaps them in
@@ -71,6 +70,7 @@ class Crawler {
   void OnSitemaps(const std::string& site_id, const std::vector<std::string>& sitemaps);
   void Tick();
   void RefreshGauges();
+  void ExportFrontierStats(size_t site);
   void MaybeFinish();
   void BeginDrain(const char* why);
   void Close();
@@ -108,8 +108,9 @@ class Crawler {
   std::deque<std::shared_ptr<InFlight>> backlog_;  // Fetched, waiting for a worker slot.
   std::deque<std::shared_ptr<InFlight>> retry_;    // Processing failed (disk full): retry later.
   std::vector<int> inflight_per_site_;
-  size_t inflight_ = 0;  // Leased and not yet processed.
-  int64_t started_ = 0;  // Fetches started (for --max-pages).
+  std::vector<FrontierSiteStats> exported_stats_;  // What ExportFrontierStats last counted.
+  size_t inflight_ = 0;                            // Leased and not yet processed.
+  int64_t started_ = 0;                            // Fetches started (for --max-pages).
   int64_t retry_at_ms_ = 0;
   int64_t last_status_ms_ = 0;
   int64_t last_gauges_ms_ = 0;
@@ -122,7 +123,6 @@ class Crawler {
   std::optional<Config> pending_reload_;
   int background_jobs_ = 0;  // Pool jobs not tied to a lease (census, spool tick, seeding).
   int64_t last_census_ms_ = 0;
-  int open_handles_ = 0;
 };
 
 }  // namespace tincrawl

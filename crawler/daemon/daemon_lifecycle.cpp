@@ -125,12 +125,11 @@ void Crawler::Close() {
   http_->Shutdown([this] {
     pool_->Shutdown([this] {
       lag_->Stop([this] {
-        auto closed = [](uv_handle_t* h) { --static_cast<Crawler*>(h->data)->open_handles_; };
         for (uv_handle_t* h :
              {reinterpret_cast<uv_handle_t*>(&tick_), reinterpret_cast<uv_handle_t*>(&drain_timer_),
               reinterpret_cast<uv_handle_t*>(&sigterm_), reinterpret_cast<uv_handle_t*>(&sigint_),
               reinterpret_cast<uv_handle_t*>(&sighup_)}) {
-          uv_close(h, closed);
+          uv_close(h, nullptr);  // Run() returns once the loop has no handle left.
         }
       });
     });

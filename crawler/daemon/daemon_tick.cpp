@@ -76,7 +76,26 @@ void Crawler::RefreshGauges() {
     }
     s.metrics->circuit_open->Set(open ? 1 : 0);
     s.metrics->frontier[1]->Set(static_cast<double>(inflight_per_site_[i]));
+    ExportFrontierStats(i);
   }
+}
+
+// The frontier counts since it was built (a reload builds a new one); the counters advance by
+// what it counted since the last export.
+void Crawler::ExportFrontierStats(size_t site) {
+  if (exported_stats_.size() != sites_.size()) exported_stats_.assign(sites_.size(), {});
+  const FrontierSiteStats now = frontier_->Stats(static_cast<int>(site));
+  FrontierSiteStats& last = exported_stats_[site];
+  const auto advance = [](prometheus::Counter* c, uint64_t current, uint64_t* seen) {
+    if (current < *seen) *seen = 0;  // A new frontier started counting from zero.
+    c->Increment(static_cast<double>(current - *seen));
+    *seen = current;
+  };
+  const SiteMetrics& m = *sites_[site].metrics;
+  advance(m.links_added, now.added, &last.added);
+  advance(m.links_known, now.known, &last.known);
+  advance(m.leases, now.leased, &last.leased);
+  advance(m.budget_deferrals, now.budget_deferrals, &last.budget_deferrals);
 }
 
 std::string Crawler::StatusLine() const {

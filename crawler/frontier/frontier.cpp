@@ -207,7 +207,7 @@ int64_t Frontier::NextVisit(const Lease& lease, const FetchReport& report, UrlSt
         state->last_fetched > 0 ? static_cast<double>(now / 1000 - state->last_fetched) : 0.0;
     return at(UpdateListingModel(&sc->model, elapsed, report.new_links, lease.fetches == 0, cfg));
   }
-  if (report.outcome == Outcome::kCancelled || report.outcome == Outcome::kCircuitOpen) {
+  if (report.outcome == Outcome::kCancelled) {
     return at(60);
   }
   const bool gone = report.http_status == 404 || report.http_status == 410;
@@ -236,7 +236,7 @@ Status Frontier::Complete(const Lease& lease, const FetchReport& report, Frontie
   if (!st.ok()) return st;
   if (!found) sc.kind = lease.kind;
   const bool cancelled =
-      report.outcome == Outcome::kCancelled || report.outcome == Outcome::kCircuitOpen;
+      report.outcome == Outcome::kCancelled;
   if (IsSuccess(report.outcome)) {
     ++state.fetch_count;
     state.consecutive_failures = 0;

@@ -150,6 +150,12 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
   circuit_open_ = GaugeFamily(r, "tincrawl_site_circuit_open",
                               "1 while a host of the site has its circuit breaker open.");
   frontier_urls_ = GaugeFamily(r, "tincrawl_frontier_urls", "URLs in the frontier, by state.");
+  frontier_links_ = CounterFamily(r, "tincrawl_frontier_links_total",
+                                  "Discovered links offered to the frontier, by result.");
+  frontier_leases_ =
+      CounterFamily(r, "tincrawl_frontier_leases_total", "URLs the frontier handed out to fetch.");
+  budget_deferrals_ = CounterFamily(r, "tincrawl_frontier_budget_deferrals_total",
+                                    "Times a host was held back by its site's pages_per_day.");
   CreateProcessSeries();
   process_ = std::make_shared<ProcessCollector>();
 }
@@ -256,6 +262,10 @@ SiteMetrics* Metrics::AddSite(const std::string& id) {
   for (size_t i = 0; i < kFrontierStates.size(); ++i) {
     m.frontier[i] = &frontier_urls_->Add({{"site", id}, {"state", kFrontierStates[i]}});
   }
+  m.links_added = &frontier_links_->Add({{"site", id}, {"result", "added"}});
+  m.links_known = &frontier_links_->Add({{"site", id}, {"result", "known"}});
+  m.leases = &frontier_leases_->Add({{"site", id}});
+  m.budget_deferrals = &budget_deferrals_->Add({{"site", id}});
   return slot.get();
 }
 
@@ -278,6 +288,10 @@ void Metrics::RemoveSite(const std::string& id) {
   consecutive_failures_->Remove(m.consecutive_failures);
   circuit_open_->Remove(m.circuit_open);
   for (auto* g : m.frontier) frontier_urls_->Remove(g);
+  frontier_links_->Remove(m.links_added);
+  frontier_links_->Remove(m.links_known);
+  frontier_leases_->Remove(m.leases);
+  budget_deferrals_->Remove(m.budget_deferrals);
   sites_.erase(it);
 }
 

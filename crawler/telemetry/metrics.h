@@ -51,6 +51,10 @@ struct SiteMetrics {
   prometheus::Gauge* consecutive_failures = nullptr;
   prometheus::Gauge* circuit_open = nullptr;
   std::array<prometheus::Gauge*, kFrontierStates.size()> frontier{};
+  prometheus::Counter* links_added = nullptr;       // Discovered links queued for the first time.
+  prometheus::Counter* links_known = nullptr;       // Discovered links the frontier already knew.
+  prometheus::Counter* leases = nullptr;            // URLs handed out for fetching.
+  prometheus::Counter* budget_deferrals = nullptr;  // Hosts held back by pages_per_day.
 };
 
 // The process's metrics registry, optional HTTP exposer and process collector. Thread-safe:
@@ -119,6 +123,9 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>* consecutive_failures_;
   prometheus::Family<prometheus::Gauge>* circuit_open_;
   prometheus::Family<prometheus::Gauge>* frontier_urls_;
+  prometheus::Family<prometheus::Counter>* frontier_links_;
+  prometheus::Family<prometheus::Counter>* frontier_leases_;
+  prometheus::Family<prometheus::Counter>* budget_deferrals_;
 
   std::mutex mu_;
   std::map<std::string, std::unique_ptr<SiteMetrics>> sites_;

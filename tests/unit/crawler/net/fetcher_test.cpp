@@ -397,7 +397,6 @@ TEST(OutcomeTest, NamesAndMappings) {
   EXPECT_EQ(OutcomeName(Outcome::kNotModified), "not_modified");
   EXPECT_EQ(OutcomeName(Outcome::kHttp4xx), "http_4xx");
   EXPECT_EQ(OutcomeName(Outcome::kPrivateAddress), "private_address");
-  EXPECT_EQ(OutcomeName(Outcome::kCircuitOpen), "circuit_open");
   EXPECT_EQ(OutcomeName(Outcome::kError), "error");
   EXPECT_EQ(OutcomeFromHttpStatus(200), Outcome::kOk);
   EXPECT_EQ(OutcomeFromHttpStatus(304), Outcome::kNotModified);
