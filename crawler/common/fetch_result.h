@@ -21,6 +21,12 @@ struct FetchRequest {
   int64_t max_body_bytes = 0;  // 0 = NetworkConfig::max_body_bytes. Caps DECODED bytes too.
   bool keep_headers = false;   // Fill FetchResult::response_headers (for WARC records).
   bool truncate = false;       // Keep the first max_body_bytes and succeed instead of kTooLarge.
+  // Redirects: at most this many hops (-1 = NetworkConfig::max_redirects). With
+  // follow_cross_host false, a redirect to another host is not followed: the fetch ends with
+  // kRedirect and the hop (its Location) last in FetchResult::redirects, so HttpClient can send
+  // the target through that host's politeness, robots.txt and TLS policy.
+  int max_redirects = -1;
+  bool follow_cross_host = true;
 };
 
 // One redirect answered on the way: `url` answered `status` pointing at `location`.

@@ -240,7 +240,8 @@ void Fetcher::Finish(Transfer* t, CURLcode code) {
 }
 
 // Returns true when the transfer was restarted on the redirect target; otherwise sets the error
-// text and returns false so the caller completes it with kRedirect.
+// text and returns false so the caller completes it with kRedirect (also for a cross-host hop
+// when the request does not follow those).
 bool Fetcher::FollowRedirect(Transfer* t) {
   char* target = nullptr;
   if (curl_easy_getinfo(t->easy.get(), CURLINFO_REDIRECT_URL, &target) != CURLE_OK ||
@@ -250,13 +251,19 @@ bool Fetcher::FollowRedirect(Transfer* t) {
   }
   const std::string location = target;
   t->result.redirects.push_back({t->result.http_status, t->result.final_url, location});
-  if (static_cast<int>(t->result.redirects.size()) > net_.max_redirects) {
+  const FetchRequest& req = t->result.request;
+  const int max_hops = req.max_redirects >= 0 ? req.max_redirects : net_.max_redirects;
+  if (static_cast<int>(t->result.redirects.size()) > max_hops) {
     t->result.error = "too many redirects";
     return false;
   }
   if (!t->visited.insert(location).second) {
     t->result.error = "redirect loop at " + location;
     return false;
+  }
+  if (!req.follow_cross_host && HostKey(location) != HostKey(t->result.final_url)) {
+    t->result.error = "redirect to another host: " + location;
+    return false;  // The caller resubmits it under the target host's policies.
   }
   CURL* e = t->easy.get();
   if (curl_multi_remove_handle(multi_.get(), e) != CURLM_OK) {

@@ -8,15 +8,12 @@
 #include <ctime>
 
 #include "crawler/common/host.h"
+#include "crawler/net/http_client_internal.h"
 
 namespace tincrawl {
-namespace {
+namespace http_client_internal {
 
-struct UrlParts {
-  std::string host;    // Lower-case, without brackets.
-  std::string origin;  // scheme://host:port
-  std::string path;    // Path plus ?query.
-};
+namespace {
 
 std::string UrlPart(CURLU* url, CURLUPart part, unsigned flags = 0) {
   char* text = nullptr;
@@ -25,6 +22,8 @@ std::string UrlPart(CURLU* url, CURLUPart part, unsigned flags = 0) {
   curl_free(text);
   return out;
 }
+
+}  // namespace
 
 bool ParseUrl(const std::string& text, UrlParts* parts) {
   CurlUrlPtr url(curl_url());
@@ -42,12 +41,16 @@ bool ParseUrl(const std::string& text, UrlParts* parts) {
   return true;
 }
 
-}  // namespace
+}  // namespace http_client_internal
+
+using http_client_internal::ParseUrl;
+using http_client_internal::UrlParts;
 
 HttpClient::HttpClient(uv_loop_t* loop, const NetworkConfig& net, Politeness defaults,
                        SchedulerOptions scheduler_options)
     : loop_(loop),
       net_(net),
+      scheduler_options_(scheduler_options),
       defaults_(defaults),
       product_token_(RobotsProductToken(net.user_agent)),
       scheduler_(scheduler_options),
@@ -83,6 +86,7 @@ Status HttpClient::ConfigureSite(const SiteConfig& site) {
   for (const std::string& site_host : site.hosts) {
     const std::string host = LowerHost(site_host);
     host_site_[host] = site.id;
+    site_hosts_[host] = site.id;
     scheduler_.ConfigureHost(host, site.politeness);
     auto ip = resolved_ip_.find(host);
     if (ip != resolved_ip_.end()) scheduler_.SetHostIp(host, ip->second);
@@ -98,6 +102,8 @@ void HttpClient::RemoveSite(const std::string& site_id) {
   for (const std::string& host : it->second.hosts) {
     for (uint64_t id : scheduler_.RemoveHost(host)) dropped.push_back(id);
     host_site_.erase(host);
+    auto listed = site_hosts_.find(LowerHost(host));
+    if (listed != site_hosts_.end() && listed->second == site_id) site_hosts_.erase(listed);
   }
   sites_.erase(it);
   for (uint64_t id : dropped) Deliver(id, Outcome::kCancelled, "site removed", true);
@@ -109,7 +115,7 @@ const HttpClient::Site* HttpClient::FindSite(const std::string& site_id) const {
 }
 
 bool HttpClient::RespectsRobots(const Pending& p) const {
-  const Site* site = FindSite(p.request.site_id);
+  const Site* site = FindSite(p.policy_site);
   return site != nullptr ? site->politeness.respect_robots : defaults_.respect_robots;
 }
 
@@ -139,6 +145,16 @@ size_t HttpClient::QueuedFor(const std::string& site_id) const {
 
 size_t HttpClient::InFlight() const { return fetcher_->InFlight(); }
 
+double HttpClient::SiteDelaySeconds(const std::string& site_id) const {
+  const Site* site = FindSite(site_id);
+  double delay = 0;
+  if (site == nullptr) return delay;
+  for (const std::string& host : site->hosts) {
+    delay = std::max(delay, scheduler_.Snapshot(LowerHost(host)).delay_seconds);
+  }
+  return delay;
+}
+
 void HttpClient::Submit(FetchRequest req, FetchCallback done) {
   UrlParts parts;
   FetchResult early;
@@ -157,9 +173,11 @@ void HttpClient::Submit(FetchRequest req, FetchCallback done) {
   p.host = parts.host;
   p.origin = parts.origin;
   p.path = parts.path;
+  p.policy_site = p.request.site_id;
+  p.fetch_url = p.request.url;
   p.enqueued_ms = uv_now(loop_);
   CountQueued(p.request.site_id, +1);
-  EnsureHost(p.host, p.request.site_id);
+  EnsureHost(p.host, p.policy_site);
   AfterRobots(id);
 }
 
@@ -187,7 +205,10 @@ void HttpClient::StartRobotsFetch(const Pending& waiter) {
   const uint64_t id = next_id_++;
   Pending& r = pending_[id];
   r.request.url = waiter.origin + "/robots.txt";
-  r.request.site_id = waiter.request.site_id;
+  r.request.site_id = waiter.policy_site;
+  r.fetch_url = r.request.url;
+  r.policy_site = waiter.policy_site;
+  r.robots_host = waiter.host;
   r.request.max_body_bytes = static_cast<int64_t>(kRobotsMaxBytes);
   r.request.truncate = true;
   r.request.priority = INT_MAX;  // Goes before everything else queued on the host.
@@ -199,9 +220,9 @@ void HttpClient::StartRobotsFetch(const Pending& waiter) {
   Enqueue(id);
 }
 
-void HttpClient::Enqueue(uint64_t id) {
+void HttpClient::Enqueue(uint64_t id, bool front) {
   const Pending& p = pending_[id];
-  scheduler_.Enqueue(p.host, id, p.request.priority, NowSeconds());
+  scheduler_.Enqueue(p.host, id, p.request.priority, NowSeconds(), front);
   Pump();
 }
 
@@ -233,8 +254,16 @@ void HttpClient::StartTicket(uint64_t id) {
   Pending& p = it->second;
   p.started = true;
   if (!p.robots) CountQueued(p.request.site_id, -1);
-  const Site* site = FindSite(p.request.site_id);
-  fetcher_->Start(p.request, site != nullptr ? &site->tls : nullptr,
+  FetchRequest req = p.request;
+  req.url = p.fetch_url;
+  req.follow_cross_host = false;  // Cross-host hops come back here (FollowCrossHost).
+  req.max_redirects = std::max(0, net_.max_redirects - static_cast<int>(p.chain.size()));
+  if (!p.chain.empty()) {  // The validators belong to the URL first asked for.
+    req.etag.clear();
+    req.last_modified.clear();
+  }
+  const Site* site = FindSite(p.policy_site);
+  fetcher_->Start(std::move(req), site != nullptr ? &site->tls : nullptr,
                   [this, id](FetchResult result) { OnFetched(id, std::move(result)); });
 }
 
@@ -250,6 +279,17 @@ void HttpClient::OnFetched(uint64_t id, FetchResult result) {
   }
   const double latency = result.http_status > 0 ? result.timings.first_byte : -1;
   scheduler_.OnFinish(p.host, result.outcome, result.http_status, latency, retry_after, now);
+  if (!RetryRateLimited(node, result, retry_after) && !FollowCrossHost(node, result)) {
+    Finish(node.mapped(), std::move(result));
+  }
+  Pump();
+}
+
+// Hands the last hop's result over as the result of the whole request.
+void HttpClient::Finish(Pending& p, FetchResult result) {
+  result.request = p.robots ? p.request : std::move(p.request);  // Robots: its site_id is read.
+  result.redirects.insert(result.redirects.begin(), p.chain.begin(), p.chain.end());
+  result.timings.total += p.earlier_seconds;
   result.timings.queued =
       static_cast<double>(uv_now(loop_) - p.enqueued_ms) / 1000.0 - result.timings.total;
   if (result.timings.queued < 0) result.timings.queued = 0;
@@ -258,7 +298,6 @@ void HttpClient::OnFetched(uint64_t id, FetchResult result) {
   } else {
     p.done(std::move(result));
   }
-  Pump();
 }
 
 void HttpClient::HandleRobotsResult(const Pending& p, const FetchResult& result) {
@@ -281,7 +320,7 @@ void HttpClient::HandleRobotsResult(const Pending& p, const FetchResult& result)
                                     std::string(OutcomeName(result.outcome)) +
                                     (result.error.empty() ? "" : ": " + result.error) + ")";
   }
-  if (d.rules->crawl_delay()) scheduler_.SetCrawlDelay(p.host, *d.rules->crawl_delay());
+  if (d.rules->crawl_delay()) scheduler_.SetCrawlDelay(p.robots_host, *d.rules->crawl_delay());
   if (sitemap_callback_ && !d.rules->sitemaps().empty() && d.available) {
     sitemap_callback_(p.request.site_id, p.origin, d.rules->sitemaps());
   }
@@ -296,7 +335,8 @@ void HttpClient::Deliver(uint64_t id, Outcome outcome, std::string error, bool d
   Pending& p = node.mapped();
   if (!p.started && !p.robots) CountQueued(p.request.site_id, -1);
   FetchResult result;
-  result.final_url = p.request.url;
+  result.final_url = p.fetch_url.empty() ? p.request.url : p.fetch_url;
+  result.redirects = std::move(p.chain);
   result.request = std::move(p.request);
   result.outcome = outcome;
   result.robots_unavailable =

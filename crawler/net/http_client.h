@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -23,6 +24,18 @@ using SitemapCallback = std::function<void(const std::string& site_id, const std
 // The polite client the crawl pipeline uses: per-host queues and pacing (PolitenessScheduler),
 // robots.txt (fetched through the same engine once per origin before its first request and
 // again after expiry), per-site TLS policy, all on top of one Fetcher. Loop thread only.
+//
+// Rate limits: a 429, or a 503 with Retry-After, goes back on its host's queue and is sent again
+// once the wait the server asked for is over (see PolitenessScheduler::OnFinish), up to
+// SchedulerOptions::rate_limit_retries times; after that the caller gets the answer itself
+// (kHttp4xx with http_status 429, or kHttp5xx with 503, and FetchResult::retry_after set).
+//
+// Redirects: the Fetcher follows hops on the same host. A hop to another host is sent again from
+// here, as a request of that host: its queue and delay, its robots.txt, and the TLS policy of the
+// site whose `hosts` list it (defaults when none). Nothing of the original site's policy (TLS
+// relaxations, politeness, robots setting) carries over. network.max_redirects counts every hop
+// of the chain; FetchResult::redirects lists them all, final_url is the last URL fetched and
+// tls_relaxed names the relaxations of that last fetch only.
 class HttpClient {
  public:
   // `defaults` applies to requests whose site_id was never configured.
@@ -49,6 +62,9 @@ class HttpClient {
   size_t QueuedFor(const std::string& site_id) const;
   size_t InFlight() const;
   HostSnapshot HostState(const std::string& host) const { return scheduler_.Snapshot(host); }
+  // The largest current delay between request starts over the site's hosts, in seconds
+  // (configured delay, Crawl-delay, latency and rate-limit adaptation); 0 for an unknown site.
+  double SiteDelaySeconds(const std::string& site_id) const;
 
   void SetSitemapCallback(SitemapCallback callback) { sitemap_callback_ = std::move(callback); }
 
@@ -63,15 +79,22 @@ class HttpClient {
     std::vector<std::string> hosts;
   };
   struct Pending {
-    FetchRequest request;
+    FetchRequest request;  // As submitted; handed back in the result.
     FetchCallback done;
-    std::string host;
-    std::string origin;
+    std::string host;    // The host this hop contacts (its queue and politeness).
+    std::string origin;  // Of `fetch_url`, or of the robots.txt it fetches.
     std::string path;
+    std::string policy_site;  // Site whose TLS policy and robots setting apply ("" = defaults).
+    std::string fetch_url;    // The URL this hop requests (request.url before any redirect).
+    std::string robots_host;  // For a robots.txt fetch: the host the rules are for.
+    std::vector<RedirectHop> chain;  // Cross-host hops before this one.
+    double earlier_seconds = 0;      // Transfer time of the earlier hops.
+    int rate_limit_retries = 0;
     bool robots = false;  // The robots.txt fetch of `origin`.
     bool started = false;
     uint64_t enqueued_ms = 0;
   };
+  using PendingNode = std::unordered_map<uint64_t, Pending>::node_type;
   struct RobotsWait {
     bool fetching = false;
     std::vector<uint64_t> waiters;
@@ -84,12 +107,19 @@ class HttpClient {
   const Site* FindSite(const std::string& site_id) const;
   bool RespectsRobots(const Pending& p) const;
   void EnsureHost(const std::string& host, const std::string& site_id);
-  void Enqueue(uint64_t id);
+  void Enqueue(uint64_t id, bool front = false);
   void AfterRobots(uint64_t id);
   void StartRobotsFetch(const Pending& waiter);
   void Pump();
   void StartTicket(uint64_t id);
   void OnFetched(uint64_t id, FetchResult result);
+  // http_client_redirect.cpp: rate-limit retries and cross-host redirects.
+  bool RetryRateLimited(PendingNode& node, const FetchResult& result,
+                        std::optional<double> retry_after);
+  bool FollowCrossHost(PendingNode& node, FetchResult& result);
+  void Requeue(PendingNode node);
+  std::string SiteOfHost(const std::string& host) const;
+  void Finish(Pending& p, FetchResult result);
   void HandleRobotsResult(const Pending& p, const FetchResult& result);
   void Deliver(uint64_t id, Outcome outcome, std::string error, bool defer);
   void Defer(FetchResult result, FetchCallback done);
@@ -99,6 +129,7 @@ class HttpClient {
 
   uv_loop_t* loop_;
   NetworkConfig net_;
+  SchedulerOptions scheduler_options_;
   Politeness defaults_;
   std::string product_token_;
   PolitenessScheduler scheduler_;
@@ -109,6 +140,7 @@ class HttpClient {
   std::unordered_map<std::string, std::string> robots_unavailable_;  // Origin -> why.
   std::unordered_map<std::string, Site> sites_;
   std::unordered_map<std::string, std::string> host_site_;    // Host -> site it was configured by.
+  std::unordered_map<std::string, std::string> site_hosts_;   // Host -> site listing it in hosts.
   std::unordered_map<std::string, std::string> resolved_ip_;  // From network.resolve.
   std::unordered_map<uint64_t, Pending> pending_;
   std::unordered_map<std::string, size_t> queued_per_site_;

@@ -23,6 +23,10 @@ std::optional<double> ParseRetryAfter(std::string_view value, double now_unix) {
   return std::max(0.0, static_cast<double>(when) - now_unix);
 }
 
+bool IsRateLimited(long http_status, std::optional<double> retry_after) {
+  return http_status == 429 || (http_status == 503 && retry_after.has_value());
+}
+
 std::string_view CircuitStateName(CircuitState state) {
   switch (state) {
     case CircuitState::kClosed:
@@ -72,9 +76,9 @@ void PolitenessScheduler::SetHostIp(const std::string& host, const std::string& 
 }
 
 void PolitenessScheduler::Enqueue(const std::string& host, uint64_t id, int priority,
-                                  double /*now*/) {
+                                  double /*now*/, bool front) {
   Host& h = GetHost(host);
-  const Host::Key key{-priority, next_seq_++, id};
+  const Host::Key key{-priority, front ? next_front_seq_-- : next_seq_++, id};
   h.queue.insert(key);
   h.keys[id] = key;
   ++queued_total_;
@@ -99,7 +103,7 @@ double PolitenessScheduler::Delay(const Host& h) const {
   if (h.politeness.min_delay_seconds > 0) {
     delay = std::max(delay, options_.latency_factor * h.ewma_latency);
   }
-  return delay;
+  return std::max(delay, h.rate_delay);
 }
 
 double PolitenessScheduler::ReadyTime(const Host& h) const {
@@ -166,25 +170,41 @@ std::optional<double> PolitenessScheduler::NextReadyTime() {
   return heap_.top().ready;
 }
 
-void PolitenessScheduler::RecordFailure(Host& h, long http_status,
-                                        std::optional<double> retry_after, double now) {
+void PolitenessScheduler::RecordFailure(Host& h, std::optional<double> retry_after, double now) {
   ++h.consecutive_failures;
   const Politeness& p = h.politeness;
-  double wait = 0;
-  if (retry_after && (http_status == 429 || http_status == 503)) {
-    wait = std::min(*retry_after, p.backoff_max_seconds);
-  } else {
-    const double base = std::max(p.min_delay_seconds, 1.0);
-    const double exp = base * std::pow(2.0, std::min(h.consecutive_failures - 1, 30));
-    std::uniform_real_distribution<double> jitter(1.0 - options_.jitter, 1.0);
-    wait = std::min(exp, p.backoff_max_seconds) * jitter(rng_);
-  }
+  const double base = std::max(p.min_delay_seconds, 1.0);
+  const double exp = base * std::pow(2.0, std::min(h.consecutive_failures - 1, 30));
+  std::uniform_real_distribution<double> jitter(1.0 - options_.jitter, 1.0);
+  double wait = std::min(exp, p.backoff_max_seconds) * jitter(rng_);
+  if (retry_after) wait = std::max(wait, std::min(*retry_after, p.backoff_max_seconds));
   h.blocked_until = std::max(h.blocked_until, now + wait);
   if (h.circuit == CircuitState::kHalfOpen ||
       h.consecutive_failures >= std::max(1, p.circuit_failures)) {
     h.circuit = CircuitState::kOpen;
     h.blocked_until = std::max(h.blocked_until, now + p.circuit_open_seconds);
   }
+}
+
+// The server is alive and asks for a slower pace: an instruction, not a failure. The failure
+// count and the circuit stay as they were (a half-open probe answered this way is followed by
+// another probe once the wait is over).
+void PolitenessScheduler::RecordRateLimit(Host& h, std::optional<double> retry_after, double now) {
+  const double cap = std::max(0.0, h.politeness.crawl_delay_cap_seconds);
+  h.rate_delay = std::min(cap, std::max(2.0 * Delay(h), 1.0));
+  h.calm_answers = 0;
+  const double wait = retry_after ? std::min(*retry_after, cap) : h.rate_delay;
+  h.blocked_until = std::max(h.blocked_until, now + wait);
+}
+
+void PolitenessScheduler::RecordAnswer(Host& h) {
+  h.consecutive_failures = 0;
+  h.circuit = CircuitState::kClosed;
+  if (h.rate_delay <= 0 || ++h.calm_answers < std::max(1, options_.relax_after_successes)) return;
+  h.calm_answers = 0;
+  h.rate_delay /= 2;
+  const double configured = std::max(h.politeness.min_delay_seconds, h.crawl_delay);
+  if (h.rate_delay <= configured) h.rate_delay = 0;
 }
 
 void PolitenessScheduler::OnFinish(const std::string& host, Outcome outcome, long http_status,
@@ -206,11 +226,12 @@ void PolitenessScheduler::OnFinish(const std::string& host, Outcome outcome, lon
   }
   if (outcome == Outcome::kCancelled) {
     if (was_probe) h.circuit = CircuitState::kOpen;  // The probe never answered; probe again.
-  } else if (IsHostFailure(outcome) || http_status == 429) {
-    RecordFailure(h, http_status, retry_after, now);
+  } else if (IsRateLimited(http_status, retry_after)) {
+    RecordRateLimit(h, retry_after, now);
+  } else if (IsHostFailure(outcome)) {
+    RecordFailure(h, retry_after, now);
   } else {
-    h.consecutive_failures = 0;
-    h.circuit = CircuitState::kClosed;
+    RecordAnswer(h);
   }
   Schedule(h);
 }
@@ -225,6 +246,7 @@ HostSnapshot PolitenessScheduler::Snapshot(const std::string& host) const {
   s.consecutive_failures = h.consecutive_failures;
   s.circuit = h.circuit;
   s.delay_seconds = Delay(h);
+  s.rate_limit_delay_seconds = h.rate_delay;
   s.ewma_latency_seconds = h.ewma_latency;
   s.blocked_until = h.blocked_until;
   s.ip = h.ip;

@@ -12,14 +12,19 @@
 #include <unordered_map>
 #include <vector>
 
-#include "crawler/config/config.h"
 #include "crawler/common/outcome.h"
+#include "crawler/config/config.h"
 
 namespace tincrawl {
 
 // Parses a Retry-After value: delta-seconds ("120") or an HTTP-date, relative to `now_unix`
 // (seconds since the epoch). Returns the wait in seconds (>= 0) or nullopt when unparsable.
 std::optional<double> ParseRetryAfter(std::string_view value, double now_unix);
+
+// True when an answer is the server asking us to slow down rather than failing: 429 (with or
+// without Retry-After) or 503 with a parsable Retry-After. Such answers never count toward the
+// circuit breaker; a 503 without Retry-After is a host failure like any other 5xx.
+bool IsRateLimited(long http_status, std::optional<double> retry_after);
 
 enum class CircuitState { kClosed, kOpen, kHalfOpen };
 std::string_view CircuitStateName(CircuitState state);
@@ -30,6 +35,14 @@ struct SchedulerOptions {
   double latency_alpha = 0.3;   // EWMA weight of the newest sample.
   double jitter = 0.25;         // Backoff is scaled by a random factor in [1 - jitter, 1].
   uint32_t seed = 0x7c0ffee;
+  // Rate limits (see OnFinish): the host's adaptive delay is halved after this many consecutive
+  // answers that were not rate limits. One keeps a host that asks once per page to slow down
+  // (429 on the first request of each path) within twice its delay; a host that keeps refusing
+  // still climbs to its cap, since refusals in a row double the delay each time.
+  int relax_after_successes = 1;
+  // How often HttpClient puts a rate-limited request back on its host's queue (after the wait the
+  // server asked for) before it delivers the 429/503 to its caller.
+  int rate_limit_retries = 3;
 };
 
 // A per-host snapshot for metrics and tests.
@@ -38,7 +51,8 @@ struct HostSnapshot {
   int in_flight = 0;
   int consecutive_failures = 0;
   CircuitState circuit = CircuitState::kClosed;
-  double delay_seconds = 0;  // Current gap between request starts.
+  double delay_seconds = 0;  // Current gap between request starts (rate-limit adaptation included).
+  double rate_limit_delay_seconds = 0;  // The rate-limit part of it; 0 when not slowed down.
   double ewma_latency_seconds = 0;
   double blocked_until = 0;  // Backoff / Retry-After / open circuit, in scheduler time.
   std::string ip;
@@ -63,9 +77,10 @@ class PolitenessScheduler {
   // The address the host connects to; from then on the per-IP limit applies to it.
   void SetHostIp(const std::string& host, const std::string& ip);
 
-  // Queues request `id` for `host` (higher priority first, then FIFO). Unknown hosts get the
-  // default Politeness.
-  void Enqueue(const std::string& host, uint64_t id, int priority, double now);
+  // Queues request `id` for `host` (higher priority first, then FIFO; `front` puts it before
+  // the requests of its priority already queued, for a request sent again). Unknown hosts get
+  // the default Politeness.
+  void Enqueue(const std::string& host, uint64_t id, int priority, double now, bool front = false);
   // Removes a queued request. Returns false when it is not queued (e.g. already started).
   bool Remove(const std::string& host, uint64_t id);
 
@@ -80,7 +95,13 @@ class PolitenessScheduler {
   std::optional<double> NextReadyTime();
 
   // Reports the end of a started request: adjusts backoff, the circuit and the latency average.
-  // `retry_after` is the server's Retry-After in seconds (honoured for 429 and 503).
+  // `retry_after` is the server's Retry-After in seconds. A rate limit (IsRateLimited) blocks the
+  // host for exactly Retry-After (capped at crawl_delay_cap_seconds; without one, for the new
+  // delay) and doubles the host's delay (at least 1 s, at most crawl_delay_cap_seconds); it leaves
+  // the failure count and the circuit alone. Other answers relax the doubled delay back toward
+  // the configured one (SchedulerOptions::relax_after_successes). Host failures (IsHostFailure:
+  // connect, timeout, reset, dns, tls, 5xx without Retry-After) back off exponentially and count
+  // toward the circuit.
   void OnFinish(const std::string& host, Outcome outcome, long http_status, double latency_seconds,
                 std::optional<double> retry_after, double now);
 
@@ -101,6 +122,8 @@ class PolitenessScheduler {
     int in_flight = 0;
     double last_start = -1e18;
     double crawl_delay = 0;
+    double rate_delay = 0;  // Adaptive delay after rate limits; 0 = back at the configured one.
+    int calm_answers = 0;   // Answers since the last rate limit or relaxation step.
     double ewma_latency = 0;
     int consecutive_failures = 0;
     double blocked_until = 0;
@@ -123,7 +146,9 @@ class PolitenessScheduler {
   bool CanStartMore(const Host& h) const;
   void Schedule(Host& h);
   void Unpark(const std::string& ip);
-  void RecordFailure(Host& h, long http_status, std::optional<double> retry_after, double now);
+  void RecordFailure(Host& h, std::optional<double> retry_after, double now);
+  void RecordRateLimit(Host& h, std::optional<double> retry_after, double now);
+  void RecordAnswer(Host& h);
 
   SchedulerOptions options_;
   std::mt19937 rng_;
@@ -131,7 +156,8 @@ class PolitenessScheduler {
   std::priority_queue<HeapEntry, std::vector<HeapEntry>, std::greater<>> heap_;
   std::unordered_map<std::string, int> ip_in_flight_;
   std::unordered_map<std::string, std::vector<Host*>> ip_parked_;
-  uint64_t next_seq_ = 0;
+  uint64_t next_seq_ = uint64_t{1} << 62;              // Counts up for the back of a queue ...
+  uint64_t next_front_seq_ = (uint64_t{1} << 62) - 1;  // ... and down for its front.
   size_t queued_total_ = 0;
 };
 

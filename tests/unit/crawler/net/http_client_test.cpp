@@ -7,9 +7,12 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <string>
 #include <thread>
+#include <vector>
 
-#include "support/run_loop.h"
+#include "support/http_client_fixture.h"
 #include "support/test_http_server.h"
 
 namespace tincrawl {
@@ -22,16 +25,11 @@ FetchRequest Request(const std::string& url, const std::string& site) {
   return r;
 }
 
+using test_support::Body;
 using testing::Fault;
 using testing::TestHttpServer;
 using testing::TestRequest;
 using testing::TestResponse;
-
-TestResponse Body(std::string body) {
-  TestResponse r;
-  r.body = std::move(body);
-  return r;
-}
 
 // Smallest gap between consecutive request starts of `host` in the server's log.
 double MinStartGap(const std::vector<TestRequest>& log, const std::string& host) {
@@ -45,68 +43,14 @@ double MinStartGap(const std::vector<TestRequest>& log, const std::string& host)
   return min_gap;
 }
 
-class HttpClientTest : public ::testing::Test {
+class HttpClientTest : public test_support::HttpClientFixture {
  protected:
-  void SetUp() override {
-    ASSERT_EQ(uv_loop_init(&loop_), 0);
-    ASSERT_TRUE(a_.Start());
-    ASSERT_TRUE(b_.Start());
-    net_.allow_private_networks = {"127.0.0.0/8"};
-    net_.resolve = {a_.ResolveEntry("a.test"), b_.ResolveEntry("b.test")};
-    net_.timeout_seconds = 10;
-    sched_.jitter = 0;
-    for (auto* server : {&a_, &b_}) server->Route("/robots.txt", Body("User-agent: *\nAllow: /\n"));
-  }
-
-  void TearDown() override {
-    if (client_) {
-      bool closed = false;
-      client_->Shutdown([&] { closed = true; });
-      RunUntil([&] { return closed; }, 10);
-      EXPECT_TRUE(closed);
-      client_.reset();
-    }
-    EXPECT_EQ(uv_loop_close(&loop_), 0);
-  }
-
-  SiteConfig Site(const std::string& id, const std::string& host, double delay, int per_host = 1) {
-    SiteConfig site;
-    site.id = id;
-    site.hosts = {host};
-    site.politeness.min_delay_seconds = delay;
-    site.politeness.max_connections_per_host = per_host;
-    return site;
-  }
-
-  HttpClient& client() {
-    if (!client_) {
-      client_ = std::make_unique<HttpClient>(&loop_, net_, Politeness{}, sched_);
-      EXPECT_TRUE(client_->Init().ok());
-    }
-    return *client_;
-  }
-
-  void RunUntil(const std::function<bool()>& done, double timeout_seconds = 30) {
-    test_support::RunLoopUntil(&loop_, done, timeout_seconds);
-  }
-
-  // Submits the URLs and runs until all completed; results in submission order.
+  // Submits the URLs of one site and runs until all completed; results in submission order.
   std::vector<FetchResult> FetchAll(const std::vector<std::string>& urls, const std::string& site,
                                     double timeout_seconds = 30) {
-    std::vector<FetchResult> results(urls.size());
-    size_t done = 0;
-    for (size_t i = 0; i < urls.size(); ++i) {
-      FetchRequest req;
-      req.url = urls[i];
-      req.site_id = site;
-      client().Submit(req, [&, i](FetchResult r) {
-        results[i] = std::move(r);
-        ++done;
-      });
-    }
-    RunUntil([&] { return done == urls.size(); }, timeout_seconds);
-    EXPECT_EQ(done, urls.size());
-    return results;
+    std::vector<std::pair<std::string, std::string>> requests;
+    for (const std::string& url : urls) requests.emplace_back(url, site);
+    return FetchEach(requests, timeout_seconds);
   }
 
   std::vector<std::string> Urls(const TestHttpServer& server, const std::string& host, int n) {
@@ -114,13 +58,6 @@ class HttpClientTest : public ::testing::Test {
     for (int i = 0; i < n; ++i) urls.push_back(server.Url("/p" + std::to_string(i), host));
     return urls;
   }
-
-  uv_loop_t loop_{};
-  TestHttpServer a_{"127.0.0.2"};
-  TestHttpServer b_{"127.0.0.3"};
-  NetworkConfig net_;
-  SchedulerOptions sched_;
-  std::unique_ptr<HttpClient> client_;
 };
 
 TEST_F(HttpClientTest, DelayAndConnectionLimitFromAccessLog) {
@@ -188,12 +125,14 @@ TEST_F(HttpClientTest, RetryAfterSecondsIsHonoured) {
   });
   ASSERT_TRUE(client().ConfigureSite(Site("a", "a.test", 0.05)).ok());
   const auto results = FetchAll(Urls(a_, "a.test", 2), "a");
-  EXPECT_EQ(results[0].outcome, Outcome::kHttp5xx);
-  EXPECT_EQ(results[0].retry_after, "2");
+  // The 503 was an instruction: the same URL went out again after 2 s and succeeded.
+  EXPECT_EQ(results[0].outcome, Outcome::kOk) << results[0].error;
   EXPECT_EQ(results[1].outcome, Outcome::kOk);
   const auto log = a_.Log();
-  ASSERT_EQ(log.size(), 3u);
+  ASSERT_EQ(log.size(), 4u);  // robots.txt, /p0 (503), /p0 again, /p1.
+  EXPECT_EQ(log[2].path, "/p0");
   EXPECT_GE(log[2].start - log[1].start, 1.95);
+  EXPECT_EQ(client().HostState("a.test").consecutive_failures, 0);
 }
 
 TEST_F(HttpClientTest, RetryAfterHttpDateIsHonoured) {
@@ -213,11 +152,80 @@ TEST_F(HttpClientTest, RetryAfterHttpDateIsHonoured) {
   });
   ASSERT_TRUE(client().ConfigureSite(Site("a", "a.test", 0.05)).ok());
   const auto results = FetchAll(Urls(a_, "a.test", 2), "a");
-  EXPECT_EQ(results[0].outcome, Outcome::kHttp4xx);
+  EXPECT_EQ(results[0].outcome, Outcome::kOk) << results[0].error;
   EXPECT_EQ(results[1].outcome, Outcome::kOk);
   const auto log = a_.Log();
-  ASSERT_EQ(log.size(), 3u);
+  ASSERT_EQ(log.size(), 4u);
+  EXPECT_EQ(log[2].path, "/p0");
   EXPECT_GE(log[2].start - log[1].start, 1.9);  // Date has 1 s resolution: 3 s minus < 1 s.
+}
+
+// A host that answers the first request of every path with 429 + Retry-After (the farm's
+// rate-limited host): every page waits what it was told and the circuit never opens.
+TEST_F(HttpClientTest, RateLimitOnEveryPathNeverOpensTheCircuit) {
+  std::map<std::string, int> seen;
+  std::mutex mu;
+  a_.SetHandler([&](const TestRequest& req) {
+    std::lock_guard<std::mutex> lock(mu);
+    TestResponse r = Body("ok");
+    if (++seen[req.path] == 1) {
+      r.status = 429;
+      r.headers = {{"Retry-After", "1"}};
+    }
+    return r;
+  });
+  SiteConfig site = Site("a", "a.test", 0.05);
+  site.politeness.circuit_failures = 2;
+  ASSERT_TRUE(client().ConfigureSite(site).ok());
+  const auto results = FetchAll(Urls(a_, "a.test", 5), "a", 60);
+  for (const auto& r : results) {
+    EXPECT_EQ(r.outcome, Outcome::kOk) << r.error;
+    EXPECT_EQ(r.http_status, 200);
+  }
+  std::map<std::string, std::vector<double>> starts;
+  for (const TestRequest& r : a_.Log()) starts[r.path].push_back(r.start);
+  for (int i = 0; i < 5; ++i) {
+    const auto& s = starts["/p" + std::to_string(i)];
+    ASSERT_EQ(s.size(), 2u) << i;
+    EXPECT_GE(s[1] - s[0], 0.99) << i;  // Retry-After: 1.
+  }
+  EXPECT_EQ(client().HostState("a.test").circuit, CircuitState::kClosed);
+  EXPECT_EQ(client().HostState("a.test").consecutive_failures, 0);
+}
+
+TEST_F(HttpClientTest, RateLimitWithoutRetryAfterDoublesTheDelay) {
+  int calls = 0;
+  a_.SetHandler([&calls](const TestRequest&) {
+    TestResponse r = Body("ok");
+    if (++calls <= 2) r.status = 429;
+    return r;
+  });
+  ASSERT_TRUE(client().ConfigureSite(Site("a", "a.test", 0.25)).ok());
+  EXPECT_DOUBLE_EQ(client().SiteDelaySeconds("a"), 0.25);
+  const FetchResult r = FetchAll({a_.Url("/x", "a.test")}, "a")[0];
+  EXPECT_EQ(r.outcome, Outcome::kOk) << r.error;
+  const auto log = a_.Log();
+  ASSERT_EQ(log.size(), 4u);                              // robots.txt and three tries of /x.
+  EXPECT_GE(log[2].start - log[1].start, 0.99);           // 2 x 0.25 s, at least 1 s.
+  EXPECT_GE(log[3].start - log[2].start, 1.99);           // Doubled again.
+  EXPECT_DOUBLE_EQ(client().SiteDelaySeconds("a"), 1.0);  // One success halved it.
+}
+
+TEST_F(HttpClientTest, RateLimitRetriesEndWithThe429) {
+  TestResponse busy = Body("slow down");
+  busy.status = 429;
+  busy.headers = {{"Retry-After", "3600"}};
+  a_.SetHandler([busy](const TestRequest&) { return busy; });
+  SiteConfig site = Site("a", "a.test", 0.05);
+  site.politeness.crawl_delay_cap_seconds = 0.2;  // Caps Retry-After and the doubled delay.
+  ASSERT_TRUE(client().ConfigureSite(site).ok());
+  const FetchResult r = FetchAll({a_.Url("/x", "a.test")}, "a")[0];
+  EXPECT_EQ(r.outcome, Outcome::kHttp4xx);
+  EXPECT_EQ(r.http_status, 429);
+  EXPECT_EQ(r.retry_after, "3600");
+  EXPECT_EQ(a_.CountPath("/x"), 1u + SchedulerOptions{}.rate_limit_retries);
+  EXPECT_EQ(client().HostState("a.test").circuit, CircuitState::kClosed);
+  EXPECT_EQ(client().QueuedFor("a"), 0u);
 }
 
 TEST_F(HttpClientTest, CircuitOpensAndClosesAfterProbe) {

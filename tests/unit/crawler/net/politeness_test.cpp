@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
 
 namespace tincrawl {
 namespace {
@@ -104,6 +108,95 @@ TEST(PolitenessTest, RetryAfterIsHonoured) {
   EXPECT_FALSE(s.PopReady(29));
   EXPECT_DOUBLE_EQ(*s.NextReadyTime(), 30.05);
   EXPECT_TRUE(s.PopReady(30.05));
+}
+
+// Queues one request of `host`, starts it as soon as the scheduler allows (not before
+// `earliest`) and finishes it at once with `status` (and Retry-After). Returns its start time.
+double Answer(PolitenessScheduler& s, const std::string& host, uint64_t id, double earliest,
+              long status, std::optional<double> retry_after = std::nullopt) {
+  s.Enqueue(host, id, 0, earliest);
+  const std::optional<double> ready = s.NextReadyTime();
+  const double now = std::max(earliest, ready.value_or(earliest));
+  EXPECT_TRUE(s.PopReady(now)) << id;
+  s.OnFinish(host, OutcomeFromHttpStatus(status), status, 0.01, retry_after, now);
+  return now;
+}
+
+TEST(PolitenessTest, RateLimitsNeverOpenTheCircuit) {
+  PolitenessScheduler s(NoJitter());
+  s.ConfigureHost("a", Polite(1));  // Three failures open the circuit.
+  double now = 0;
+  uint64_t id = 1;
+  for (int page = 0; page < 10; ++page) {
+    const long status = page % 2 == 0 ? 429 : 503;  // Both with Retry-After: 3.
+    now = Answer(s, "a", id++, now, status, 3.0);
+    EXPECT_DOUBLE_EQ(s.Snapshot("a").blocked_until, now + 3) << page;
+    EXPECT_EQ(s.Snapshot("a").circuit, CircuitState::kClosed) << page;
+    const double retried = Answer(s, "a", id++, now, 200);
+    EXPECT_DOUBLE_EQ(retried, now + 3) << page;  // Exactly the wait asked for.
+    now = retried;
+  }
+  EXPECT_EQ(s.Snapshot("a").consecutive_failures, 0);
+}
+
+TEST(PolitenessTest, RetryAfterIsCappedByCrawlDelayCap) {
+  PolitenessScheduler s(NoJitter());
+  Politeness p = Polite(1);
+  p.crawl_delay_cap_seconds = 20;
+  s.ConfigureHost("a", p);
+  Answer(s, "a", 1, 5, 429, 3600.0);
+  EXPECT_DOUBLE_EQ(s.Snapshot("a").blocked_until, 25);
+}
+
+TEST(PolitenessTest, ServerErrorsWithoutRetryAfterOpenTheCircuit) {
+  PolitenessScheduler s(NoJitter());
+  s.ConfigureHost("a", Polite(0));
+  for (uint64_t id = 1; id <= 3; ++id) Answer(s, "a", id, 0, 503);  // A failure like any 5xx.
+  EXPECT_EQ(s.Snapshot("a").circuit, CircuitState::kOpen);
+  EXPECT_EQ(s.Snapshot("a").consecutive_failures, 3);
+  EXPECT_FALSE(IsRateLimited(503, std::nullopt));
+  EXPECT_TRUE(IsRateLimited(503, 0.0));
+  EXPECT_TRUE(IsRateLimited(429, std::nullopt));
+  EXPECT_FALSE(IsRateLimited(500, 5.0));
+}
+
+TEST(PolitenessTest, RateLimitDoublesTheDelayAndSuccessesRelaxIt) {
+  PolitenessScheduler s(NoJitter());
+  Politeness p = Polite(1);
+  p.crawl_delay_cap_seconds = 30;
+  s.ConfigureHost("a", p);
+  double now = 0;
+  uint64_t id = 1;
+  std::vector<double> delays;
+  for (int i = 0; i < 6; ++i) {
+    now = Answer(s, "a", id++, now, 429);  // No Retry-After: wait for the new delay.
+    delays.push_back(s.Snapshot("a").delay_seconds);
+    EXPECT_DOUBLE_EQ(s.Snapshot("a").blocked_until, now + delays.back());
+  }
+  EXPECT_EQ(delays, (std::vector<double>{2, 4, 8, 16, 30, 30}));
+  delays.clear();
+  for (int i = 0; i < 6; ++i) {
+    now = Answer(s, "a", id++, now, 200);
+    delays.push_back(s.Snapshot("a").delay_seconds);
+  }
+  EXPECT_EQ(delays, (std::vector<double>{15, 7.5, 3.75, 1.875, 1, 1}));
+  EXPECT_DOUBLE_EQ(s.Snapshot("a").rate_limit_delay_seconds, 0);
+  EXPECT_EQ(s.Snapshot("a").circuit, CircuitState::kClosed);
+}
+
+TEST(PolitenessTest, RelaxationNeedsARunOfSuccesses) {
+  SchedulerOptions o = NoJitter();
+  o.relax_after_successes = 3;
+  PolitenessScheduler s(o);
+  s.ConfigureHost("a", Polite(1));
+  double now = Answer(s, "a", 1, 0, 429);
+  now = Answer(s, "a", 2, now, 429);
+  std::vector<double> delays;
+  for (uint64_t id = 3; id < 9; ++id) {
+    now = Answer(s, "a", id, now, 404);  // An answer, not a rate limit.
+    delays.push_back(s.Snapshot("a").delay_seconds);
+  }
+  EXPECT_EQ(delays, (std::vector<double>{4, 4, 2, 2, 2, 1}));
 }
 
 TEST(PolitenessTest, ExponentialBackoffWithCap) {

@@ -1,76 +1,24 @@
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <uv.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <memory>
-#include <sstream>
-#include <thread>
 
 #include "crawler/net/fetcher.h"
+#include "support/tls_server.h"
 
 namespace tincrawl {
 namespace {
 
 namespace fs = std::filesystem;
 
-bool HaveOpenssl() { return std::system("openssl version >/dev/null 2>&1") == 0; }
-
-bool RunShell(const std::string& cmd) {
-  return std::system((cmd + " >/dev/null 2>&1").c_str()) == 0;
-}
-
-std::string Slurp(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// `openssl s_server -www` on 127.0.0.1:0, started and killed by the test (by its pid).
-class TlsServer {
- public:
-  TlsServer(const fs::path& dir, const std::string& cert, const std::string& key,
-            const std::string& extra = "") {
-    const fs::path out = dir / ("server-" + cert + ".out");
-    pid_ = fork();
-    if (pid_ == 0) {
-      const int fd = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      dup2(fd, 1);
-      dup2(fd, 2);
-      const std::string cmd = "exec openssl s_server -accept 127.0.0.1:0 -www -cert '" +
-                              (dir / cert).string() + "' -key '" + (dir / key).string() + "' " +
-                              extra;
-      execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    for (int i = 0; i < 100 && port_ == 0; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      const std::string text = Slurp(out);
-      const size_t at = text.find("ACCEPT 127.0.0.1:");
-      if (at != std::string::npos) port_ = std::atoi(text.c_str() + at + 17);
-    }
-  }
-  ~TlsServer() {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-  int port() const { return port_; }
-  std::string Url() const { return "https://127.0.0.1:" + std::to_string(port_) + "/"; }
-
- private:
-  pid_t pid_ = -1;
-  int port_ = 0;
-};
+using testing::HaveOpenssl;
+using testing::RunShell;
+using testing::TlsServer;
 
 class TlsTest : public ::testing::Test {
  protected:
