@@ -70,7 +70,7 @@ KNOWN_METRICS = {
     "tincrawl_config_reloads_total", "tincrawl_sites_configured", "tincrawl_urls_dropped_total",
     "tincrawl_worker_queue_full_total", "tincrawl_extract_guarded_total",
     "tincrawl_frontier_links_total", "tincrawl_frontier_leases_total",
-    "tincrawl_frontier_budget_deferrals_total",
+    "tincrawl_frontier_budget_deferrals_total", "tincrawl_site_delay_seconds",
 }
 HISTOGRAMS = {"tincrawl_loop_lag_seconds", "tincrawl_fetch_duration_seconds"}
 # Not from tincrawl: Prometheus' own `up` and the optional node_exporter rule.

@@ -495,6 +495,12 @@ def sites():
         "expr": f"sum(rate(tincrawl_response_bytes_total{{{SITE_SEL}}}[$__rate_interval]))",
         "legendFormat": "decoded body bytes"}], w=12, unit="Bps",
         description="Decoded response body bytes per second.")
+    b.panel("timeseries", "Politeness delay", [{
+        "expr": f"max by (site) (tincrawl_site_delay_seconds{{{SITE_SEL}}})",
+        "legendFormat": "{{site}}"}], w=12, unit="s",
+        description="Current delay between requests to the site's hosts. It doubles on each 429 "
+        "(or 503 with Retry-After), up to crawl_delay_cap_seconds, and relaxes back to the "
+        "configured delay after successes; rate limits never open the circuit.")
 
     variables = common_vars() + [query_var(
         "site", "Site", 'label_values(tincrawl_fetches_total{job=~"$job", instance=~"$instance"}, site)',

@@ -75,6 +75,7 @@ void Crawler::RefreshGauges() {
       open = open || http_->HostState(host).circuit == CircuitState::kOpen;
     }
     s.metrics->circuit_open->Set(open ? 1 : 0);
+    s.metrics->delay->Set(http_->SiteDelaySeconds(s.config.id));
     s.metrics->frontier[1]->Set(static_cast<double>(inflight_per_site_[i]));
     ExportFrontierStats(i);
   }

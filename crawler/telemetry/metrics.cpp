@@ -149,6 +149,9 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                                       "Consecutive failed fetches of the site.");
   circuit_open_ = GaugeFamily(r, "tincrawl_site_circuit_open",
                               "1 while a host of the site has its circuit breaker open.");
+  site_delay_ = GaugeFamily(r, "tincrawl_site_delay_seconds",
+                            "Current delay between requests to the site's hosts (the largest; "
+                            "grows on 429 and Retry-After, relaxes after successes).");
   frontier_urls_ = GaugeFamily(r, "tincrawl_frontier_urls", "URLs in the frontier, by state.");
   frontier_links_ = CounterFamily(r, "tincrawl_frontier_links_total",
                                   "Discovered links offered to the frontier, by result.");
@@ -259,6 +262,7 @@ SiteMetrics* Metrics::AddSite(const std::string& id) {
   m.last_new_article = &last_new_article_->Add({{"site", id}});
   m.consecutive_failures = &consecutive_failures_->Add({{"site", id}});
   m.circuit_open = &circuit_open_->Add({{"site", id}});
+  m.delay = &site_delay_->Add({{"site", id}});
   for (size_t i = 0; i < kFrontierStates.size(); ++i) {
     m.frontier[i] = &frontier_urls_->Add({{"site", id}, {"state", kFrontierStates[i]}});
   }
@@ -287,6 +291,7 @@ void Metrics::RemoveSite(const std::string& id) {
   last_new_article_->Remove(m.last_new_article);
   consecutive_failures_->Remove(m.consecutive_failures);
   circuit_open_->Remove(m.circuit_open);
+  site_delay_->Remove(m.delay);
   for (auto* g : m.frontier) frontier_urls_->Remove(g);
   frontier_links_->Remove(m.links_added);
   frontier_links_->Remove(m.links_known);

@@ -50,6 +50,7 @@ struct SiteMetrics {
   prometheus::Gauge* last_new_article = nullptr;
   prometheus::Gauge* consecutive_failures = nullptr;
   prometheus::Gauge* circuit_open = nullptr;
+  prometheus::Gauge* delay = nullptr;  // Current politeness delay (largest over its hosts).
   std::array<prometheus::Gauge*, kFrontierStates.size()> frontier{};
   prometheus::Counter* links_added = nullptr;       // Discovered links queued for the first time.
   prometheus::Counter* links_known = nullptr;       // Discovered links the frontier already knew.
@@ -122,6 +123,7 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>* last_new_article_;
   prometheus::Family<prometheus::Gauge>* consecutive_failures_;
   prometheus::Family<prometheus::Gauge>* circuit_open_;
+  prometheus::Family<prometheus::Gauge>* site_delay_;
   prometheus::Family<prometheus::Gauge>* frontier_urls_;
   prometheus::Family<prometheus::Counter>* frontier_links_;
   prometheus::Family<prometheus::Counter>* frontier_leases_;
