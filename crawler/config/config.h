@@ -54,6 +54,9 @@ struct UrlRules {
   std::vector<std::string> ignore;
   std::vector<std::string> keep_params;  // Query parameters that identify a page.
   std::vector<std::string> drop_params;  // Query parameters to strip (session ids, utm_*).
+  // What is requested: the link as the page published it (only what no server can tell apart
+  // is changed), or the normalized key (`fetch: canonical`). The key names the URL either way.
+  bool fetch_canonical = false;
 };
 
 struct Locality {

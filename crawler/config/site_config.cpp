@@ -46,12 +46,20 @@ void CheckRegexes(YamlReader& r, const YAML::Node& list, const std::vector<std::
 
 void ReadUrlRules(YamlReader& r, const YAML::Node& n, UrlRules* u) {
   if (!r.ExpectMap(n, "urls")) return;
-  r.CheckKeys(n, {"article", "listing", "ignore", "keep_params", "drop_params"}, "urls");
+  r.CheckKeys(n, {"article", "listing", "ignore", "keep_params", "drop_params", "fetch"}, "urls");
   if (r.Get(n, "article", &u->article)) CheckRegexes(r, n["article"], u->article);
   if (r.Get(n, "listing", &u->listing)) CheckRegexes(r, n["listing"], u->listing);
   if (r.Get(n, "ignore", &u->ignore)) CheckRegexes(r, n["ignore"], u->ignore);
   r.Get(n, "keep_params", &u->keep_params);
   r.Get(n, "drop_params", &u->drop_params);
+  std::string fetch;
+  if (r.Get(n, "fetch", &fetch)) {
+    if (fetch == "canonical") {
+      u->fetch_canonical = true;
+    } else if (fetch != "as_published") {
+      r.Error(n["fetch"], "fetch must be \"as_published\" or \"canonical\"");
+    }
+  }
 }
 
 void CheckSelector(YamlReader& r, const YAML::Node& node, const std::string& text) {

@@ -211,7 +211,7 @@ void Crawler::StartFetch(Lease lease) {
   auto f = std::make_shared<InFlight>();
   f->lease = std::move(lease);
   FetchRequest req;
-  req.url = f->lease.url;
+  req.url = f->lease.fetch_url;  // As published; the key is only for our own records.
   req.site_id = sites_[static_cast<size_t>(f->lease.site)].config.id;
   req.priority = f->lease.priority == Priority::kNew ? 2 : f->lease.priority == Priority::kListing;
   req.keep_headers = warc_ != nullptr;

@@ -110,9 +110,10 @@ Status Deduper::Open(Store* store, const DedupOptions& options, std::unique_ptr<
 Deduper::Prepared Deduper::Prepare(const Article& article, const IngestContext& ctx) const {
   Prepared p;
   ArticleRecord& r = p.record;
-  r.url = ctx.url.empty() ? article.url : ctx.url;
-  r.canonical_url = article.canonical_url.empty() ? r.url : article.canonical_url;
-  r.id = ArticleIdFor(r.url, article.canonical_url);
+  const std::string& key = ctx.url.empty() ? article.url : ctx.url;
+  r.url = ctx.fetched_url.empty() ? key : ctx.fetched_url;
+  r.canonical_url = article.canonical_url.empty() ? key : article.canonical_url;
+  r.id = ArticleIdFor(key, article.canonical_url);
   r.site = ctx.site;
   r.locality = ctx.locality;
   r.title = article.title;

@@ -48,8 +48,9 @@ struct DedupOptions {
 struct IngestContext {
   std::string site;
   Locality locality;
-  std::string url;         // The normalized URL the page was fetched from.
-  int64_t fetched_at = 0;  // Unix seconds.
+  std::string url;          // The normalized URL (key) of the page.
+  std::string fetched_url;  // The URL as requested (as published); the record's `url`.
+  int64_t fetched_at = 0;   // Unix seconds.
 };
 
 enum class IngestDecision {

@@ -133,6 +133,7 @@ Status Frontier::Add(int site, const AddRequest& r, FrontierBatch* b, AddResult*
   state.depth = r.depth;
   state.discovered_by = r.discovered_by;
   state.next_visit = r.due_ms / 1000;
+  state.fetch_url = FetchFormToStore(r.url, r.fetch_url);
   b->batch()->Put(urls_cf_, rocksdb::Slice(r.url.data(), r.url.size()), EncodeUrlState(state));
   Schedule sc;
   sc.kind = r.kind;
@@ -143,7 +144,8 @@ Status Frontier::Add(int site, const AddRequest& r, FrontierBatch* b, AddResult*
   sc.seen_by = SourceBit(r.discovered_by);
   sc.lastmod = r.lastmod;
   PutSchedule(b, r.url, sc);
-  const QueueValue v{sites_[site].id, r.kind, r.depth, r.discovered_by, r.backfill, 0};
+  const QueueValue v{sites_[site].id, r.kind, r.depth,        r.discovered_by,
+                     r.backfill,      0,      state.fetch_url};
   QueueLocked(b, r.url, sc.priority, r.due_ms, EncodeQueueValue(v));
   *result = AddResult::kAdded;
   return Status::Ok();
@@ -183,7 +185,8 @@ Status Frontier::AddKnown(int site, const AddRequest& r, const UrlState& state, 
     sc.due_ms = r.due_ms;
     sc.backfill = r.backfill;
     const QueueValue v{state.site,          sc.kind,    state.depth,
-                       state.discovered_by, r.backfill, static_cast<uint32_t>(state.fetch_count)};
+                       state.discovered_by, r.backfill, static_cast<uint32_t>(state.fetch_count),
+                       state.fetch_url};
     QueueLocked(b, r.url, sc.priority, sc.due_ms, EncodeQueueValue(v));
     UrlState updated = state;
     updated.next_visit = sc.due_ms / 1000;
@@ -235,8 +238,7 @@ Status Frontier::Complete(const Lease& lease, const FetchReport& report, Frontie
   Status st = ReadSchedule(lease.url, &sc, &found);
   if (!st.ok()) return st;
   if (!found) sc.kind = lease.kind;
-  const bool cancelled =
-      report.outcome == Outcome::kCancelled;
+  const bool cancelled = report.outcome == Outcome::kCancelled;
   if (IsSuccess(report.outcome)) {
     ++state.fetch_count;
     state.consecutive_failures = 0;
@@ -252,6 +254,7 @@ Status Frontier::Complete(const Lease& lease, const FetchReport& report, Frontie
     if (!report.last_modified.empty()) state.last_modified = report.last_modified;
   }
   state.site = sites_[lease.site].id;
+  if (state.fetch_url.empty()) state.fetch_url = FetchFormToStore(lease.url, lease.fetch_url);
   // NextVisit reads the previous fetch time (the listing model's elapsed interval).
   const int64_t next =
       report.next_due_ms ? *report.next_due_ms : NextVisit(lease, report, &state, &sc);
@@ -270,8 +273,13 @@ Status Frontier::Complete(const Lease& lease, const FetchReport& report, Frontie
     const bool retry = !IsSuccess(report.outcome);
     sc.priority = retry ? lease.priority : PriorityFor(lease.kind, state.fetch_count > 0);
     sc.due_ms = next;
-    const QueueValue v{state.site,          lease.kind, lease.depth,
-                       lease.discovered_by, false,      static_cast<uint32_t>(state.fetch_count)};
+    const QueueValue v{state.site,
+                       lease.kind,
+                       lease.depth,
+                       lease.discovered_by,
+                       false,
+                       static_cast<uint32_t>(state.fetch_count),
+                       FetchFormToStore(lease.url, lease.fetch_url)};
     QueueLocked(b, lease.url, sc.priority, next, EncodeQueueValue(v));
   }
   state.next_visit = next / 1000;
@@ -290,8 +298,13 @@ Status Frontier::Complete(const Lease& lease, const FetchReport& report, Frontie
 }
 
 Status Frontier::Release(const Lease& lease, int64_t retry_at_ms, FrontierBatch* b) {
-  const QueueValue v{sites_.at(lease.site).id, lease.kind,     lease.depth,
-                     lease.discovered_by,      lease.backfill, lease.fetches};
+  const QueueValue v{sites_.at(lease.site).id,
+                     lease.kind,
+                     lease.depth,
+                     lease.discovered_by,
+                     lease.backfill,
+                     lease.fetches,
+                     FetchFormToStore(lease.url, lease.fetch_url)};
   if (retry_at_ms <= lease.due_ms) {
     std::lock_guard<std::mutex> lock(mu_);
     ApplyOpLocked({true, lease.key, EncodeQueueValue(v)});

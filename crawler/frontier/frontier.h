@@ -46,6 +46,7 @@ struct FrontierOptions {
 // What Add is asked to queue. `url` must be normalized (UrlNormalizer) and on the site.
 struct AddRequest {
   std::string_view url;
+  std::string_view fetch_url;  // The form to request when it differs from `url` (the key).
   UrlKind kind = UrlKind::kUnknown;
   DiscoveredBy discovered_by = DiscoveredBy::kListing;
   int depth = 0;  // Seeds/feeds/sitemaps 0; links one more than their page; pagination keeps it.
@@ -60,7 +61,8 @@ enum class AddResult : uint8_t { kAdded, kKnown, kRescheduled, kTrapped };
 // A due URL handed to the pipeline. It stays leased (invisible to PopReady) until Complete or
 // Release; a lease lives in memory only, so after a crash the URL is simply due again.
 struct Lease {
-  std::string url;
+  std::string url;        // The normalized key.
+  std::string fetch_url;  // What to request: the URL as published (never empty).
   std::string host;
   int site = -1;  // Index into the sites given to the Frontier.
   UrlKind kind = UrlKind::kUnknown;

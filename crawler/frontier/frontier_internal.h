@@ -31,6 +31,7 @@ struct QueueValue {
   DiscoveredBy by = DiscoveredBy::kSeed;
   bool backfill = false;
   uint32_t fetches = 0;
+  std::string fetch_url;  // Empty when the key itself is the form to request.
 };
 
 inline std::string EncodeQueueValue(const QueueValue& v) {
@@ -42,14 +43,17 @@ inline std::string EncodeQueueValue(const QueueValue& v) {
   w.U64(static_cast<uint64_t>(v.by));
   w.U64(v.backfill ? 1 : 0);
   w.U64(v.fetches);
+  if (!v.fetch_url.empty()) w.Str(v.fetch_url);  // Optional: absent in older entries.
   return w.Take();
 }
 
 inline bool DecodeQueueValue(std::string_view in, QueueValue* v) {
   RecordReader r(in);
   uint64_t version = 0, kind = 0, by = 0, backfill = 0, fetches = 0;
+  v->fetch_url.clear();
   if (!r.U64(&version) || version != kFormat || !r.Str(&v->site) || !r.U64(&kind) ||
-      !r.Int(&v->depth) || !r.U64(&by) || !r.U64(&backfill) || !r.U64(&fetches)) {
+      !r.Int(&v->depth) || !r.U64(&by) || !r.U64(&backfill) || !r.U64(&fetches) ||
+      !(r.done() || r.Str(&v->fetch_url))) {
     return false;
   }
   v->kind = static_cast<UrlKind>(std::min<uint64_t>(kind, 5));
@@ -57,6 +61,11 @@ inline bool DecodeQueueValue(std::string_view in, QueueValue* v) {
   v->backfill = backfill != 0;
   v->fetches = static_cast<uint32_t>(fetches);
   return true;
+}
+
+// The fetch form worth storing: empty when it is the key itself.
+inline std::string FetchFormToStore(std::string_view key, std::string_view fetch_url) {
+  return fetch_url.empty() || fetch_url == key ? std::string() : std::string(fetch_url);
 }
 
 inline std::string QueueKey(std::string_view host, Priority p, int64_t due_ms,

@@ -152,6 +152,7 @@ std::optional<Lease> Frontier::PopReady(int64_t now_ms,
         lease->discovered_by = v.by;
         lease->backfill = v.backfill;
         lease->fetches = v.fetches;
+        lease->fetch_url = std::move(v.fetch_url);
       }
       h->leased.insert(lease->key);
       site_of_lease = h->site;
@@ -166,6 +167,7 @@ std::optional<Lease> Frontier::PopReady(int64_t now_ms,
   QueueKeyParts parts;
   ParseQueueKey(lease->key, &parts);
   lease->url = std::string(parts.url);
+  if (lease->fetch_url.empty()) lease->fetch_url = lease->url;
   lease->host = std::string(parts.host);
   lease->priority = parts.priority;
   lease->due_ms = parts.due_ms;

@@ -200,11 +200,12 @@ void FeedParser::Flush() {
   record_ = Record();
   for (const std::string* candidate : {&r.link, &r.atom_link, &r.guid, &r.about}) {
     if (candidate->empty()) continue;
-    std::optional<std::string> url = normalizer_.Resolve(base_, *candidate);
-    if (!url) continue;
-    if (!seen_.insert(*url).second) return;
+    std::optional<UrlForms> forms = normalizer_.ResolveForms(base_, *candidate);
+    if (!forms) continue;
+    if (!seen_.insert(forms->key).second) return;
     DiscoveredLink link;
-    link.url = std::move(*url);
+    link.url = std::move(forms->key);
+    link.fetch_url = std::move(forms->fetch);
     const FeedFormat f = result_->format;
     const bool sitemap = f == FeedFormat::kUrlset || f == FeedFormat::kSitemapIndex;
     link.source = sitemap ? DiscoveredBy::kSitemap : DiscoveredBy::kFeed;

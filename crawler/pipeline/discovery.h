@@ -13,7 +13,8 @@ namespace tincrawl {
 
 // One URL found by a discovery parser, already resolved and normalized.
 struct DiscoveredLink {
-  std::string url;
+  std::string url;        // The normalized key.
+  std::string fetch_url;  // The link as published (what to request).
   DiscoveredBy source = DiscoveredBy::kListing;
   int64_t lastmod = 0;      // Unix seconds (latest of pubDate/updated/lastmod/...); 0 = unknown.
   bool is_sitemap = false;  // A child of a sitemap index: fetch it as a sitemap.
@@ -54,9 +55,10 @@ int64_t ParseFeedDate(std::string_view text);
 
 // A pagination link of a listing page.
 struct PageLink {
-  std::string url;    // Normalized, same host as the listing.
-  int page = 0;       // Page number when known (from the link text or a page parameter).
-  bool next = false;  // rel=next, "Trang sau", "Tiếp", "»", "›", "Next" ...
+  std::string url;        // Normalized, same host as the listing.
+  std::string fetch_url;  // The link as published (what to request).
+  int page = 0;           // Page number when known (from the link text or a page parameter).
+  bool next = false;      // rel=next, "Trang sau", "Tiếp", "»", "›", "Next" ...
 };
 
 // Finds pagination links in listing HTML: rel=next (<link> or <a>), next-page labels, numbered
@@ -64,6 +66,7 @@ struct PageLink {
 // /page-N, /trang-N) on the listing's own path. Links to other hosts, to the page itself and
 // postback links (javascript:__doPostBack) are skipped. Result sorted by page number, "next"
 // links first when their number is unknown; at most 200 links.
+// `base_url` is the URL the page was fetched from; links resolve against it as in a browser.
 std::vector<PageLink> FindPaginationLinks(std::string_view html, std::string_view base_url,
                                           const UrlNormalizer& normalizer);
 

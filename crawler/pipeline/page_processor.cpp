@@ -20,7 +20,8 @@ struct PageProcessor::Work {
   int64_t now_ms;
   rocksdb::WriteBatch batch;
   FrontierBatch fbatch{&batch};
-  std::string page_url;  // Normalized URL of the final response.
+  std::string page_url;     // Normalized URL of the final response (the key).
+  std::string fetched_url;  // The URL the final response came from, as requested.
   UrlKind kind = UrlKind::kUnknown;
   bool listing_like = false;
   std::optional<Article> article;
@@ -144,7 +145,8 @@ PageOutcome PageProcessor::Process(const Lease& lease, const FetchResult& result
   bool ok = result.outcome == Outcome::kOk && !result.body.empty();
   if (warc_ != nullptr && (ok || result.outcome == Outcome::kNotModified)) Archive(w);
   if (ok) {
-    const std::string& fetched = result.final_url.empty() ? lease.url : result.final_url;
+    const std::string& fetched = result.final_url.empty() ? lease.fetch_url : result.final_url;
+    w.fetched_url = FetchFormUrl(fetched).value_or(fetched);
     w.page_url = site.normalizer->Normalize(fetched).value_or(lease.url);
     w.kind = lease.kind != UrlKind::kUnknown ? lease.kind : site.classifier->Classify(w.page_url);
     if (w.kind == UrlKind::kArticle || w.kind == UrlKind::kUnknown) ExtractArticle(&w);
@@ -208,6 +210,7 @@ Status PageProcessor::Ingest(Work* w, IngestResult* result) {
   ctx.site = w->site.config.id;
   ctx.locality = w->site.config.locality;
   ctx.url = w->page_url;
+  ctx.fetched_url = w->fetched_url;
   ctx.fetched_at = NowSeconds(w->now_ms);
   return dedup_->Ingest(*w->article, ctx, &w->batch, result);
 }
@@ -244,10 +247,13 @@ void PageProcessor::ExtractArticle(Work* w) {
   const ExtractRules& rules = w->site.config.extract;
   ExtractInput in;
   in.bytes = w->result.body;
-  in.url = w->result.final_url.empty() ? w->lease.url : w->result.final_url;
+  in.url = w->fetched_url;
   in.content_type = w->result.content_type;
   in.rules = rules.Empty() ? nullptr : &rules;
   Article a = Extract(in);
+  // The canonical URL names the article: normalized like every key, so two spellings of one
+  // link give one article id.
+  a.canonical_url = w->site.normalizer->Normalize(a.canonical_url).value_or(w->page_url);
   if (a.fell_back) w->site.metrics->extract_fallback->Increment();
   if (!a.guard.empty()) {
     if (prometheus::Counter* c = metrics_->ExtractGuarded(a.guard)) c->Increment();
@@ -287,32 +293,36 @@ void PageProcessor::Discover(Work* w) {
 }
 
 void PageProcessor::DiscoverFeed(Work* w) {
-  FeedResult feed = ParseFeed(w->result.body, w->page_url, *w->site.normalizer);
+  FeedResult feed = ParseFeed(w->result.body, w->fetched_url, *w->site.normalizer);
   for (const DiscoveredLink& link : feed.links) {
     UrlKind kind = link.is_sitemap ? UrlKind::kSitemap : UrlKind::kUnknown;
-    AddLink(w, link.url, kind, link.source, w->lease.depth + 1, false, link.lastmod);
+    AddLink(w, {link.fetch_url, link.url}, kind, link.source, w->lease.depth + 1, false,
+            link.lastmod);
   }
 }
 
 void PageProcessor::DiscoverLinks(Work* w, bool only_known_kinds) {
   ScannedLinks links = ScanLinks(w->result.body);
-  const std::string& base = links.base_href.empty() ? w->page_url : links.base_href;
+  // Links resolve against the page's own URL (or its <base href>), as a browser resolves them.
+  std::string base = w->fetched_url;
+  if (!links.base_href.empty())
+    base = ResolveFetchForm(w->fetched_url, links.base_href).value_or(base);
   for (const std::string& href : links.feeds) {
-    if (auto url = w->site.normalizer->Resolve(base, href)) {
-      AddLink(w, *url, UrlKind::kFeed, DiscoveredBy::kFeed, 0, false, 0);
+    if (auto forms = w->site.normalizer->ResolveForms(base, href)) {
+      AddLink(w, *forms, UrlKind::kFeed, DiscoveredBy::kFeed, 0, false, 0);
     }
   }
   for (const std::string& href : links.hrefs) {
-    auto url = w->site.normalizer->Resolve(base, href);
-    if (!url) continue;
+    auto forms = w->site.normalizer->ResolveForms(base, href);
+    if (!forms) continue;
     int to_site = -1;
-    if (router_->Route(w->lease.site, *url, &to_site) == Scope::kOutOfScope) {
+    if (router_->Route(w->lease.site, forms->key, &to_site) == Scope::kOutOfScope) {
       metrics_->urls_dropped_scope->Increment();
       continue;
     }
-    UrlKind kind = (*sites_)[static_cast<size_t>(to_site)].classifier->Classify(*url);
+    UrlKind kind = (*sites_)[static_cast<size_t>(to_site)].classifier->Classify(forms->key);
     if (only_known_kinds && kind == UrlKind::kUnknown) continue;
-    AddLink(w, *url, kind, DiscoveredBy::kListing, w->lease.depth + 1, false, 0);
+    AddLink(w, *forms, kind, DiscoveredBy::kListing, w->lease.depth + 1, false, 0);
   }
 }
 
@@ -323,30 +333,34 @@ void PageProcessor::DiscoverPagination(Work* w) {
     return;
   }
   bool backfill = w->lease.mode() == CrawlMode::kBackfill;
-  for (const PageLink& p : FindPaginationLinks(w->result.body, w->page_url, *w->site.normalizer)) {
+  for (const PageLink& p :
+       FindPaginationLinks(w->result.body, w->fetched_url, *w->site.normalizer)) {
     if (p.next || p.page == page + 1) {
-      AddLink(w, p.url, UrlKind::kListing, DiscoveredBy::kListing, w->lease.depth, backfill, 0);
+      AddLink(w, {p.fetch_url, p.url}, UrlKind::kListing, DiscoveredBy::kListing, w->lease.depth,
+              backfill, 0);
     }
   }
 }
 
-void PageProcessor::AddLink(Work* w, const std::string& url, UrlKind kind, DiscoveredBy by,
-                            int depth, bool backfill, int64_t lastmod) {
+void PageProcessor::AddLink(Work* w, const UrlForms& link, UrlKind kind, DiscoveredBy by, int depth,
+                            bool backfill, int64_t lastmod) {
   int to_site = -1;
-  if (router_->Route(w->lease.site, url, &to_site) == Scope::kOutOfScope) {
+  if (router_->Route(w->lease.site, link.key, &to_site) == Scope::kOutOfScope) {
     metrics_->urls_dropped_scope->Increment();
     return;
   }
   const CrawlSite& target = (*sites_)[static_cast<size_t>(to_site)];
-  // The owning site's query-parameter rules decide the stored form.
+  // The owning site's query-parameter rules decide the key.
   std::optional<std::string> normalized = to_site == w->lease.site
-                                              ? std::optional<std::string>(url)
-                                              : target.normalizer->Normalize(url);
+                                              ? std::optional<std::string>(link.key)
+                                              : target.normalizer->Normalize(link.fetch);
   if (!normalized) return;
   if (kind == UrlKind::kUnknown) kind = target.classifier->Classify(*normalized);
   if (kind == UrlKind::kIgnore) return;
   AddRequest req;
   req.url = *normalized;
+  req.fetch_url = target.config.urls.fetch_canonical ? std::string_view(*normalized)
+                                                     : std::string_view(link.fetch);
   req.kind = kind;
   req.discovered_by = by;
   req.depth = depth;
@@ -370,12 +384,14 @@ Status PageProcessor::Seed(int site, const std::vector<std::string>& urls, UrlKi
   FrontierBatch fbatch(&batch);
   for (const std::string& raw : urls) {
     std::optional<std::string> url = s.normalizer->Normalize(raw);
-    if (!url) {
+    const std::optional<std::string> fetch = FetchFormUrl(raw);
+    if (!url || !fetch) {
       LogWarn("seed URL rejected", {{"site", s.config.id}, {"url", raw}});
       continue;
     }
     AddRequest req;
     req.url = *url;
+    req.fetch_url = s.config.urls.fetch_canonical ? *url : *fetch;
     req.kind = kind != UrlKind::kUnknown ? kind : s.classifier->Classify(*url);
     if (req.kind == UrlKind::kUnknown) req.kind = UrlKind::kListing;
     req.discovered_by = by;

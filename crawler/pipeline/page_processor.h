@@ -80,7 +80,7 @@ class PageProcessor {
   void DiscoverFeed(Work* w);
   void DiscoverLinks(Work* w, bool only_known_kinds);
   void DiscoverPagination(Work* w);
-  void AddLink(Work* w, const std::string& url, UrlKind kind, DiscoveredBy by, int depth,
+  void AddLink(Work* w, const UrlForms& link, UrlKind kind, DiscoveredBy by, int depth,
                bool backfill, int64_t lastmod);
   void ExtractArticle(Work* w);
   Status Ingest(Work* w, IngestResult* result);

@@ -145,8 +145,10 @@ std::vector<PageLink> FindPaginationLinks(std::string_view html, std::string_vie
   SplitPage(*base, &base_key);
   std::vector<PageLink> out;
   for (const Anchor& a : CollectAnchors(html)) {
-    std::optional<std::string> url = normalizer.Resolve(*base, a.href);
-    if (!url || *url == *base || HostOf(*url) != HostOf(*base)) continue;
+    std::optional<UrlForms> forms = normalizer.ResolveForms(base_url, a.href);
+    if (!forms) continue;
+    std::optional<std::string> url = std::move(forms->key);
+    if (*url == *base || HostOf(*url) != HostOf(*base)) continue;
     std::string key;
     int page = SplitPage(*url, &key);
     const bool rel_next = a.rel.find("next") != std::string::npos;
@@ -162,7 +164,7 @@ std::vector<PageLink> FindPaginationLinks(std::string_view html, std::string_vie
       it->next = it->next || next;
       it->page = std::max(it->page, page);
     } else if (out.size() < 200) {
-      out.push_back({std::move(*url), page, next});
+      out.push_back({std::move(*url), std::move(forms->fetch), page, next});
     }
   }
   const auto rank = [](const PageLink& l) {

@@ -64,6 +64,7 @@ std::string EncodeUrlState(const UrlState& s) {
   w.I64(s.depth);
   w.I64(s.fetch_count);
   w.I64(s.consecutive_failures);
+  if (!s.fetch_url.empty()) w.Str(s.fetch_url);  // Absent in records written before it existed.
   return w.Take();
 }
 
@@ -71,10 +72,12 @@ bool DecodeUrlState(std::string_view data, UrlState* s) {
   RecordReader r(data);
   uint64_t version = 0, status = 0, by = 0;
   if (!r.U64(&version) || version != kRecordVersion) return false;
+  s->fetch_url.clear();
   const bool ok = r.U64(&status) && r.Str(&s->last_outcome) && r.Int(&s->http_status) &&
                   r.Str(&s->etag) && r.Str(&s->last_modified) && r.I64(&s->next_visit) &&
                   r.I64(&s->last_fetched) && r.U64(&by) && r.Str(&s->site) && r.Int(&s->depth) &&
-                  r.I64(&s->fetch_count) && r.Int(&s->consecutive_failures);
+                  r.I64(&s->fetch_count) && r.Int(&s->consecutive_failures) &&
+                  (r.done() || r.Str(&s->fetch_url));
   if (!ok || status > static_cast<uint64_t>(UrlStatus::kGone) || by > 3) return false;
   s->status = static_cast<UrlStatus>(status);
   s->discovered_by = static_cast<DiscoveredBy>(by);

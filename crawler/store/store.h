@@ -41,6 +41,9 @@ struct UrlState {
   int depth = 0;
   int64_t fetch_count = 0;
   int consecutive_failures = 0;
+  // The URL as the web published it, which is what gets requested (see docs/urls.md); empty
+  // when it is the normalized key itself.
+  std::string fetch_url;
 
   bool operator==(const UrlState&) const = default;
 };

@@ -560,3 +560,47 @@ TEST_F(FrontierTest, SightingAndCompletionNeverOverwriteEachOther) {
 
 }  // namespace
 }  // namespace tincrawl
+
+namespace tincrawl {
+namespace {
+
+// The key names the URL; the lease carries the spelling the page published, across a
+// completion, a re-queue and a restart.
+TEST_F(FrontierTest, LeasesCarryTheUrlAsPublished) {
+  const std::string key =
+      "https://halong.gov.vn/index.php?Itemid=101&catid=12&id=8101&option=com_content&view=article";
+  const std::string published =
+      "https://halong.gov.vn/index.php?option=com_content&view=article&id=8101&catid=12&Itemid=101";
+  rocksdb::WriteBatch wb;
+  FrontierBatch batch(&wb);
+  AddRequest r;
+  r.url = key;
+  r.fetch_url = published;
+  r.kind = UrlKind::kArticle;
+  r.due_ms = kNow;
+  AddResult result = AddResult::kKnown;
+  ASSERT_TRUE(frontier_->Add(0, r, &batch, &result).ok());
+  ASSERT_TRUE(frontier_->Commit(&batch).ok());
+  EXPECT_EQ(ReadState(key).fetch_url, published);
+
+  std::optional<Lease> lease = frontier_->PopReady(kNow);
+  ASSERT_TRUE(lease.has_value());
+  EXPECT_EQ(lease->url, key);
+  EXPECT_EQ(lease->fetch_url, published);
+  const int64_t next = Complete(*lease, kNow);
+  Reopen();
+  lease = frontier_->PopReady(next);
+  ASSERT_TRUE(lease.has_value());
+  EXPECT_EQ(lease->fetch_url, published);
+
+  // A URL whose published form is its key stores no copy, and leases still say what to fetch.
+  const std::string plain = "https://halong.gov.vn/tin-tuc/a.html";
+  ASSERT_EQ(Add(0, plain, UrlKind::kArticle, kNow), AddResult::kAdded);
+  EXPECT_TRUE(ReadState(plain).fetch_url.empty());
+  lease = frontier_->PopReady(kNow);
+  ASSERT_TRUE(lease.has_value());
+  EXPECT_EQ(lease->fetch_url, plain);
+}
+
+}  // namespace
+}  // namespace tincrawl

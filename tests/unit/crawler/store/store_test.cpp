@@ -66,6 +66,14 @@ TEST(StoreTest, RecordsRoundTripAndRejectGarbage) {
   enc[0] = 9;  // A future record version.
   EXPECT_FALSE(DecodeUrlState(enc, &back));
 
+  // The published spelling rides at the end; records written before it existed still decode.
+  UrlState with_form = u;
+  with_form.fetch_url = "https://a.gov.vn/index.php?option=com_content&id=1";
+  ASSERT_TRUE(DecodeUrlState(EncodeUrlState(with_form), &back));
+  EXPECT_EQ(back, with_form);
+  ASSERT_TRUE(DecodeUrlState(EncodeUrlState(u), &back));
+  EXPECT_TRUE(back.fetch_url.empty());
+
   SiteState s;
   s.pages_fetched = 10;
   s.listing_interval_seconds = 1234.5;
