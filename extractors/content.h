@@ -2,15 +2,13 @@
 
 #include <string>
 #include <string_view>
-#include <unordered_set>
 #include <vector>
 
 #include "extractors/article.h"
+#include "extractors/body_html.h"
 #include "extractors/dom.h"
 
 namespace tincrawl {
-
-using NodeSet = std::unordered_set<const GumboNode*>;
 
 struct BodyOptions {
   std::string_view base_url;
