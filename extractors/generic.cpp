@@ -113,7 +113,7 @@ void Prune(const Analyzer& a, const std::vector<int>& roots, NodeSet* skip) {
     for (int i = r + 1; i < a.at(r).end; ++i) {
       const NodeStats& s = a.at(i);
       GumboTag tag = s.node->v.element.tag;
-      bool drop = a.chrome(i) || tag == GUMBO_TAG_FORM || tag == GUMBO_TAG_NAV ||
+      bool drop = a.chrome(i) || a.is_item(i) || tag == GUMBO_TAG_FORM || tag == GUMBO_TAG_NAV ||
                   tag == GUMBO_TAG_BUTTON || tag == GUMBO_TAG_INPUT;
       bool container = tag == GUMBO_TAG_DIV || tag == GUMBO_TAG_UL || tag == GUMBO_TAG_OL ||
                        tag == GUMBO_TAG_TABLE || tag == GUMBO_TAG_SECTION || tag == GUMBO_TAG_P ||
@@ -146,6 +146,20 @@ std::vector<std::string> ListingLinks(const Page& page, const Analyzer& a) {
   return links;
 }
 
+// The standfirst printed between the headline and the content: up to two prose blocks that lie
+// outside the content element, after the title in document order.
+std::string LeadBetween(const Analyzer& a, int t, int content) {
+  std::vector<std::string> parts;
+  for (int i = t + 1; i < content && parts.size() < 2; ++i) {
+    if (a.chrome(i) || a.at(i).end > content) continue;  // Chrome, or an ancestor of the content.
+    if (a.ProseBytes(i) < 60) continue;
+    std::string text = NodeText(a.at(i).node);
+    if (!IsBoilerplateText(text) && !FindDate(text).has_value()) parts.push_back(std::move(text));
+    i = a.at(i).end - 1;
+  }
+  return JoinParagraphs(parts);
+}
+
 std::string SummaryNear(const Analyzer& a, int t, int content) {
   if (t < 0) return {};
   int limit = content >= 0 ? content + 40 : t + 60;
@@ -160,7 +174,16 @@ std::string SummaryNear(const Analyzer& a, int t, int content) {
       if (c.find(key) != std::string_view::npos) return NodeText(s.node);
     }
   }
-  return {};
+  return content > t ? LeadBetween(a, t, content) : std::string();
+}
+
+// "tag#id.class" of an element, for the signals.
+std::string Describe(const GumboNode* node) {
+  std::string out(TagName(node));
+  if (const char* id = GetAttr(node, "id")) out.append("#").append(id);
+  if (const char* cls = GetAttr(node, "class")) out.append(".").append(cls);
+  std::replace(out.begin(), out.end(), ' ', '.');
+  return out.substr(0, 80);
 }
 
 // Continuous prose inside the content roots: the article side of the page-kind evidence.
@@ -223,6 +246,7 @@ void ExtractGeneric(const Page& page, const std::vector<std::string>& date_hints
   Analyzer a(page);
   a.Run();
   int top = a.TopCandidate();
+  if (top >= 0) top = a.Widen(top);
   TitlePick title = PickTitle(page, a, top);
   article->title = title.text;
   article->published = page.meta_published;
@@ -255,6 +279,7 @@ void ExtractGeneric(const Page& page, const std::vector<std::string>& date_hints
   article->page_kind = verdict.kind;
   article->confidence = verdict.confidence;
   article->signals = std::move(verdict.signals);
+  if (top >= 0) article->signals += " content=" + Describe(a.at(top).node);
   if (verdict.kind == PageKind::kListing) {
     article->links = ListingLinks(page, a);
     return;

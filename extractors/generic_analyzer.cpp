@@ -128,15 +128,31 @@ bool SameShape(const GumboNode* a, const GumboNode* b) {
 
 void Analyzer::Run() {
   CollectStats();
-  chrome_.reserve(stats_.size());
-  for (const NodeStats& s : stats_) {
-    bool chrome = s.chrome && s.text * 2 < stats_[0].text;
-    chrome_.push_back(chrome || (s.parent >= 0 && chrome_[s.parent]));
-  }
+  MarkChrome();
   const NodeStats& root = stats_[0];
   vietnamese_ = root.words >= 30 && root.stop * 33 >= root.words;
-  ScoreParagraphs();
   MarkItems();
+  ScoreParagraphs();
+  SumProse();
+}
+
+// A chrome class on a wrapper of the article ("socialicons", "sidebar-layout") must not hide
+// it: an element that holds several prose paragraphs and few headline links is content.
+// Comment threads stay chrome, however much prose they hold.
+void Analyzer::MarkChrome() {
+  chrome_.reserve(stats_.size());
+  for (size_t i = 0; i < stats_.size(); ++i) {
+    const NodeStats& s = stats_[i];
+    bool chrome = s.chrome && s.text * 2 < stats_[0].text;
+    if (chrome && s.prose_paras >= 3 && s.headline_links * 2 < s.prose_paras &&
+        LinkDensity(static_cast<int>(i)) < 0.25) {
+      const char* id = GetAttr(s.node, "id");
+      const char* cls = GetAttr(s.node, "class");
+      chrome = (id != nullptr && ContainsIgnoreCase(id, "comment")) ||
+               (cls != nullptr && ContainsIgnoreCase(cls, "comment"));
+    }
+    chrome_.push_back(chrome || (s.parent >= 0 && chrome_[s.parent]));
+  }
 }
 
 int Analyzer::TopCandidate() const {
@@ -159,6 +175,28 @@ unsigned Analyzer::ProseBytes(int i) const {
   unsigned len = ParagraphLength(st);
   if (len < kMinProseBytes || LinkDensity(i) > 0.34) return 0;
   return len;
+}
+
+int Analyzer::Widen(int top) const {
+  for (int up = stats_[top].parent; up >= 0 && !chrome_[up]; up = stats_[up].parent) {
+    // The parent must add a fair amount of prose without turning into a link list.
+    if (prose_[up] < prose_[top] + std::max(200u, prose_[top] / 4)) break;
+    if (LinkDensity(up) > 0.4 || item_[up] != 0) break;
+    top = up;
+  }
+  return top;
+}
+
+void Analyzer::SumProse() {
+  prose_.assign(stats_.size(), 0);
+  for (int i = size() - 1; i >= 0; --i) {
+    GumboTag tag = stats_[i].node->v.element.tag;
+    bool whole = tag == GUMBO_TAG_P || tag == GUMBO_TAG_PRE || tag == GUMBO_TAG_DD;
+    unsigned own = whole ? ProseBytes(i) : (ProseBytes(i) > 0 ? stats_[i].own : 0);
+    if (whole && own > 0) prose_[i] = own;  // Children are counted in its text already.
+    else prose_[i] += own;
+    if (stats_[i].parent >= 0) prose_[stats_[i].parent] += prose_[i];
+  }
 }
 
 std::vector<int> Analyzer::Children(int i) const {
@@ -215,8 +253,10 @@ void Analyzer::PopFrame(int index, int* link_depth) {
     --*link_depth;
     if (IsHeadlineText(st.text, st.words)) ++st.headline_links;
   }
+  if (IsTag(st.node, GUMBO_TAG_P) && st.text >= 80 && st.link * 4 < st.text) ++st.prose_paras;
   if (st.parent < 0) return;
   NodeStats& up = stats_[st.parent];
+  up.prose_paras += st.prose_paras;
   up.text += st.text;
   up.link += st.link;
   up.punct += st.punct;
@@ -243,6 +283,7 @@ void Analyzer::ScoreParagraphs() {
     double score = 1 + st.punct + std::min(len / 100.0, 3.0);
     // Vietnamese prose has many function words; keyword lists and mojibake have none.
     if (vietnamese_ && st.words >= 6 && st.stop * 25 < st.words) score *= 0.3;
+    if (item_[i] != 0) score *= 0.25;  // Teasers of a listing or a related-news box.
     score *= 1 - LinkDensity(i);
     int up = st.parent;
     for (int level = 1; up >= 0 && level <= 3; ++level, up = stats_[up].parent) {

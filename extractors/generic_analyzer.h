@@ -17,6 +17,7 @@ struct NodeStats {
   int end = 0;  // One past the last descendant's index.
   unsigned text = 0, own = 0, link = 0, punct = 0, words = 0, stop = 0;
   unsigned headline_links = 0;  // Links whose text reads like a headline (6+ words).
+  unsigned prose_paras = 0;     // <p>-like descendants of 80+ bytes with few links.
   bool chrome = false, in_link = false;
   bool counted_link = false;  // An <a href> that is not an attachment download.
   double score = 0;           // Readability-style content score (valid when scored).
@@ -55,6 +56,14 @@ class Analyzer {
   // repeated item, low link density, long enough), else 0.
   unsigned ProseBytes(int i) const;
 
+  // Prose bytes in the subtree of i (ProseBytes summed without double counting).
+  unsigned prose(int i) const { return prose_[i]; }
+
+  // `top` or the highest ancestor that adds a fair share of prose to it without becoming a
+  // link list or leaving the content: the whole article when its text is split across sibling
+  // containers (lead, body parts, boxes).
+  int Widen(int top) const;
+
   // Child element indices of i, in document order.
   std::vector<int> Children(int i) const;
 
@@ -64,13 +73,16 @@ class Analyzer {
   void PopFrame(int index, int* link_depth);
   void AddScore(int i, double score);
   void ScoreParagraphs();
+  void MarkChrome();
   void MarkItems();
   void MarkItemGroup(const std::vector<int>& kids);
+  void SumProse();
 
   const Page& page_;
   std::vector<NodeStats> stats_;
   std::vector<bool> chrome_;
   std::vector<char> item_;  // 0 none, 1 inside an item, 2 the item.
+  std::vector<unsigned> prose_;
   std::vector<int> stack_;
   bool vietnamese_ = false;
 };
