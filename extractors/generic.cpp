@@ -107,25 +107,41 @@ std::vector<int> ContentRoots(const Analyzer& a, int top) {
   return roots;
 }
 
-// Marks descendants of the roots that are chrome, forms or link lists.
+bool IsLinkBlock(const Analyzer& a, int i) {
+  const NodeStats& s = a.at(i);
+  GumboTag tag = s.node->v.element.tag;
+  if (a.chrome(i) || a.is_item(i) || tag == GUMBO_TAG_FORM || tag == GUMBO_TAG_NAV ||
+      tag == GUMBO_TAG_BUTTON || tag == GUMBO_TAG_INPUT) {
+    return true;
+  }
+  bool container = tag == GUMBO_TAG_DIV || tag == GUMBO_TAG_UL || tag == GUMBO_TAG_OL ||
+                   tag == GUMBO_TAG_TABLE || tag == GUMBO_TAG_SECTION || tag == GUMBO_TAG_P ||
+                   tag == GUMBO_TAG_LI || tag == GUMBO_TAG_DL;
+  if (!container) return false;
+  return (s.text > 0 && a.LinkDensity(i) > 0.6 && s.headline_links > 0) ||
+         (s.headline_links >= 3 && a.LinkDensity(i) > 0.4);
+}
+
+// The heading that introduces a dropped block ("Tin liên quan", "Read more") goes with it.
+void DropHeadingBefore(const Analyzer& a, int i, NodeSet* skip) {
+  int parent = a.at(i).parent;
+  for (int k = i - 1; k > parent && k > i - 200; --k) {
+    if (a.at(k).end != i || a.at(k).parent != parent) continue;
+    GumboTag tag = a.at(k).node->v.element.tag;
+    bool heading = tag >= GUMBO_TAG_H1 && tag <= GUMBO_TAG_H6;
+    if (heading && a.at(k).text <= 80) skip->insert(a.at(k).node);
+    return;
+  }
+}
+
+// Marks descendants of the roots that are chrome, forms, repeated items or link lists.
 void Prune(const Analyzer& a, const std::vector<int>& roots, NodeSet* skip) {
   for (int r : roots) {
     for (int i = r + 1; i < a.at(r).end; ++i) {
-      const NodeStats& s = a.at(i);
-      GumboTag tag = s.node->v.element.tag;
-      bool drop = a.chrome(i) || a.is_item(i) || tag == GUMBO_TAG_FORM || tag == GUMBO_TAG_NAV ||
-                  tag == GUMBO_TAG_BUTTON || tag == GUMBO_TAG_INPUT;
-      bool container = tag == GUMBO_TAG_DIV || tag == GUMBO_TAG_UL || tag == GUMBO_TAG_OL ||
-                       tag == GUMBO_TAG_TABLE || tag == GUMBO_TAG_SECTION || tag == GUMBO_TAG_P ||
-                       tag == GUMBO_TAG_LI || tag == GUMBO_TAG_DL;
-      if (!drop && container && s.text > 0 && a.LinkDensity(i) > 0.6 && s.headline_links > 0) {
-        drop = true;
-      }
-      if (!drop && container && s.headline_links >= 3 && a.LinkDensity(i) > 0.4) drop = true;
-      if (drop) {
-        skip->insert(s.node);
-        i = s.end - 1;
-      }
+      if (!IsLinkBlock(a, i)) continue;
+      skip->insert(a.at(i).node);
+      DropHeadingBefore(a, i, skip);
+      i = a.at(i).end - 1;
     }
   }
 }
@@ -203,6 +219,22 @@ void MeasureProse(const Analyzer& a, const std::vector<int>& roots, KindEvidence
   }
 }
 
+// Headline links inside the content that make up their whole line (an item headline, not a
+// link inside a sentence).
+unsigned StandaloneHeadlines(const Analyzer& a, const std::vector<int>& roots) {
+  unsigned n = 0;
+  for (int r : roots) {
+    for (int i = r; i < a.at(r).end; ++i) {
+      const NodeStats& s = a.at(i);
+      if (!s.counted_link || s.headline_links == 0) continue;
+      int block = s.parent;
+      while (block > r && !IsBlockTag(a.at(block).node->v.element.tag)) block = a.at(block).parent;
+      if (block >= 0 && a.at(block).text * 10 <= s.text * 14 + 100) ++n;
+    }
+  }
+  return n;
+}
+
 // Repeated items outside chrome: the listing side of the evidence.
 void MeasureItems(const Analyzer& a, KindEvidence* e) {
   for (int i = 0; i < a.size(); ++i) {
@@ -270,6 +302,7 @@ void ExtractGeneric(const Page& page, const std::vector<std::string>& date_hints
   std::string text = JoinParagraphs(body.paragraphs);
   MeasureProse(a, roots, &e);
   MeasureItems(a, &e);
+  e.standalone_headlines = StandaloneHeadlines(a, roots);
   e.body_bytes = static_cast<unsigned>(text.size());
   e.attachments = static_cast<unsigned>(body.attachments.size());
   e.title_meta = title.matches_meta;

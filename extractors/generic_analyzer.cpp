@@ -128,22 +128,34 @@ bool SameShape(const GumboNode* a, const GumboNode* b) {
 
 void Analyzer::Run() {
   CollectStats();
-  MarkChrome();
   const NodeStats& root = stats_[0];
   vietnamese_ = root.words >= 30 && root.stop * 33 >= root.words;
   MarkItems();
+  MarkChrome(false);
   ScoreParagraphs();
   SumProse();
+  int top = TopCandidate();
+  if (root.prose_paras > 0 && (top < 0 || prose_[top] == 0)) {
+    // Chrome classes hid every paragraph of prose: they were wrong about this page. Keep as
+    // chrome only what holds no prose at all, and score again.
+    MarkChrome(true);
+    for (NodeStats& s : stats_) s.scored = false;
+    ScoreParagraphs();
+    SumProse();
+  }
 }
 
+// `relaxed`: only elements without a single prose paragraph are chrome.
 // A chrome class on a wrapper of the article ("socialicons", "sidebar-layout") must not hide
 // it: an element that holds several prose paragraphs and few headline links is content.
 // Comment threads stay chrome, however much prose they hold.
-void Analyzer::MarkChrome() {
+void Analyzer::MarkChrome(bool relaxed) {
+  chrome_.clear();
   chrome_.reserve(stats_.size());
   for (size_t i = 0; i < stats_.size(); ++i) {
     const NodeStats& s = stats_[i];
     bool chrome = s.chrome && s.text * 2 < stats_[0].text;
+    if (relaxed) chrome = s.chrome && s.prose_paras == 0;
     if (chrome && s.prose_paras >= 3 && s.headline_links * 2 < s.prose_paras &&
         LinkDensity(static_cast<int>(i)) < 0.25) {
       const char* id = GetAttr(s.node, "id");

@@ -73,7 +73,7 @@ class Analyzer {
   void PopFrame(int index, int* link_depth);
   void AddScore(int i, double score);
   void ScoreParagraphs();
-  void MarkChrome();
+  void MarkChrome(bool relaxed);
   void MarkItems();
   void MarkItemGroup(const std::vector<int>& kids);
   void SumProse();

@@ -36,14 +36,19 @@ double ListingStrength(const KindEvidence& e) {
 }
 
 bool IsListing(const KindEvidence& e, double article, double listing) {
-  // A single item left in the content with hardly any prose of its own: a category page.
-  if (e.content_headlines > 0 && e.prose < 250 && e.longest < 200 && e.attachments == 0) {
+  // A headline that agrees with the metadata and carries a date is article evidence that
+  // listings lack (their dates belong to the items).
+  bool supported = e.title_meta && e.dated;
+  // A headline link on a line of its own with hardly any prose beside it: a category page
+  // that lists a single item.
+  if (e.standalone_headlines > 0 && e.prose < 250 && e.longest < 200 && e.attachments == 0 &&
+      !supported) {
     return true;
   }
   if (e.items < kMinItems) return false;
-  // A headline that agrees with the metadata and carries a date is article evidence: a few
-  // short items beside it (a "most read" box) do not outweigh it.
-  if (e.title_meta && e.dated && (e.items < 5 || e.item_text < 500)) return false;
+  // A few short items beside a supported headline are a "most read" box, and any prose of
+  // its own beside one outweighs them.
+  if (supported && (e.items < 5 || e.item_text < 500 || e.prose >= 100)) return false;
   // Repeated items that outweigh the prose, and prose too short to be an article on its own.
   return listing > article && e.prose < kStrongProse && e.longest < 600 &&
          e.item_text > e.prose;
