@@ -120,8 +120,9 @@ bool IsTextDiv(const GumboNode* node) {
 
 class HtmlWriter {
  public:
-  HtmlWriter(const NodeSet& skip, std::string_view base, std::string* out)
-      : skip_(skip), base_(base), out_(out) {}
+  HtmlWriter(const NodeSet& skip, const NodeSet& captions, std::string_view base,
+             std::string* out)
+      : skip_(skip), captions_(captions), base_(base), out_(out) {}
 
   void Write(const GumboNode* root) {
     struct Frame {
@@ -156,7 +157,7 @@ class HtmlWriter {
 
  private:
   const char* Open(const GumboNode* node) {
-    const char* tag = OutputTag(node);
+    const char* tag = captions_.count(node) != 0 ? "figcaption" : OutputTag(node);
     if (tag == nullptr && IsTextDiv(node)) tag = "p";
     if (tag == nullptr) return nullptr;
     std::string_view t(tag);
@@ -196,6 +197,7 @@ class HtmlWriter {
   }
 
   const NodeSet& skip_;
+  const NodeSet& captions_;
   std::string_view base_;
   std::string* out_;
 };
@@ -221,9 +223,9 @@ bool IsTinyImage(const GumboNode* img) {
   return false;
 }
 
-void WriteBodyHtml(const GumboNode* root, const NodeSet& skip, std::string_view base,
-                   std::string* out) {
-  HtmlWriter writer(skip, base, out);
+void WriteBodyHtml(const GumboNode* root, const NodeSet& skip, const NodeSet& captions,
+                   std::string_view base, std::string* out) {
+  HtmlWriter writer(skip, captions, base, out);
   writer.Write(root);
 }
 

@@ -3,6 +3,7 @@
 #include <array>
 
 #include "extractors/body_html.h"
+#include "extractors/byline.h"
 #include "extractors/dates.h"
 #include "extractors/text.h"
 
@@ -37,13 +38,6 @@ constexpr std::array<std::string_view, 24> kBoilerplate = {"tim kiem theo chuyen
 
 constexpr size_t kBoilerplateMaxBytes = 90;
 constexpr size_t kCaptionMaxBytes = 300;
-constexpr size_t kBylineMaxBytes = 90;
-
-// Byline openers (folded). A short last paragraph starting with one is the byline.
-constexpr std::array<std::string_view, 16> kBylinePrefixes = {
-    "ctv:",     "ctv ",      "tac gia:",    "nguoi viet:", "nguon:", "(nguon:",
-    "nguon ",   "theo ",     "(theo ",      "pv:",         "pv ",    "tin, anh:",
-    "tin anh:", "bai, anh:", "bai va anh:", "tin va anh:"};
 
 struct Para {
   std::string raw;
@@ -276,16 +270,9 @@ bool IsDateLine(const std::string& text) {
   return m && (m->end - m->begin) * 2 >= text.size();
 }
 
-// A short paragraph that is only a name: bold or right-aligned, 2..8 words, no sentence end.
-bool LooksLikeNameLine(const Para& p, const std::string& text) {
-  if (text.size() > 60 || text.empty()) return false;
-  bool styled = p.right || (p.total > 0 && p.bold * 10 >= p.total * 8) ||
-                (p.total > 0 && p.italic * 10 >= p.total * 8 && p.right);
-  if (!styled) return false;
-  size_t words = 1;
-  for (char c : text) words += c == ' ';
-  char last = text.back();
-  return words <= 8 && last != '.' && last != ':' && last != '?' && last != '!';
+// Bold, or right-aligned: how portals set a signature apart.
+bool IsStyledLine(const Para& p) {
+  return p.right || (p.total > 0 && p.bold * 10 >= p.total * 8);
 }
 
 void MarkOwner(const Para& p, const std::string& text, const GumboNode* root, NodeSet* skip) {
@@ -293,25 +280,99 @@ void MarkOwner(const Para& p, const std::string& text, const GumboNode* root, No
   if (NodeText(p.owner) == text) skip->insert(p.owner);
 }
 
-}  // namespace
+struct Kept {
+  Para p;
+  std::string text;
+  bool caption = false;
+};
 
-std::string CleanByline(std::string text) {
-  while (text.size() >= 2 && text.front() == '(' && text.back() == ')') {
-    text = CleanText(std::string_view(text).substr(1, text.size() - 2));
-  }
-  // Field labels are not part of the name; role prefixes ("CTV:", "PV") are kept as published.
-  static constexpr std::string_view kLabels[] = {
-      "tac gia bai viet:", "tac gia:", "nguoi viet:", "nguoi dang:", "but danh:"};
-  std::string folded = FoldAscii(text);
-  for (std::string_view label : kLabels) {
-    if (folded.rfind(label, 0) == 0) {
-      size_t colon = text.find(':');
-      return colon == std::string::npos ? text
-                                        : CleanText(std::string_view(text).substr(colon + 1));
-    }
-  }
-  return text;
+// The caption element of paragraph `p` when its whole text is the caption, else nullptr.
+const GumboNode* CaptionOwner(const Para& p, const std::string& text, const GumboNode* root) {
+  if (p.owner == nullptr || p.owner == root) return nullptr;
+  return NodeText(p.owner) == text ? p.owner : nullptr;
 }
+
+// Pass 1 over one root: paragraphs, captions (kept in place, marked) and attachment lines.
+void CollectParagraphs(const GumboNode* root, const BodyOptions& options, NodeSet* skip,
+                       NodeSet* captions, BodyResult* result, std::vector<Kept>* kept) {
+  Collector collector(*skip, options.base_url, result);
+  collector.Walk(root);
+  for (Para& p : collector.paras()) {
+    std::string text = CleanText(p.raw);
+    if (text.empty()) continue;
+    if (LooksLikeCaption(p, text, collector.image_boxes_)) {
+      if (p.image >= 0 && result->images[p.image].caption.empty()) {
+        result->images[p.image].caption = text;
+      }
+      if (const GumboNode* owner = CaptionOwner(p, text, root)) captions->insert(owner);
+      kept->push_back({std::move(p), std::move(text), true});
+      continue;
+    }
+    // A line that is (mostly) a download link is in attachments[]; body_html keeps it.
+    if (p.in_attachment * 10 >= p.total * 6) continue;
+    bool drop = (!options.title.empty() && text == options.title) ||
+                (options.drop_boilerplate && IsBoilerplateText(text)) ||
+                (options.drop_date_lines && IsDateLine(text));
+    if (drop) {
+      MarkOwner(p, text, root, skip);
+      continue;
+    }
+    p.owner = p.owner == root ? nullptr : p.owner;
+    kept->push_back({std::move(p), std::move(text), false});
+  }
+}
+
+// Index of the last (or first) paragraph that is not a caption, or -1.
+int EdgeParagraph(const std::vector<Kept>& kept, bool last) {
+  for (size_t n = 0; n < kept.size(); ++n) {
+    size_t i = last ? kept.size() - 1 - n : n;
+    if (!kept[i].caption) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+// Moves a credit line at index i out of the body into the field of its kind; false when the
+// line is no credit, or its field is taken already.
+bool TakeCredit(int i, bool position, const BodyOptions& options, NodeSet* skip,
+                BodyResult* result, std::vector<Kept>* kept) {
+  if (i < 0) return false;
+  Kept& k = (*kept)[i];
+  bool name_line = IsStyledLine(k.p) || (position && k.text.size() <= 40);
+  Credit c = ClassifyCredit(k.text, name_line);
+  std::string* field = c.kind == CreditKind::kSource     ? &result->source
+                       : c.kind == CreditKind::kPostedBy ? &result->posted_by
+                       : c.kind == CreditKind::kAuthor   ? &result->byline
+                                                         : nullptr;
+  if (field == nullptr || !field->empty()) return false;
+  if (c.kind != CreditKind::kSource && !options.detect_byline) return false;
+  *field = std::move(c.value);
+  if (k.p.owner != nullptr && NodeText(k.p.owner) == k.text) skip->insert(k.p.owner);
+  kept->erase(kept->begin() + i);
+  return true;
+}
+
+// Signature and source lines at the end of the body (either order), or a signature at its start.
+void TakeCredits(const BodyOptions& options, NodeSet* skip, BodyResult* result,
+                 std::vector<Kept>* kept) {
+  for (int n = 0; n < 2; ++n) {
+    if (!TakeCredit(EdgeParagraph(*kept, true), true, options, skip, result, kept)) break;
+  }
+  if (result->byline.empty() && EdgeParagraph(*kept, true) > 0) {
+    TakeCredit(EdgeParagraph(*kept, false), false, options, skip, result, kept);
+  }
+}
+
+// Pictures tell the story: several captions carrying as much text as the rest of the body.
+bool IsPhotoStory(const std::vector<Kept>& kept) {
+  size_t captions = 0, caption_bytes = 0, other = 0;
+  for (const Kept& k : kept) {
+    captions += k.caption;
+    (k.caption ? caption_bytes : other) += k.text.size();
+  }
+  return captions >= 3 && caption_bytes * 2 >= other;
+}
+
+}  // namespace
 
 bool IsBoilerplateText(std::string_view text) {
   if (text.empty() || text.size() > kBoilerplateMaxBytes) return false;
@@ -348,44 +409,24 @@ std::string AttachmentType(std::string_view url) {
 BodyResult BuildBody(const std::vector<const GumboNode*>& roots, NodeSet* skip,
                      const BodyOptions& options) {
   BodyResult result;
-  std::vector<std::pair<Para, std::string>> kept;
+  std::vector<Kept> kept;
+  NodeSet captions;
+  for (const GumboNode* root : roots) CollectParagraphs(root, options, skip, &captions, &result,
+                                                        &kept);
+  TakeCredits(options, skip, &result, &kept);
+  bool photo_story = IsPhotoStory(kept);
+  for (Kept& k : kept) {
+    if (!k.caption || photo_story) result.paragraphs.push_back(std::move(k.text));
+  }
+  // A post whose content is its documents: the body is their link texts.
+  if (result.paragraphs.empty()) {
+    for (const Attachment& at : result.attachments) {
+      if (!at.text.empty()) result.paragraphs.push_back(at.text);
+    }
+  }
   for (const GumboNode* root : roots) {
-    Collector collector(*skip, options.base_url, &result);
-    collector.Walk(root);
-    for (Para& p : collector.paras()) {
-      std::string text = CleanText(p.raw);
-      if (text.empty()) continue;
-      if (LooksLikeCaption(p, text, collector.image_boxes_)) {
-        if (p.image >= 0 && result.images[p.image].caption.empty()) {
-          result.images[p.image].caption = text;
-        }
-        MarkOwner(p, text, root, skip);
-        continue;
-      }
-      // A line that is only a download link is in attachments[] already; body_html keeps it.
-      if (p.in_attachment == p.total) continue;
-      bool drop = (!options.title.empty() && text == options.title) ||
-                  (options.drop_boilerplate && IsBoilerplateText(text)) ||
-                  (options.drop_date_lines && IsDateLine(text));
-      if (drop) {
-        MarkOwner(p, text, root, skip);
-        continue;
-      }
-      p.owner = p.owner == root ? nullptr : p.owner;
-      kept.emplace_back(std::move(p), std::move(text));
-    }
+    WriteBodyHtml(root, *skip, captions, options.base_url, &result.html);
   }
-  if (options.detect_byline && !kept.empty()) {
-    auto& [p, text] = kept.back();
-    std::string folded = text.size() <= kBylineMaxBytes ? FoldAscii(text) : std::string();
-    if (!folded.empty() && (StartsWithAny(folded, kBylinePrefixes) || LooksLikeNameLine(p, text))) {
-      result.byline = CleanByline(text);
-      if (p.owner != nullptr && NodeText(p.owner) == text) skip->insert(p.owner);
-      kept.pop_back();
-    }
-  }
-  for (auto& [p, text] : kept) result.paragraphs.push_back(std::move(text));
-  for (const GumboNode* root : roots) WriteBodyHtml(root, *skip, options.base_url, &result.html);
   size_t first = result.html.find_first_not_of(' ');
   result.html.erase(0, first == std::string::npos ? result.html.size() : first);
   while (!result.html.empty() && result.html.back() == ' ') result.html.pop_back();

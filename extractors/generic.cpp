@@ -4,6 +4,7 @@
 #include <array>
 #include <unordered_map>
 
+#include "extractors/byline.h"
 #include "extractors/content.h"
 #include "extractors/dates.h"
 #include "extractors/generic_analyzer.h"
@@ -271,6 +272,62 @@ bool LooksGarbled(const Analyzer& a, const std::vector<int>& roots, const Page& 
   return words >= 30 && stops * 33 < words;
 }
 
+bool HasAuthorClass(const GumboNode* node) {
+  static constexpr std::string_view kMarkers[] = {"author", "tacgia", "tac-gia", "byline",
+                                                  "signature", "butdanh", "nguoiviet"};
+  for (const char* name : {"class", "id", "itemprop", "rel"}) {
+    const char* v = GetAttr(node, name);
+    if (v == nullptr) continue;
+    for (std::string_view m : kMarkers) {
+      if (ContainsIgnoreCase(v, m)) return true;
+    }
+  }
+  return false;
+}
+
+// Credit lines outside the body: an author element between the headline and a little past
+// the content (the signature many templates print after the body container).
+void CreditsNear(const Analyzer& a, int title, const std::vector<int>& roots, BodyResult* body) {
+  if (roots.empty()) return;
+  int begin = title >= 0 ? title : roots.front();
+  int end = std::min(a.size(), a.at(roots.back()).end + 60);
+  for (int i = begin; i < end; ++i) {
+    const NodeStats& s = a.at(i);
+    if (s.text == 0 || s.text > 90 || a.in_item(i)) continue;
+    // Elements marked as the author may hold a bare name; others need a label ("Tác giả:").
+    bool marked = HasAuthorClass(s.node);
+    if (!marked && !IsBlockTag(s.node->v.element.tag)) continue;
+    Credit c = ClassifyCredit(NodeText(s.node), marked);
+    if (c.kind == CreditKind::kNone) continue;
+    std::string* field = c.kind == CreditKind::kSource     ? &body->source
+                         : c.kind == CreditKind::kPostedBy ? &body->posted_by
+                         : c.kind == CreditKind::kAuthor   ? &body->byline
+                                                           : nullptr;
+    if (field != nullptr && field->empty()) *field = std::move(c.value);
+    i = s.end - 1;
+  }
+}
+
+// author / posted_by / source: the printed signature first, the author meta last; an account
+// name is never the author.
+void FillCredits(const Page& page, BodyResult* body, Article* article) {
+  if (!page.meta_author.empty()) {
+    // A site name in the author meta ("Cổng TTĐT tỉnh …") is neither: only a name or an
+    // account counts.
+    Credit c = ClassifyCredit(page.meta_author, true);
+    if (c.kind == CreditKind::kNone && IsAccountName(page.meta_author)) {
+      c = {CreditKind::kPostedBy, page.meta_author};
+    }
+    std::string* field = c.kind == CreditKind::kPostedBy ? &body->posted_by
+                         : c.kind == CreditKind::kAuthor ? &body->byline
+                                                         : nullptr;
+    if (field != nullptr && field->empty()) *field = std::move(c.value);
+  }
+  article->author = std::move(body->byline);
+  article->posted_by = std::move(body->posted_by);
+  article->source = std::move(body->source);
+}
+
 }  // namespace
 
 void ExtractGeneric(const Page& page, const std::vector<std::string>& date_hints,
@@ -322,7 +379,8 @@ void ExtractGeneric(const Page& page, const std::vector<std::string>& date_hints
     return;
   }
   article->summary = SummaryNear(a, title.index, top);
-  article->author = body.byline;
+  CreditsNear(a, title.index, roots, &body);
+  FillCredits(page, &body, article);
   article->body = std::move(text);
   article->body_html = std::move(body.html);
   article->images = std::move(body.images);
