@@ -9,6 +9,7 @@
 #include "extractors/dates.h"
 #include "extractors/generic_analyzer.h"
 #include "extractors/page_kind.h"
+#include "extractors/publication_date.h"
 #include "extractors/text.h"
 
 namespace tincrawl {
@@ -338,8 +339,8 @@ void ExtractGeneric(const Page& page, const std::vector<std::string>& date_hints
   if (top >= 0) top = a.Widen(top);
   TitlePick title = PickTitle(page, a, top);
   article->title = title.text;
-  article->published = page.meta_published;
-  if (article->published.empty()) article->published = DateNear(title.node, date_hints);
+  article->published = PickPublished(DateNear(title.node, date_hints), page.meta_published,
+                                     page.script_published);
   article->modified = page.meta_modified;
   std::vector<int> roots = top >= 0 ? ContentRoots(a, top) : std::vector<int>{};
   NodeSet skip;

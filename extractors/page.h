@@ -23,10 +23,12 @@ struct Page {
   std::string meta_author;
   std::string meta_published;  // RFC 3339 from article:published_time, datePublished, ...
   std::string meta_modified;
+  std::string script_published;  // RFC 3339 from a script's datePublished-like key (JSON-LD).
 };
 
 // Parses `html` (moved in) and reads <html lang>, <base>, canonical/og:url, <title>, og:title,
-// og:site_name, author and date metas, <time datetime> and itemprop dates.
+// og:site_name, author and date metas, <time datetime>, itemprop dates and datePublished-like
+// keys in scripts (JSON-LD included).
 Page LoadPage(std::string html, std::string_view url);
 
 // True when the element's class/id/role or tag marks page chrome (menus, sidebars, footers,
