@@ -339,8 +339,10 @@ void ExtractGeneric(const Page& page, const std::vector<std::string>& date_hints
   if (top >= 0) top = a.Widen(top);
   TitlePick title = PickTitle(page, a, top);
   article->title = title.text;
-  article->published = PickPublished(DateNear(title.node, date_hints), page.meta_published,
-                                     page.script_published);
+  std::string printed = DateNear(title.node, date_hints);
+  bool need_script = printed.empty() && page.meta_published.empty();
+  article->published = PickPublished(printed, page.meta_published,
+                                     need_script ? ScriptPublished(page) : std::string());
   article->modified = page.meta_modified;
   std::vector<int> roots = top >= 0 ? ContentRoots(a, top) : std::vector<int>{};
   NodeSet skip;

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cstring>
 
 #include "extractors/content.h"
 
@@ -113,15 +112,6 @@ unsigned ParagraphLength(const NodeStats& st) {
     default:
       return 0;
   }
-}
-
-// Elements sharing tag and class attribute have the same shape.
-bool SameShape(const GumboNode* a, const GumboNode* b) {
-  if (a->v.element.tag != b->v.element.tag) return false;
-  const char* ca = GetAttr(a, "class");
-  const char* cb = GetAttr(b, "class");
-  if (ca == nullptr || cb == nullptr) return ca == cb;
-  return std::strcmp(ca, cb) == 0;
 }
 
 }  // namespace
@@ -314,24 +304,37 @@ void Analyzer::MarkItems() {
   }
 }
 
-// Marks the members of every run of same-shape siblings that forms a repeated item group.
+// Marks the members of every group of same-shape siblings that forms a repeated item group.
+// Sorting by shape keeps this O(k log k) on lists of hundreds of items.
 void Analyzer::MarkItemGroup(const std::vector<int>& kids) {
-  auto is_member = [&](int k) {
+  struct Member {
+    int index;
+    GumboTag tag;
+    std::string_view cls;
+  };
+  std::vector<Member> members;
+  for (int k : kids) {
     const NodeStats& s = stats_[k];
     // The headline is a fair share of an item; an inline link in a paragraph is not.
-    return s.headline_links >= 1 && s.headline_links <= 2 && s.text <= kMaxItemBytes &&
-           s.link * 6 >= s.text;
-  };
-  for (size_t a = 0; a < kids.size(); ++a) {
-    if (!is_member(kids[a]) || item_[kids[a]] != 0) continue;
-    std::vector<int> group{kids[a]};
-    for (size_t b = a + 1; b < kids.size(); ++b) {
-      if (is_member(kids[b]) && SameShape(stats_[kids[a]].node, stats_[kids[b]].node)) {
-        group.push_back(kids[b]);
-      }
+    if (s.headline_links < 1 || s.headline_links > 2 || s.text > kMaxItemBytes ||
+        s.link * 6 < s.text || item_[k] != 0) {
+      continue;
     }
-    if (group.size() < kMinItems) continue;
-    for (int k : group) item_[k] = 2;
+    const char* cls = GetAttr(s.node, "class");
+    members.push_back({k, s.node->v.element.tag, cls ? cls : "\x01"});
+  }
+  if (members.size() < kMinItems) return;
+  auto less = [](const Member& a, const Member& b) {
+    return a.tag != b.tag ? a.tag < b.tag : a.cls < b.cls;
+  };
+  std::stable_sort(members.begin(), members.end(), less);
+  for (size_t a = 0; a < members.size();) {
+    size_t b = a + 1;
+    while (b < members.size() && !less(members[a], members[b])) ++b;
+    if (b - a >= kMinItems) {
+      for (size_t m = a; m < b; ++m) item_[members[m].index] = 2;
+    }
+    a = b;
   }
 }
 

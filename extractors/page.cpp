@@ -191,6 +191,8 @@ void ReadMeta(const GumboNode* node, Page* page) {
   }
 }
 
+}  // namespace
+
 // The first publication-date key of a script (JSON-LD, an app's state) whose string value
 // parses as a date, or "".
 std::string ScriptDate(std::string_view s) {
@@ -209,16 +211,20 @@ std::string ScriptDate(std::string_view s) {
   return {};
 }
 
-void ReadScript(const GumboNode* node, Page* page) {
-  if (!page->script_published.empty()) return;
-  const GumboVector& kids = node->v.element.children;
-  for (unsigned i = 0; i < kids.length && page->script_published.empty(); ++i) {
-    const auto* kid = static_cast<const GumboNode*>(kids.data[i]);
-    if (kid->type == GUMBO_NODE_TEXT || kid->type == GUMBO_NODE_CDATA) {
-      page->script_published = ScriptDate(kid->v.text.text);
+std::string ScriptPublished(const Page& page) {
+  for (const GumboNode* node : page.scripts) {
+    const GumboVector& kids = node->v.element.children;
+    for (unsigned i = 0; i < kids.length; ++i) {
+      const auto* kid = static_cast<const GumboNode*>(kids.data[i]);
+      if (kid->type != GUMBO_NODE_TEXT && kid->type != GUMBO_NODE_CDATA) continue;
+      std::string date = ScriptDate(kid->v.text.text);
+      if (!date.empty()) return date;
     }
   }
+  return {};
 }
+
+namespace {
 
 void ReadElement(const GumboNode* node, Page* page) {
   switch (node->v.element.tag) {
@@ -242,7 +248,7 @@ void ReadElement(const GumboNode* node, Page* page) {
       ReadMeta(node, page);
       break;
     case GUMBO_TAG_SCRIPT:
-      ReadScript(node, page);
+      page->scripts.push_back(node);
       break;
     case GUMBO_TAG_LINK: {
       const char* rel = GetAttr(node, "rel");
