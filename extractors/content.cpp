@@ -44,13 +44,14 @@ struct Para {
   const GumboNode* owner = nullptr;
   size_t total = 0, italic = 0, bold = 0;
   size_t in_attachment = 0;  // Visible bytes inside attachment download links.
+  size_t in_link = 0;        // Visible bytes inside any link.
   bool centered = false, right = false, caption = false, after_image = false;
   const GumboNode* box = nullptr;
   int image = -1;
 };
 
 struct StyleDepth {
-  int italic = 0, bold = 0, center = 0, right = 0, caption = 0;
+  int italic = 0, bold = 0, center = 0, right = 0, caption = 0, link = 0;
 };
 
 std::string Lower(std::string_view s) {
@@ -157,6 +158,7 @@ class Collector {
     depth_.italic += IsItalicTag(tag);
     depth_.bold += IsBoldTag(tag);
     depth_.caption += IsCaptionElement(node);
+    depth_.link += tag == GUMBO_TAG_A;
     return node->v.element.children.length > 0 || (Exit(node), false);
   }
 
@@ -175,6 +177,7 @@ class Collector {
     depth_.italic -= IsItalicTag(tag);
     depth_.bold -= IsBoldTag(tag);
     depth_.caption -= IsCaptionElement(node);
+    depth_.link -= tag == GUMBO_TAG_A;
   }
 
   void AddText(const char* text) {
@@ -195,6 +198,7 @@ class Collector {
     if (depth_.italic > 0) current_.italic += visible;
     if (depth_.bold > 0) current_.bold += visible;
     if (!attachment_links_.empty()) current_.in_attachment += visible;
+    if (depth_.link > 0) current_.in_link += visible;
   }
 
   void Flush() {
@@ -310,8 +314,10 @@ void CollectParagraphs(const GumboNode* root, const BodyOptions& options, NodeSe
     }
     // A line that is (mostly) a download link is in attachments[]; body_html keeps it.
     if (p.in_attachment * 10 >= p.total * 6) continue;
+    // A short line that is all link ("Weiter", "Zurück zur Übersicht") is navigation.
+    bool nav = p.in_link == p.total && text.size() <= 40;
     bool drop = (!options.title.empty() && text == options.title) ||
-                (options.drop_boilerplate && IsBoilerplateText(text)) ||
+                (options.drop_boilerplate && (nav || IsBoilerplateText(text))) ||
                 (options.drop_date_lines && IsDateLine(text));
     if (drop) {
       MarkOwner(p, text, root, skip);
@@ -360,6 +366,16 @@ void TakeCredits(const BodyOptions& options, NodeSet* skip, BodyResult* result,
   if (result->byline.empty() && EdgeParagraph(*kept, true) > 0) {
     TakeCredit(EdgeParagraph(*kept, false), false, options, skip, result, kept);
   }
+}
+
+// Removes the short lines (headings of boxes, prompts, share lines) after the last paragraph
+// or caption of some length; credit lines were taken before.
+void TrimTail(std::vector<Kept>* kept) {
+  constexpr size_t kLong = 50;
+  size_t end = kept->size();
+  while (end > 0 && !(*kept)[end - 1].caption && (*kept)[end - 1].text.size() < kLong) --end;
+  if (end == 0) return;  // Nothing but short lines: nothing to measure against.
+  kept->erase(kept->begin() + static_cast<long>(end), kept->end());
 }
 
 // Pictures tell the story: several captions carrying as much text as the rest of the body.
@@ -414,6 +430,7 @@ BodyResult BuildBody(const std::vector<const GumboNode*>& roots, NodeSet* skip,
   for (const GumboNode* root : roots) CollectParagraphs(root, options, skip, &captions, &result,
                                                         &kept);
   TakeCredits(options, skip, &result, &kept);
+  if (options.trim_tail) TrimTail(&kept);
   bool photo_story = IsPhotoStory(kept);
   for (Kept& k : kept) {
     if (!k.caption || photo_story) result.paragraphs.push_back(std::move(k.text));

@@ -17,6 +17,8 @@ struct BodyOptions {
   bool detect_byline = true;     // Take the author from a signature line of the body.
   bool drop_date_lines = false;  // Drop short paragraphs that are only a date line.
   bool drop_boilerplate = true;  // Drop short paragraphs that are known portal chrome phrases.
+  bool trim_tail = false;        // Drop the short lines after the last long paragraph (the
+                                 // "read more", newsletter and share lines a wide root holds).
 };
 
 struct BodyResult {

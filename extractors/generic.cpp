@@ -120,7 +120,7 @@ bool IsLinkBlock(const Analyzer& a, int i) {
                    tag == GUMBO_TAG_TABLE || tag == GUMBO_TAG_SECTION || tag == GUMBO_TAG_P ||
                    tag == GUMBO_TAG_LI || tag == GUMBO_TAG_DL;
   if (!container) return false;
-  return (s.text > 0 && a.LinkDensity(i) > 0.6 && s.headline_links > 0) ||
+  return (s.text > 0 && a.LinkDensity(i) > 0.6 && (s.headline_links > 0 || s.links >= 3)) ||
          (s.headline_links >= 3 && a.LinkDensity(i) > 0.4);
 }
 
@@ -358,6 +358,7 @@ void ExtractGeneric(const Page& page, const std::vector<std::string>& date_hints
   options.base_url = page.base_url;
   options.title = article->title;
   options.drop_date_lines = true;
+  options.trim_tail = true;
   BodyResult body = BuildBody(nodes, &skip, options);
   std::string text = JoinParagraphs(body.paragraphs);
   MeasureProse(a, roots, &e);

@@ -180,11 +180,16 @@ unsigned Analyzer::ProseBytes(int i) const {
 }
 
 int Analyzer::Widen(int top) const {
+  int wrappers = 0;  // Ancestors passed that add no prose (div soup around one block).
   for (int up = stats_[top].parent; up >= 0 && !chrome_[up]; up = stats_[up].parent) {
-    // The parent must add a fair amount of prose without turning into a link list.
-    if (prose_[up] < prose_[top] + std::max(200u, prose_[top] / 4)) break;
     if (LinkDensity(up) > 0.4 || item_[up] != 0) break;
-    top = up;
+    // The ancestor must add a fair amount of prose without turning into a link list.
+    if (prose_[up] >= prose_[top] + std::max(200u, prose_[top] / 4)) {
+      top = up;
+      wrappers = 0;
+    } else if (prose_[up] > prose_[top] + prose_[top] / 10 || ++wrappers > 3) {
+      break;
+    }
   }
   return top;
 }
@@ -252,6 +257,7 @@ void Analyzer::PopFrame(int index, int* link_depth) {
   NodeStats& st = stats_[index];
   st.end = static_cast<int>(stats_.size());
   if (st.counted_link) {
+    ++st.links;
     --*link_depth;
     if (IsHeadlineText(st.text, st.words)) ++st.headline_links;
   }
@@ -259,6 +265,7 @@ void Analyzer::PopFrame(int index, int* link_depth) {
   if (st.parent < 0) return;
   NodeStats& up = stats_[st.parent];
   up.prose_paras += st.prose_paras;
+  up.links += st.links;
   up.text += st.text;
   up.link += st.link;
   up.punct += st.punct;
