@@ -293,6 +293,7 @@ void Analyzer::ScoreParagraphs() {
     // Vietnamese prose has many function words; keyword lists and mojibake have none.
     if (vietnamese_ && st.words >= 6 && st.stop * 25 < st.words) score *= 0.3;
     if (item_[i] != 0) score *= 0.25;  // Teasers of a listing or a related-news box.
+    if (st.node->v.element.tag == GUMBO_TAG_LI) score *= 0.5;  // Lists of comments or posts.
     score *= 1 - LinkDensity(i);
     int up = st.parent;
     for (int level = 1; up >= 0 && level <= 3; ++level, up = stats_[up].parent) {
