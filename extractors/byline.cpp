@@ -18,7 +18,7 @@ constexpr std::array<std::string_view, 18> kRolePrefixes = {
 constexpr std::array<std::string_view, 6> kAuthorLabels = {
     "tac gia bai viet:", "tac gia:", "nguoi viet:", "but danh:", "by ", "author:"};
 constexpr std::array<std::string_view, 6> kPostedLabels = {
-    "nguoi dang:", "dang boi:", "nguoi dang tin:", "posted by", "cap nhat boi:", "nguoi nhap:"};
+    "nguoi dang:", "dang boi:", "nguoi dang tin:", "posted by ", "cap nhat boi:", "nguoi nhap:"};
 constexpr std::array<std::string_view, 4> kSourceLabels = {"nguon:", "nguon tin:", "theo ",
                                                            "nguon "};
 constexpr std::array<std::string_view, 11> kRoles = {
@@ -88,7 +88,7 @@ bool IsUpperStart(std::string_view word) {
 // a name of 2..6 capitalised words, optionally followed by a unit after " - " or in brackets.
 bool IsNameShaped(std::string_view text) {
   std::string_view name = text.substr(0, std::min(text.find(" - "), text.find(" (")));
-  if (name.empty() || name.size() > 60) return false;
+  if (name.empty() || name.size() > 60 || name.find(',') != std::string_view::npos) return false;
   char last = text.back();
   if (last == '.' || last == ':' || last == '?' || last == '!' || last == ',') return false;
   size_t words = 0, start = 0;
@@ -130,7 +130,7 @@ bool IsAccountName(std::string_view name) {
   return lower_word && (!accented || words == 1);
 }
 
-Credit ClassifyCredit(std::string_view line, bool name_shaped_only) {
+Credit ClassifyCredit(std::string_view line, bool accept_bare_name) {
   std::string text = CleanText(line);
   if (text.empty() || text.size() > kMaxCreditBytes) return {};
   std::string folded = FoldAscii(StripWrapping(text));
@@ -148,7 +148,7 @@ Credit ClassifyCredit(std::string_view line, bool name_shaped_only) {
     return Make(CreditKind::kAuthor, AfterLabel(inner, std::string_view(folded).substr(0, n)));
   }
   if (MatchLabel(folded, kRolePrefixes) > 0) return Make(CreditKind::kAuthor, inner);
-  if (!name_shaped_only) return {};
+  if (!accept_bare_name) return {};
   if (IsNameShaped(inner)) return Make(CreditKind::kAuthor, inner);
   if (HasRole(" " + folded + " ")) return Make(CreditKind::kPostedBy, inner);
   return {};

@@ -20,11 +20,11 @@ struct Credit {
   std::string value;  // NFC, field labels removed, role prefixes ("CTV:", "PV") kept.
 };
 
-// Classifies one line of text (at most ~90 bytes; longer lines are kNone). `name_shaped_only`
+// Classifies one line of text (at most ~90 bytes; longer lines are kNone). `accept_bare_name`
 // accepts a bare name ("Phạm Linh", 2..8 capitalised words, no sentence punctuation) without a
 // label: pass true only for lines whose position or style marks them as a signature (the last
 // or first short paragraph, bold or right-aligned, or an author element).
-Credit ClassifyCredit(std::string_view line, bool name_shaped_only);
+Credit ClassifyCredit(std::string_view line, bool accept_bare_name);
 
 // True when `name` is a CMS account or a generic editorial role rather than a person's
 // printed name: "admin", "Administrator", "Ban biên tập", "BBT", "Quản trị viên", "Webmaster",
