@@ -104,6 +104,8 @@ std::vector<int> ContentRoots(const Analyzer& a, int top) {
     if (s.node->v.element.tag == GUMBO_TAG_P && a.LinkDensity(i) < 0.25 && s.text >= 60) {
       join = true;
     }
+    // A sibling block of prose (a second body part after a figure or an ad slot).
+    if (a.prose(i) >= 400 && a.LinkDensity(i) < 0.2 && !a.in_item(i)) join = true;
     if (join) roots.push_back(i);
   }
   return roots;
