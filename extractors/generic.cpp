@@ -292,9 +292,16 @@ bool HasAuthorClass(const GumboNode* node) {
 // the content (the signature many templates print after the body container).
 void CreditsNear(const Analyzer& a, int title, const std::vector<int>& roots, BodyResult* body) {
   if (roots.empty()) return;
-  int begin = title >= 0 ? title : roots.front();
+  int begin = title >= 0 ? std::min(title, roots.front()) : roots.front();
   int end = std::min(a.size(), a.at(roots.back()).end + 60);
-  for (int i = begin; i < end; ++i) {
+  size_t next_root = 0;
+  for (int i = std::max(begin, roots.front() - 80); i < end; ++i) {
+    // The body's own credit lines were taken by BuildBody: skip the content roots.
+    while (next_root < roots.size() && a.at(roots[next_root]).end <= i) ++next_root;
+    if (next_root < roots.size() && i >= roots[next_root]) {
+      i = a.at(roots[next_root]).end - 1;
+      continue;
+    }
     const NodeStats& s = a.at(i);
     if (s.text == 0 || s.text > 90 || a.in_item(i)) continue;
     // Elements marked as the author may hold a bare name; others need a label ("Tác giả:").
