@@ -214,22 +214,33 @@ fs::path FindPage(const fs::path& dir, const std::string& file) {
   return fs::exists(cached) ? cached : dir / "eval" / file;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+struct Options {
   fs::path dir = fs::path(__FILE__).parent_path() / "../../shared/bench-data/trafilatura-eval";
   size_t worst = 20;
   std::string show;
+};
+
+Options ParseArgs(int argc, char** argv) {
+  Options o;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--worst" && i + 1 < argc) {
-      worst = static_cast<size_t>(std::atoi(argv[++i]));
+      o.worst = static_cast<size_t>(std::atoi(argv[++i]));
     } else if (arg == "--show" && i + 1 < argc) {
-      show = argv[++i];
+      o.show = argv[++i];
     } else {
-      dir = arg;
+      o.dir = arg;
     }
   }
+  return o;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Options opt = ParseArgs(argc, argv);
+  const fs::path& dir = opt.dir;
+  const std::string& show = opt.show;
   std::vector<Doc> docs;
   if (!EvalReader(ReadFile(dir / "evaldata.json")).Read(&docs) || docs.empty()) {
     std::fprintf(stderr, "trafilatura_bench: cannot read %s/evaldata.json\n", dir.c_str());
@@ -273,6 +284,6 @@ int main(int argc, char** argv) {
   std::printf("empty body: %zu pages (%.1f%%);", empty, 100.0 * empty / docs.size());
   for (const auto& [kind, n] : kinds) std::printf(" %s %zu", kind.c_str(), n);
   std::printf("\nextraction: %.2f s, %.1f MB/s\n", seconds, bytes / 1e6 / seconds);
-  PrintWorst(std::move(pages), worst);
+  PrintWorst(std::move(pages), opt.worst);
   return 0;
 }

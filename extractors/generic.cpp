@@ -338,6 +338,21 @@ void FillCredits(const Page& page, BodyResult* body, Article* article) {
   article->source = std::move(body->source);
 }
 
+// What the content, the page's repeated items and the extracted body say about the page kind
+// (title and date support are added by the caller).
+KindEvidence Evidence(const Page& page, const Analyzer& a, const std::vector<int>& roots,
+                      const BodyResult& body, const std::string& text) {
+  KindEvidence e;
+  for (int r : roots) e.content_headlines += a.at(r).headline_links;
+  MeasureProse(a, roots, &e);
+  MeasureItems(a, &e);
+  e.standalone_headlines = StandaloneHeadlines(a, roots);
+  e.body_bytes = static_cast<unsigned>(text.size());
+  e.attachments = static_cast<unsigned>(body.attachments.size());
+  e.garbage = LooksGarbled(a, roots, page, text);
+  return e;
+}
+
 }  // namespace
 
 void ExtractGeneric(const Page& page, const std::vector<std::string>& date_hints,
@@ -358,11 +373,7 @@ void ExtractGeneric(const Page& page, const std::vector<std::string>& date_hints
   Prune(a, roots, &skip);
   if (title.node != nullptr) skip.insert(title.node);
   std::vector<const GumboNode*> nodes;
-  KindEvidence e;
-  for (int r : roots) {
-    nodes.push_back(a.at(r).node);
-    e.content_headlines += a.at(r).headline_links;
-  }
+  for (int r : roots) nodes.push_back(a.at(r).node);
   BodyOptions options;
   options.base_url = page.base_url;
   options.title = article->title;
@@ -370,14 +381,9 @@ void ExtractGeneric(const Page& page, const std::vector<std::string>& date_hints
   options.trim_tail = true;
   BodyResult body = BuildBody(nodes, &skip, options);
   std::string text = JoinParagraphs(body.paragraphs);
-  MeasureProse(a, roots, &e);
-  MeasureItems(a, &e);
-  e.standalone_headlines = StandaloneHeadlines(a, roots);
-  e.body_bytes = static_cast<unsigned>(text.size());
-  e.attachments = static_cast<unsigned>(body.attachments.size());
+  KindEvidence e = Evidence(page, a, roots, body, text);
   e.title_meta = title.matches_meta;
   e.dated = !article->published.empty();
-  e.garbage = LooksGarbled(a, roots, page, text);
   KindVerdict verdict = ClassifyPage(e);
   article->page_kind = verdict.kind;
   article->confidence = verdict.confidence;
