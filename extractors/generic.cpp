@@ -338,6 +338,23 @@ void FillCredits(const Page& page, BodyResult* body, Article* article) {
   article->source = std::move(body->source);
 }
 
+// A post whose content is its documents has almost no prose, so a sidebar widget can outscore
+// it. When the chosen content has little prose and no documents, the container of the first
+// document links after the headline is the content.
+int AttachmentContent(const Analyzer& a, int top, int title) {
+  if (title < 0 || (top >= 0 && (a.prose(top) >= 300 || a.at(top).attachments > 0))) return top;
+  for (int i = title + 1; i < a.size() && i < title + 300; ++i) {
+    if (a.chrome(i) || a.at(i).attachments == 0 || !IsTag(a.at(i).node, GUMBO_TAG_A)) continue;
+    int c = a.at(i).parent;
+    while (a.at(c).parent > 0 && !a.chrome(a.at(c).parent) &&
+           a.at(a.at(c).parent).text <= a.at(c).text + 200) {
+      c = a.at(c).parent;
+    }
+    return c;
+  }
+  return top;
+}
+
 // What the content, the page's repeated items and the extracted body say about the page kind
 // (title and date support are added by the caller).
 KindEvidence Evidence(const Page& page, const Analyzer& a, const std::vector<int>& roots,
@@ -362,6 +379,7 @@ void ExtractGeneric(const Page& page, const std::vector<std::string>& date_hints
   int top = a.TopCandidate();
   if (top >= 0) top = a.Widen(top);
   TitlePick title = PickTitle(page, a, top);
+  top = AttachmentContent(a, top, title.index);
   article->title = title.text;
   std::string printed = DateNear(title.node, date_hints);
   bool need_script = printed.empty() && page.meta_published.empty();

@@ -249,6 +249,9 @@ void Analyzer::Push(const GumboNode* node, int parent, bool in_link) {
   st.in_link = in_link;
   st.chrome = IsChromeElement(node);
   st.counted_link = IsLinkCounted(node);
+  if (IsTag(node, GUMBO_TAG_A) && !st.counted_link && GetAttr(node, "href") != nullptr) {
+    st.attachments = 1;
+  }
   stack_.push_back(static_cast<int>(stats_.size()));
   stats_.push_back(st);
 }
@@ -266,6 +269,7 @@ void Analyzer::PopFrame(int index, int* link_depth) {
   NodeStats& up = stats_[st.parent];
   up.prose_paras += st.prose_paras;
   up.links += st.links;
+  up.attachments += st.attachments;
   up.text += st.text;
   up.link += st.link;
   up.punct += st.punct;

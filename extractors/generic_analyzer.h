@@ -19,6 +19,7 @@ struct NodeStats {
   unsigned headline_links = 0;  // Links whose text reads like a headline (6+ words).
   unsigned prose_paras = 0;     // <p>-like descendants of 80+ bytes with few links.
   unsigned links = 0;           // Counted links in the subtree.
+  unsigned attachments = 0;     // Document download links (PDF, DOC, ...) in the subtree.
   bool chrome = false, in_link = false;
   bool counted_link = false;  // An <a href> that is not an attachment download.
   double score = 0;           // Readability-style content score (valid when scored).
