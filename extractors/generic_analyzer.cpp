@@ -162,7 +162,9 @@ int Analyzer::TopCandidate() const {
   double best_score = 0;
   for (int i = 0; i < size(); ++i) {
     if (!stats_[i].scored || chrome_[i]) continue;
-    double s = FinalScore(i);
+    // Readability's score, plus the continuous prose the element holds: of two candidates
+    // that score alike, the one with the article's whole text wins.
+    double s = FinalScore(i) + 0.03 * prose_[i];
     if (best < 0 || s > best_score) {
       best = i;
       best_score = s;

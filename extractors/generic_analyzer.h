@@ -51,7 +51,7 @@ class Analyzer {
   // True when the page reads as Vietnamese (function words in its text).
   bool vietnamese() const { return vietnamese_; }
 
-  // The best-scoring candidate (readability's top candidate) or -1.
+  // The best candidate (readability's top candidate, with a bonus for the prose it holds) or -1.
   int TopCandidate() const;
 
   // Text bytes of the paragraph-like element i when it reads as prose (not chrome, not in a
