@@ -45,7 +45,11 @@ struct Article {
   std::string title;
   std::string published;  // RFC 3339 with offset (+07:00 unless the page states another).
   std::string modified;   // RFC 3339 or empty.
-  std::string author;
+  std::string author;     // The printed signature ("Phạm Linh", "CTV: Trần Thuyết"), never a
+                          // CMS account or a generic role.
+  std::string posted_by;  // The CMS account that posted the page ("admin", "Ban biên tập").
+  std::string source;     // The outlet the text was taken from ("Theo Báo Nhân Dân" ->
+                          // "Báo Nhân Dân"), from "Theo ..."/"Nguồn: ..." lines.
   std::string summary;
   std::string body;       // Plain text; paragraphs separated by one blank line.
   std::string body_html;  // Cleaned, allow-listed tags, absolute links.
@@ -54,6 +58,12 @@ struct Article {
   std::string lang;  // BCP 47, usually "vi".
   PageKind page_kind = PageKind::kOther;
   std::vector<std::string> links;  // For listings: absolute article links found.
+
+  // How sure the generic extractor is of page_kind, in [0, 1] (1 for rule-driven extraction),
+  // and the signals that decided it, as space-separated "name=value" pairs such as
+  // "prose=1840 paras=9 link_density=0.08 items=3 title_meta=1 dated=1". Empty for rules.
+  double confidence = 1;
+  std::string signals;
 
   // Diagnostics.
   std::string charset;      // The charset the bytes were decoded with.

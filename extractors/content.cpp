@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "extractors/body_html.h"
+#include "extractors/byline.h"
 #include "extractors/dates.h"
 #include "extractors/text.h"
 
@@ -36,26 +38,20 @@ constexpr std::array<std::string_view, 24> kBoilerplate = {"tim kiem theo chuyen
 
 constexpr size_t kBoilerplateMaxBytes = 90;
 constexpr size_t kCaptionMaxBytes = 300;
-constexpr size_t kBylineMaxBytes = 90;
-
-// Byline openers (folded). A short last paragraph starting with one is the byline.
-constexpr std::array<std::string_view, 16> kBylinePrefixes = {
-    "ctv:",     "ctv ",      "tac gia:",    "nguoi viet:", "nguon:", "(nguon:",
-    "nguon ",   "theo ",     "(theo ",      "pv:",         "pv ",    "tin, anh:",
-    "tin anh:", "bai, anh:", "bai va anh:", "tin va anh:"};
 
 struct Para {
   std::string raw;
   const GumboNode* owner = nullptr;
   size_t total = 0, italic = 0, bold = 0;
   size_t in_attachment = 0;  // Visible bytes inside attachment download links.
+  size_t in_link = 0;        // Visible bytes inside any link.
   bool centered = false, right = false, caption = false, after_image = false;
   const GumboNode* box = nullptr;
   int image = -1;
 };
 
 struct StyleDepth {
-  int italic = 0, bold = 0, center = 0, right = 0, caption = 0;
+  int italic = 0, bold = 0, center = 0, right = 0, caption = 0, link = 0;
 };
 
 std::string Lower(std::string_view s) {
@@ -103,24 +99,6 @@ const GumboNode* BoxOf(const GumboNode* node, const GumboNode* stop) {
   return nullptr;
 }
 
-std::string ImageSource(const GumboNode* img, std::string_view base) {
-  for (const char* name : {"src", "data-src", "data-original"}) {
-    const char* v = GetAttr(img, name);
-    if (v == nullptr || *v == '\0') continue;
-    std::string_view sv(v);
-    if (sv.rfind("data:", 0) == 0) return {};
-    return ResolveUrl(base, sv);
-  }
-  return {};
-}
-
-bool IsTinyImage(const GumboNode* img) {
-  for (const char* name : {"width", "height"}) {
-    const char* v = GetAttr(img, name);
-    if (v != nullptr && *v >= '0' && *v <= '9' && std::atoi(v) < 40) return true;
-  }
-  return false;
-}
 
 // Pass 1: walks the roots and records paragraphs, images and attachments.
 class Collector {
@@ -180,6 +158,7 @@ class Collector {
     depth_.italic += IsItalicTag(tag);
     depth_.bold += IsBoldTag(tag);
     depth_.caption += IsCaptionElement(node);
+    depth_.link += tag == GUMBO_TAG_A;
     return node->v.element.children.length > 0 || (Exit(node), false);
   }
 
@@ -198,6 +177,7 @@ class Collector {
     depth_.italic -= IsItalicTag(tag);
     depth_.bold -= IsBoldTag(tag);
     depth_.caption -= IsCaptionElement(node);
+    depth_.link -= tag == GUMBO_TAG_A;
   }
 
   void AddText(const char* text) {
@@ -218,6 +198,7 @@ class Collector {
     if (depth_.italic > 0) current_.italic += visible;
     if (depth_.bold > 0) current_.bold += visible;
     if (!attachment_links_.empty()) current_.in_attachment += visible;
+    if (depth_.link > 0) current_.in_link += visible;
   }
 
   void Flush() {
@@ -293,16 +274,9 @@ bool IsDateLine(const std::string& text) {
   return m && (m->end - m->begin) * 2 >= text.size();
 }
 
-// A short paragraph that is only a name: bold or right-aligned, 2..8 words, no sentence end.
-bool LooksLikeNameLine(const Para& p, const std::string& text) {
-  if (text.size() > 60 || text.empty()) return false;
-  bool styled = p.right || (p.total > 0 && p.bold * 10 >= p.total * 8) ||
-                (p.total > 0 && p.italic * 10 >= p.total * 8 && p.right);
-  if (!styled) return false;
-  size_t words = 1;
-  for (char c : text) words += c == ' ';
-  char last = text.back();
-  return words <= 8 && last != '.' && last != ':' && last != '?' && last != '!';
+// Bold, or right-aligned: how portals set a signature apart.
+bool IsStyledLine(const Para& p) {
+  return p.right || (p.total > 0 && p.bold * 10 >= p.total * 8);
 }
 
 void MarkOwner(const Para& p, const std::string& text, const GumboNode* root, NodeSet* skip) {
@@ -310,217 +284,111 @@ void MarkOwner(const Para& p, const std::string& text, const GumboNode* root, No
   if (NodeText(p.owner) == text) skip->insert(p.owner);
 }
 
-void AppendEscaped(std::string_view s, bool attr, std::string* out) {
-  bool space = false;
-  for (char c : s) {
-    if (c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f') {
-      space = true;
-      continue;
-    }
-    if (space) out->push_back(' ');
-    space = false;
-    switch (c) {
-      case '&':
-        out->append("&amp;");
-        break;
-      case '<':
-        out->append("&lt;");
-        break;
-      case '>':
-        out->append("&gt;");
-        break;
-      case '"':
-        if (attr) {
-          out->append("&quot;");
-          break;
-        }
-        [[fallthrough]];
-      default:
-        out->push_back(c);
-    }
-  }
-  if (space) out->push_back(' ');
-}
-
-// The allow-listed output tag for `node`, or nullptr to unwrap it.
-const char* OutputTag(const GumboNode* node) {
-  switch (node->v.element.tag) {
-    case GUMBO_TAG_P:
-      return "p";
-    case GUMBO_TAG_BR:
-      return "br";
-    case GUMBO_TAG_B:
-      return "b";
-    case GUMBO_TAG_STRONG:
-      return "strong";
-    case GUMBO_TAG_I:
-      return "i";
-    case GUMBO_TAG_EM:
-      return "em";
-    case GUMBO_TAG_U:
-      return "u";
-    case GUMBO_TAG_UL:
-      return "ul";
-    case GUMBO_TAG_OL:
-      return "ol";
-    case GUMBO_TAG_LI:
-      return "li";
-    case GUMBO_TAG_TABLE:
-      return "table";
-    case GUMBO_TAG_THEAD:
-      return "thead";
-    case GUMBO_TAG_TBODY:
-      return "tbody";
-    case GUMBO_TAG_TR:
-      return "tr";
-    case GUMBO_TAG_TD:
-      return "td";
-    case GUMBO_TAG_TH:
-      return "th";
-    case GUMBO_TAG_H1:
-    case GUMBO_TAG_H2:
-      return "h2";
-    case GUMBO_TAG_H3:
-      return "h3";
-    case GUMBO_TAG_H4:
-      return "h4";
-    case GUMBO_TAG_H5:
-      return "h5";
-    case GUMBO_TAG_H6:
-      return "h6";
-    case GUMBO_TAG_BLOCKQUOTE:
-      return "blockquote";
-    case GUMBO_TAG_A:
-      return "a";
-    case GUMBO_TAG_IMG:
-      return "img";
-    case GUMBO_TAG_FIGURE:
-      return "figure";
-    case GUMBO_TAG_FIGCAPTION:
-      return "figcaption";
-    default:
-      return nullptr;
-  }
-}
-
-// A div-like wrapper holding text directly (and no block children) becomes a <p>.
-bool IsTextDiv(const GumboNode* node) {
-  GumboTag t = node->v.element.tag;
-  if (t != GUMBO_TAG_DIV && t != GUMBO_TAG_SECTION && t != GUMBO_TAG_ARTICLE &&
-      t != GUMBO_TAG_CENTER) {
-    return false;
-  }
-  bool text = false;
-  const GumboVector& kids = node->v.element.children;
-  for (unsigned i = 0; i < kids.length; ++i) {
-    const auto* kid = static_cast<const GumboNode*>(kids.data[i]);
-    if (IsElement(kid) && IsBlockTag(kid->v.element.tag)) return false;
-    text = text || kid->type == GUMBO_NODE_TEXT;
-  }
-  return text;
-}
-
-class HtmlWriter {
- public:
-  HtmlWriter(const NodeSet& skip, std::string_view base, std::string* out)
-      : skip_(skip), base_(base), out_(out) {}
-
-  void Write(const GumboNode* root) {
-    struct Frame {
-      const GumboNode* node;
-      unsigned next;
-      const char* tag;
-    };
-    std::vector<Frame> stack;
-    stack.push_back({root, 0, nullptr});
-    while (!stack.empty()) {
-      Frame& top = stack.back();
-      const GumboVector& kids = top.node->v.element.children;
-      if (top.next >= kids.length) {
-        if (top.tag != nullptr) Close(top.tag);
-        stack.pop_back();
-        continue;
-      }
-      const auto* kid = static_cast<const GumboNode*>(kids.data[top.next++]);
-      if (kid->type == GUMBO_NODE_TEXT || kid->type == GUMBO_NODE_WHITESPACE ||
-          kid->type == GUMBO_NODE_CDATA) {
-        AppendEscaped(kid->v.text.text, false, out_);
-        continue;
-      }
-      if (!IsElement(kid) || skip_.count(kid) != 0 || IsInvisible(kid)) continue;
-      const char* tag = Open(kid);
-      if (tag != nullptr && (std::string_view(tag) == "br" || std::string_view(tag) == "img")) {
-        continue;
-      }
-      stack.push_back({kid, 0, tag});
-    }
-  }
-
- private:
-  const char* Open(const GumboNode* node) {
-    const char* tag = OutputTag(node);
-    if (tag == nullptr && IsTextDiv(node)) tag = "p";
-    if (tag == nullptr) return nullptr;
-    std::string_view t(tag);
-    if (t == "img") {
-      std::string src = ImageSource(node, base_);
-      if (src.empty() || IsTinyImage(node)) return nullptr;
-      out_->append("<img src=\"");
-      AppendEscaped(src, true, out_);
-      out_->append("\"");
-      if (const char* alt = GetAttr(node, "alt"); alt != nullptr && *alt != '\0') {
-        out_->append(" alt=\"");
-        AppendEscaped(alt, true, out_);
-        out_->append("\"");
-      }
-      out_->append(">");
-      return tag;
-    }
-    out_->push_back('<');
-    out_->append(t);
-    if (t == "a") {
-      const char* href = GetAttr(node, "href");
-      std::string url = href ? ResolveUrl(base_, href) : std::string();
-      if (url.rfind("javascript:", 0) != 0 && !url.empty()) {
-        out_->append(" href=\"");
-        AppendEscaped(url, true, out_);
-        out_->append("\"");
-      }
-    }
-    out_->push_back('>');
-    return tag;
-  }
-
-  void Close(const char* tag) {
-    out_->append("</");
-    out_->append(tag);
-    out_->push_back('>');
-  }
-
-  const NodeSet& skip_;
-  std::string_view base_;
-  std::string* out_;
+struct Kept {
+  Para p;
+  std::string text;
+  bool caption = false;
 };
 
-}  // namespace
-
-std::string CleanByline(std::string text) {
-  while (text.size() >= 2 && text.front() == '(' && text.back() == ')') {
-    text = CleanText(std::string_view(text).substr(1, text.size() - 2));
-  }
-  // Field labels are not part of the name; role prefixes ("CTV:", "PV") are kept as published.
-  static constexpr std::string_view kLabels[] = {
-      "tac gia bai viet:", "tac gia:", "nguoi viet:", "nguoi dang:", "but danh:"};
-  std::string folded = FoldAscii(text);
-  for (std::string_view label : kLabels) {
-    if (folded.rfind(label, 0) == 0) {
-      size_t colon = text.find(':');
-      return colon == std::string::npos ? text
-                                        : CleanText(std::string_view(text).substr(colon + 1));
-    }
-  }
-  return text;
+// The caption element of paragraph `p` when its whole text is the caption, else nullptr.
+const GumboNode* CaptionOwner(const Para& p, const std::string& text, const GumboNode* root) {
+  if (p.owner == nullptr || p.owner == root) return nullptr;
+  return NodeText(p.owner) == text ? p.owner : nullptr;
 }
+
+// Pass 1 over one root: paragraphs, captions (kept in place, marked) and attachment lines.
+void CollectParagraphs(const GumboNode* root, const BodyOptions& options, NodeSet* skip,
+                       NodeSet* captions, BodyResult* result, std::vector<Kept>* kept) {
+  Collector collector(*skip, options.base_url, result);
+  collector.Walk(root);
+  for (Para& p : collector.paras()) {
+    std::string text = CleanText(p.raw);
+    if (text.empty()) continue;
+    if (LooksLikeCaption(p, text, collector.image_boxes_)) {
+      if (p.image >= 0 && result->images[p.image].caption.empty()) {
+        result->images[p.image].caption = text;
+      }
+      if (const GumboNode* owner = CaptionOwner(p, text, root)) captions->insert(owner);
+      kept->push_back({std::move(p), std::move(text), true});
+      continue;
+    }
+    // A line that is (mostly) a download link is in attachments[]; body_html keeps it.
+    if (p.in_attachment * 10 >= p.total * 6) continue;
+    // A short line that is all link ("Weiter", "Zurück zur Übersicht") is navigation.
+    bool nav = p.in_link == p.total && text.size() <= 40;
+    bool drop = (!options.title.empty() && text == options.title) ||
+                (options.drop_boilerplate && (nav || IsBoilerplateText(text))) ||
+                (options.drop_date_lines && IsDateLine(text));
+    if (drop) {
+      MarkOwner(p, text, root, skip);
+      continue;
+    }
+    p.owner = p.owner == root ? nullptr : p.owner;
+    kept->push_back({std::move(p), std::move(text), false});
+  }
+}
+
+// Index of the last (or first) paragraph that is not a caption, or -1.
+int EdgeParagraph(const std::vector<Kept>& kept, bool last) {
+  for (size_t n = 0; n < kept.size(); ++n) {
+    size_t i = last ? kept.size() - 1 - n : n;
+    if (!kept[i].caption) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+// Moves a credit line at index i out of the body into the field of its kind; false when the
+// line is no credit, or its field is taken already.
+bool TakeCredit(int i, bool position, const BodyOptions& options, NodeSet* skip,
+                BodyResult* result, std::vector<Kept>* kept) {
+  if (i < 0) return false;
+  Kept& k = (*kept)[i];
+  bool name_line = IsStyledLine(k.p) || (position && k.text.size() <= 40);
+  Credit c = ClassifyCredit(k.text, name_line);
+  std::string* field = c.kind == CreditKind::kSource     ? &result->source
+                       : c.kind == CreditKind::kPostedBy ? &result->posted_by
+                       : c.kind == CreditKind::kAuthor   ? &result->byline
+                                                         : nullptr;
+  if (field == nullptr || !field->empty()) return false;
+  if (c.kind != CreditKind::kSource && !options.detect_byline) return false;
+  *field = std::move(c.value);
+  if (k.p.owner != nullptr && NodeText(k.p.owner) == k.text) skip->insert(k.p.owner);
+  kept->erase(kept->begin() + i);
+  return true;
+}
+
+// Signature and source lines at the end of the body (either order), or a signature at its start.
+void TakeCredits(const BodyOptions& options, NodeSet* skip, BodyResult* result,
+                 std::vector<Kept>* kept) {
+  for (int n = 0; n < 2; ++n) {
+    if (!TakeCredit(EdgeParagraph(*kept, true), true, options, skip, result, kept)) break;
+  }
+  if (result->byline.empty() && EdgeParagraph(*kept, true) > 0) {
+    TakeCredit(EdgeParagraph(*kept, false), false, options, skip, result, kept);
+  }
+}
+
+// Removes the short lines (headings of boxes, prompts, share lines) after the last paragraph
+// or caption of some length; credit lines were taken before.
+void TrimTail(std::vector<Kept>* kept) {
+  constexpr size_t kLong = 50;
+  size_t end = kept->size();
+  while (end > 0 && !(*kept)[end - 1].caption && (*kept)[end - 1].text.size() < kLong) --end;
+  if (end == 0) return;  // Nothing but short lines: nothing to measure against.
+  kept->erase(kept->begin() + static_cast<long>(end), kept->end());
+}
+
+// Pictures tell the story: several captions carrying as much text as the rest of the body.
+bool IsPhotoStory(const std::vector<Kept>& kept) {
+  size_t captions = 0, caption_bytes = 0, other = 0;
+  for (const Kept& k : kept) {
+    captions += k.caption;
+    (k.caption ? caption_bytes : other) += k.text.size();
+  }
+  return captions >= 3 && caption_bytes * 2 >= other;
+}
+
+}  // namespace
 
 bool IsBoilerplateText(std::string_view text) {
   if (text.empty() || text.size() > kBoilerplateMaxBytes) return false;
@@ -557,46 +425,24 @@ std::string AttachmentType(std::string_view url) {
 BodyResult BuildBody(const std::vector<const GumboNode*>& roots, NodeSet* skip,
                      const BodyOptions& options) {
   BodyResult result;
-  std::vector<std::pair<Para, std::string>> kept;
-  for (const GumboNode* root : roots) {
-    Collector collector(*skip, options.base_url, &result);
-    collector.Walk(root);
-    for (Para& p : collector.paras()) {
-      std::string text = CleanText(p.raw);
-      if (text.empty()) continue;
-      if (LooksLikeCaption(p, text, collector.image_boxes_)) {
-        if (p.image >= 0 && result.images[p.image].caption.empty()) {
-          result.images[p.image].caption = text;
-        }
-        MarkOwner(p, text, root, skip);
-        continue;
-      }
-      // A line that is only a download link is in attachments[] already; body_html keeps it.
-      if (p.in_attachment == p.total) continue;
-      bool drop = (!options.title.empty() && text == options.title) ||
-                  (options.drop_boilerplate && IsBoilerplateText(text)) ||
-                  (options.drop_date_lines && IsDateLine(text));
-      if (drop) {
-        MarkOwner(p, text, root, skip);
-        continue;
-      }
-      p.owner = p.owner == root ? nullptr : p.owner;
-      kept.emplace_back(std::move(p), std::move(text));
+  std::vector<Kept> kept;
+  NodeSet captions;
+  for (const GumboNode* root : roots) CollectParagraphs(root, options, skip, &captions, &result,
+                                                        &kept);
+  TakeCredits(options, skip, &result, &kept);
+  if (options.trim_tail) TrimTail(&kept);
+  bool photo_story = IsPhotoStory(kept);
+  for (Kept& k : kept) {
+    if (!k.caption || photo_story) result.paragraphs.push_back(std::move(k.text));
+  }
+  // A post whose content is its documents: the body is their link texts.
+  if (result.paragraphs.empty()) {
+    for (const Attachment& at : result.attachments) {
+      if (!at.text.empty()) result.paragraphs.push_back(at.text);
     }
   }
-  if (options.detect_byline && !kept.empty()) {
-    auto& [p, text] = kept.back();
-    std::string folded = text.size() <= kBylineMaxBytes ? FoldAscii(text) : std::string();
-    if (!folded.empty() && (StartsWithAny(folded, kBylinePrefixes) || LooksLikeNameLine(p, text))) {
-      result.byline = CleanByline(text);
-      if (p.owner != nullptr && NodeText(p.owner) == text) skip->insert(p.owner);
-      kept.pop_back();
-    }
-  }
-  for (auto& [p, text] : kept) result.paragraphs.push_back(std::move(text));
   for (const GumboNode* root : roots) {
-    HtmlWriter writer(*skip, options.base_url, &result.html);
-    writer.Write(root);
+    WriteBodyHtml(root, *skip, captions, options.base_url, &result.html);
   }
   size_t first = result.html.find_first_not_of(' ');
   result.html.erase(0, first == std::string::npos ? result.html.size() : first);

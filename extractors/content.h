@@ -2,36 +2,44 @@
 
 #include <string>
 #include <string_view>
-#include <unordered_set>
 #include <vector>
 
 #include "extractors/article.h"
+#include "extractors/body_html.h"
+#include "extractors/byline.h"
 #include "extractors/dom.h"
 
 namespace tincrawl {
 
-using NodeSet = std::unordered_set<const GumboNode*>;
-
 struct BodyOptions {
   std::string_view base_url;
   std::string_view title;        // Paragraphs equal to the title are dropped.
-  bool detect_byline = true;     // Take the author from the last short byline paragraph.
+  bool detect_byline = true;     // Take the author from a signature line of the body.
   bool drop_date_lines = false;  // Drop short paragraphs that are only a date line.
   bool drop_boilerplate = true;  // Drop short paragraphs that are known portal chrome phrases.
+  bool trim_tail = false;        // Drop the short lines after the last long paragraph (the
+                                 // "read more", newsletter and share lines a wide root holds).
 };
 
 struct BodyResult {
-  std::vector<std::string> paragraphs;  // CleanText'ed, captions and byline excluded.
+  std::vector<std::string> paragraphs;  // CleanText'ed; credits excluded, captions too unless
+                                        // the page is a photo story (3+ captions carrying a
+                                        // third of the text); the attachments' link texts
+                                        // when nothing else is left.
   std::string html;                     // Allow-listed HTML of the same content.
   std::vector<Image> images;
   std::vector<Attachment> attachments;
-  std::string byline;  // Author taken from the byline paragraph, or empty.
+  std::string byline;     // Author from the signature line, or empty.
+  std::string posted_by;  // A CMS account or generic role named on a credit line.
+  std::string source;     // The outlet of a "Theo …" / "Nguồn: …" line.
 };
 
 // Builds the article body from `roots` (document order), skipping every node in *skip and
 // invisible elements. Captions (figcaption, caption classes, a short centred/italic paragraph
-// right after an image) go to images[].caption; the byline goes to `byline`; both are added to
-// *skip and kept out of paragraphs and html. Iterative: safe on arbitrarily deep trees.
+// right after an image) go to images[].caption and stay in html in their place as
+// <figcaption>. Credit lines (ClassifyCredit: the last one or two short paragraphs, or a styled
+// first one) go to byline/posted_by/source and are added to *skip, out of paragraphs and html.
+// Iterative: safe on arbitrarily deep trees.
 BodyResult BuildBody(const std::vector<const GumboNode*>& roots, NodeSet* skip,
                      const BodyOptions& options);
 
@@ -39,9 +47,6 @@ BodyResult BuildBody(const std::vector<const GumboNode*>& roots, NodeSet* skip,
 // cập", "Hôm nay: 345", ...) or starts with one and is short.
 bool IsBoilerplateText(std::string_view text);
 
-// A byline as the author field: surrounding parentheses and field labels ("Tác giả:", "Tác giả
-// bài viết:", "Người viết:") removed; role prefixes ("CTV:", "PV", "Nguồn:") kept as published.
-std::string CleanByline(std::string text);
 
 // Joins paragraphs with one blank line.
 std::string JoinParagraphs(const std::vector<std::string>& paragraphs);

@@ -127,6 +127,7 @@ std::string ArticleToJson(const Article& a, std::string_view source) {
   if (!source.empty()) w.Field("source", source);
   w.Field("url", a.url).Field("canonical_url", a.canonical_url).Field("title", a.title);
   w.Field("published", a.published).Field("modified", a.modified).Field("author", a.author);
+  w.Field("posted_by", a.posted_by).Field("source_outlet", a.source);
   w.Field("summary", a.summary).Field("body", a.body).Field("body_html", a.body_html);
   w.Key("images").BeginArray();
   for (const Image& image : a.images) {
@@ -143,6 +144,7 @@ std::string ArticleToJson(const Article& a, std::string_view source) {
     for (const std::string& link : a.links) w.String(link);
     w.EndArray();
   }
+  w.Key("confidence").Double(a.confidence).Field("signals", a.signals);
   w.Field("charset", a.charset).Field("used_rules", a.used_rules).Field("fell_back", a.fell_back);
   if (!a.guard.empty()) w.Field("guard", a.guard);
   if (!a.error.empty()) w.Field("error", a.error);

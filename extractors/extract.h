@@ -20,8 +20,9 @@ struct ExtractInput {
 // nested) yields an Article with page_kind kOther and `error` set, in bounded time and memory.
 Article Extract(const ExtractInput& input);
 
-// One JSON object (no trailing newline) with the fields of `article`; `source` is added as the
-// "source" field when non-empty.
+// One JSON object (no trailing newline) with the fields of `article`; `source` (the input the
+// article came from) is added as the "source" field when non-empty, so Article::source is
+// written as "source_outlet".
 std::string ArticleToJson(const Article& article, std::string_view source = {});
 
 // The named CMS family preset ("sharepoint-qn", "tandan", "liferay", "nukeviet", "dotnetnuke",

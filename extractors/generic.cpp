@@ -4,260 +4,16 @@
 #include <array>
 #include <unordered_map>
 
+#include "extractors/byline.h"
 #include "extractors/content.h"
 #include "extractors/dates.h"
+#include "extractors/generic_analyzer.h"
+#include "extractors/page_kind.h"
+#include "extractors/publication_date.h"
 #include "extractors/text.h"
 
 namespace tincrawl {
 namespace {
-
-// Common Vietnamese function words; prose has many, menus and link lists almost none.
-constexpr std::array<std::string_view, 32> kStopWords = {
-    "và",  "của",   "các",   "là",  "có",   "được", "cho", "trong", "đã",  "với",  "những",
-    "này", "người", "không", "một", "để",   "theo", "về",  "tại",   "từ",  "đến",  "khi",
-    "thì", "nhằm",  "cũng",  "như", "đang", "sẽ",   "ra",  "do",    "vào", "nhiều"};
-
-constexpr std::array<std::string_view, 14> kPositive = {
-    "article", "content",  "entry",   "main",     "post",    "story",    "detail",
-    "chitiet", "chi-tiet", "noidung", "noi-dung", "journal", "bodytext", "news-body"};
-
-constexpr size_t kMinListingLinks = 5;  // Headline links a listing page shows at least.
-
-struct Stats {
-  const GumboNode* node = nullptr;
-  int parent = -1;
-  int end = 0;  // One past the last descendant's index (pre-order).
-  unsigned text = 0, own = 0, link = 0, punct = 0, words = 0, stop = 0;
-  unsigned headline_links = 0;
-  bool chrome = false, in_link = false;
-  bool counted_link = false;  // An <a href> that is not an attachment download.
-  double score = 0;
-  bool scored = false;
-};
-
-bool IsAsciiSpace(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f'; }
-
-bool IsStopWord(std::string_view w) {
-  if (w.size() > 7) return false;
-  for (std::string_view s : kStopWords) {
-    if (w == s) return true;
-  }
-  return false;
-}
-
-void CountText(std::string_view s, Stats* st) {
-  size_t i = 0;
-  while (i < s.size()) {
-    while (i < s.size() && IsAsciiSpace(s[i])) ++i;
-    size_t start = i;
-    while (i < s.size() && !IsAsciiSpace(s[i])) {
-      st->punct += s[i] == ',' || s[i] == '.' || s[i] == ';';
-      ++i;
-    }
-    if (i == start) break;
-    st->text += static_cast<unsigned>(i - start);
-    ++st->words;
-    std::string_view w = s.substr(start, i - start);
-    if (IsStopWord(w)) ++st->stop;
-  }
-}
-
-bool IsHeadlineText(unsigned bytes, unsigned words) {
-  return bytes >= 25 && bytes <= 400 && words >= 6;
-}
-
-class Analyzer {
- public:
-  explicit Analyzer(const Page& page) : page_(page) {}
-
-  void Run() {
-    CollectStats();
-    for (size_t i = 0; i < stats_.size(); ++i) {
-      const Stats& s = stats_[i];
-      bool chrome = s.chrome && s.text * 2 < stats_[0].text;
-      chrome_.push_back(chrome || (s.parent >= 0 && chrome_[s.parent]));
-    }
-    ScoreParagraphs();
-  }
-
-  const Stats& at(int i) const { return stats_[i]; }
-  bool chrome(int i) const { return chrome_[i]; }
-  int size() const { return static_cast<int>(stats_.size()); }
-  double LinkDensity(int i) const {
-    return stats_[i].text == 0 ? 0 : static_cast<double>(stats_[i].link) / stats_[i].text;
-  }
-
-  // The best-scoring candidate (readability's top candidate) or -1.
-  int TopCandidate() const {
-    int best = -1;
-    double best_score = 0;
-    for (int i = 0; i < size(); ++i) {
-      if (!stats_[i].scored || chrome_[i]) continue;
-      double s = stats_[i].score * (1 - LinkDensity(i));
-      if (best < 0 || s > best_score) {
-        best = i;
-        best_score = s;
-      }
-    }
-    return best;
-  }
-
-  double FinalScore(int i) const { return stats_[i].score * (1 - LinkDensity(i)); }
-
- private:
-  void CollectStats() {
-    stats_.reserve(4096);
-    struct Frame {
-      int index;
-      unsigned next;
-    };
-    std::vector<Frame> stack;
-    Push(page_.body, -1, false, &stack);
-    int link_depth = 0;
-    while (!stack.empty()) {
-      Frame& top = stack.back();
-      const GumboNode* node = stats_[top.index].node;
-      const GumboVector& kids = node->v.element.children;
-      if (top.next >= kids.length) {
-        PopFrame(top.index, &link_depth);
-        stack.pop_back();
-        continue;
-      }
-      const auto* kid = static_cast<const GumboNode*>(kids.data[top.next++]);
-      if (kid->type == GUMBO_NODE_TEXT || kid->type == GUMBO_NODE_CDATA) {
-        Stats& st = stats_[top.index];
-        unsigned before = st.text;
-        CountText(kid->v.text.text, &st);
-        st.own += st.text - before;
-        if (link_depth > 0) st.link += st.text - before;
-      } else if (IsElement(kid) && !IsInvisible(kid)) {
-        bool in_link = link_depth > 0 || stats_[top.index].in_link;
-        Push(kid, top.index, in_link, &stack);
-        if (stats_.back().counted_link) ++link_depth;
-      }
-    }
-  }
-
-  bool IsLinkCounted(const GumboNode* node) const {
-    if (!IsTag(node, GUMBO_TAG_A)) return false;
-    const char* href = GetAttr(node, "href");
-    return href != nullptr && AttachmentType(href).empty();
-  }
-
-  template <typename Stack>
-  void Push(const GumboNode* node, int parent, bool in_link, Stack* stack) {
-    int index = static_cast<int>(stats_.size());
-    Stats st;
-    st.node = node;
-    st.parent = parent;
-    st.in_link = in_link;
-    st.chrome = IsChromeElement(node);
-    st.counted_link = IsLinkCounted(node);
-    stats_.push_back(st);
-    stack->push_back({index, 0});
-  }
-
-  void PopFrame(int index, int* link_depth) {
-    Stats& st = stats_[index];
-    st.end = static_cast<int>(stats_.size());
-    if (st.counted_link) {
-      --*link_depth;
-      if (IsHeadlineText(st.text, st.words)) ++st.headline_links;
-    }
-    if (st.parent < 0) return;
-    Stats& up = stats_[st.parent];
-    up.text += st.text;
-    up.link += st.link;
-    up.punct += st.punct;
-    up.words += st.words;
-    up.stop += st.stop;
-    up.headline_links += st.headline_links;
-  }
-
-  static double TagWeight(GumboTag tag) {
-    switch (tag) {
-      case GUMBO_TAG_DIV:
-      case GUMBO_TAG_ARTICLE:
-      case GUMBO_TAG_SECTION:
-        return 5;
-      case GUMBO_TAG_PRE:
-      case GUMBO_TAG_TD:
-      case GUMBO_TAG_BLOCKQUOTE:
-        return 3;
-      case GUMBO_TAG_OL:
-      case GUMBO_TAG_UL:
-      case GUMBO_TAG_DL:
-      case GUMBO_TAG_LI:
-      case GUMBO_TAG_FORM:
-        return -3;
-      case GUMBO_TAG_H1:
-      case GUMBO_TAG_H2:
-      case GUMBO_TAG_H3:
-      case GUMBO_TAG_TH:
-        return -5;
-      default:
-        return 0;
-    }
-  }
-
-  double ClassWeight(const GumboNode* node, bool chrome) const {
-    std::string s;
-    for (const char* name : {"class", "id"}) {
-      if (const char* v = GetAttr(node, name)) {
-        s += v;
-        s += ' ';
-      }
-    }
-    for (char& c : s) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
-    double w = 0;
-    for (std::string_view p : kPositive) {
-      if (s.find(p) != std::string::npos) {
-        w += 25;
-        break;
-      }
-    }
-    if (chrome) w -= 25;
-    return w;
-  }
-
-  void AddScore(int i, double score) {
-    Stats& st = stats_[i];
-    if (!st.scored) {
-      st.scored = true;
-      st.score = TagWeight(st.node->v.element.tag) + ClassWeight(st.node, st.chrome);
-    }
-    st.score += score;
-  }
-
-  void ScoreParagraphs() {
-    for (int i = 0; i < size(); ++i) {
-      if (chrome_[i]) continue;
-      const Stats& st = stats_[i];
-      GumboTag tag = st.node->v.element.tag;
-      unsigned len = 0;
-      if (tag == GUMBO_TAG_P || tag == GUMBO_TAG_PRE || tag == GUMBO_TAG_TD ||
-          tag == GUMBO_TAG_BLOCKQUOTE) {
-        len = st.text;
-      } else if (tag == GUMBO_TAG_LI && st.text >= 80) {
-        len = st.text;
-      } else if (tag == GUMBO_TAG_DIV || tag == GUMBO_TAG_SECTION || tag == GUMBO_TAG_SPAN) {
-        len = st.own;
-      }
-      if (len < 25 || st.in_link) continue;
-      double score = 1 + st.punct + std::min(len / 100.0, 3.0);
-      if (st.words >= 6 && st.stop * 25 < st.words) score *= 0.3;
-      score *= 1 - LinkDensity(i);
-      int up = st.parent;
-      for (int level = 1; up >= 0 && level <= 3; ++level, up = stats_[up].parent) {
-        AddScore(up, level == 1 ? score : score / (level == 2 ? 2 : 3 * (level - 1)));
-      }
-    }
-  }
-
-  const Page& page_;
-  std::vector<Stats> stats_;
-  std::vector<bool> chrome_;
-};
 
 std::string Fold(std::string_view s) { return FoldAscii(s); }
 
@@ -293,7 +49,7 @@ TitlePick PickTitle(const Page& page, const Analyzer& a, int content) {
   TitlePick best;
   double best_score = 2.5;
   for (int i = 0; i < a.size(); ++i) {
-    const Stats& st = a.at(i);
+    const NodeStats& st = a.at(i);
     GumboTag tag = st.node->v.element.tag;
     bool heading = tag == GUMBO_TAG_H1 || tag == GUMBO_TAG_H2 || tag == GUMBO_TAG_H3;
     if (a.chrome(i) || st.in_link || st.text < 8 || st.text > 400) continue;
@@ -332,7 +88,7 @@ TitlePick PickTitle(const Page& page, const Analyzer& a, int content) {
 
 // Readability's sibling step: siblings of the top candidate that look like content join it.
 std::vector<int> ContentRoots(const Analyzer& a, int top) {
-  const Stats& t = a.at(top);
+  const NodeStats& t = a.at(top);
   if (t.parent < 0) return {top};
   double threshold = std::max(10.0, a.FinalScore(top) * 0.2);
   std::vector<int> roots;
@@ -343,35 +99,53 @@ std::vector<int> ContentRoots(const Analyzer& a, int top) {
       continue;
     }
     if (a.chrome(i)) continue;
-    const Stats& s = a.at(i);
+    const NodeStats& s = a.at(i);
     bool join = s.scored && a.FinalScore(i) >= threshold;
     if (s.node->v.element.tag == GUMBO_TAG_P && a.LinkDensity(i) < 0.25 && s.text >= 60) {
       join = true;
     }
+    // A sibling block of prose (a second body part after a figure or an ad slot).
+    if (a.prose(i) >= 400 && a.LinkDensity(i) < 0.2 && !a.in_item(i)) join = true;
     if (join) roots.push_back(i);
   }
   return roots;
 }
 
-// Marks descendants of the roots that are chrome, forms or link lists.
+bool IsLinkBlock(const Analyzer& a, int i) {
+  const NodeStats& s = a.at(i);
+  GumboTag tag = s.node->v.element.tag;
+  if (a.chrome(i) || a.is_item(i) || tag == GUMBO_TAG_FORM || tag == GUMBO_TAG_NAV ||
+      tag == GUMBO_TAG_BUTTON || tag == GUMBO_TAG_INPUT) {
+    return true;
+  }
+  bool container = tag == GUMBO_TAG_DIV || tag == GUMBO_TAG_UL || tag == GUMBO_TAG_OL ||
+                   tag == GUMBO_TAG_TABLE || tag == GUMBO_TAG_SECTION || tag == GUMBO_TAG_P ||
+                   tag == GUMBO_TAG_LI || tag == GUMBO_TAG_DL;
+  if (!container) return false;
+  return (s.text > 0 && a.LinkDensity(i) > 0.6 && (s.headline_links > 0 || s.links >= 3)) ||
+         (s.headline_links >= 3 && a.LinkDensity(i) > 0.4);
+}
+
+// The heading that introduces a dropped block ("Tin liên quan", "Read more") goes with it.
+void DropHeadingBefore(const Analyzer& a, int i, NodeSet* skip) {
+  int parent = a.at(i).parent;
+  for (int k = i - 1; k > parent && k > i - 200; --k) {
+    if (a.at(k).end != i || a.at(k).parent != parent) continue;
+    GumboTag tag = a.at(k).node->v.element.tag;
+    bool heading = tag >= GUMBO_TAG_H1 && tag <= GUMBO_TAG_H6;
+    if (heading && a.at(k).text <= 80) skip->insert(a.at(k).node);
+    return;
+  }
+}
+
+// Marks descendants of the roots that are chrome, forms, repeated items or link lists.
 void Prune(const Analyzer& a, const std::vector<int>& roots, NodeSet* skip) {
   for (int r : roots) {
     for (int i = r + 1; i < a.at(r).end; ++i) {
-      const Stats& s = a.at(i);
-      GumboTag tag = s.node->v.element.tag;
-      bool drop = a.chrome(i) || tag == GUMBO_TAG_FORM || tag == GUMBO_TAG_NAV ||
-                  tag == GUMBO_TAG_BUTTON || tag == GUMBO_TAG_INPUT;
-      bool container = tag == GUMBO_TAG_DIV || tag == GUMBO_TAG_UL || tag == GUMBO_TAG_OL ||
-                       tag == GUMBO_TAG_TABLE || tag == GUMBO_TAG_SECTION || tag == GUMBO_TAG_P ||
-                       tag == GUMBO_TAG_LI || tag == GUMBO_TAG_DL;
-      if (!drop && container && s.text > 0 && a.LinkDensity(i) > 0.6 && s.headline_links > 0) {
-        drop = true;
-      }
-      if (!drop && container && s.headline_links >= 3 && a.LinkDensity(i) > 0.4) drop = true;
-      if (drop) {
-        skip->insert(s.node);
-        i = s.end - 1;
-      }
+      if (!IsLinkBlock(a, i)) continue;
+      skip->insert(a.at(i).node);
+      DropHeadingBefore(a, i, skip);
+      i = a.at(i).end - 1;
     }
   }
 }
@@ -381,7 +155,7 @@ std::vector<std::string> ListingLinks(const Page& page, const Analyzer& a) {
   std::vector<std::string> links;
   std::unordered_map<std::string, bool> seen;
   for (int i = 0; i < a.size(); ++i) {
-    const Stats& s = a.at(i);
+    const NodeStats& s = a.at(i);
     if (!IsTag(s.node, GUMBO_TAG_A) || a.chrome(i) || s.headline_links == 0) continue;
     const char* href = GetAttr(s.node, "href");
     if (href == nullptr || href[0] == '#') continue;
@@ -392,11 +166,25 @@ std::vector<std::string> ListingLinks(const Page& page, const Analyzer& a) {
   return links;
 }
 
+// The standfirst printed between the headline and the content: up to two prose blocks that lie
+// outside the content element, after the title in document order.
+std::string LeadBetween(const Analyzer& a, int t, int content) {
+  std::vector<std::string> parts;
+  for (int i = t + 1; i < content && parts.size() < 2; ++i) {
+    if (a.chrome(i) || a.at(i).end > content) continue;  // Chrome, or an ancestor of the content.
+    if (a.ProseBytes(i) < 60) continue;
+    std::string text = NodeText(a.at(i).node);
+    if (!IsBoilerplateText(text) && !FindDate(text).has_value()) parts.push_back(std::move(text));
+    i = a.at(i).end - 1;
+  }
+  return JoinParagraphs(parts);
+}
+
 std::string SummaryNear(const Analyzer& a, int t, int content) {
   if (t < 0) return {};
   int limit = content >= 0 ? content + 40 : t + 60;
   for (int i = t + 1; i < a.size() && i < limit; ++i) {
-    const Stats& s = a.at(i);
+    const NodeStats& s = a.at(i);
     if (a.chrome(i) || s.text < 30) continue;
     const char* cls = GetAttr(s.node, "class");
     if (cls == nullptr) continue;
@@ -406,7 +194,180 @@ std::string SummaryNear(const Analyzer& a, int t, int content) {
       if (c.find(key) != std::string_view::npos) return NodeText(s.node);
     }
   }
-  return {};
+  return content > t ? LeadBetween(a, t, content) : std::string();
+}
+
+// "tag#id.class" of an element, for the signals.
+std::string Describe(const GumboNode* node) {
+  std::string out(TagName(node));
+  if (const char* id = GetAttr(node, "id")) out.append("#").append(id);
+  if (const char* cls = GetAttr(node, "class")) out.append(".").append(cls);
+  std::replace(out.begin(), out.end(), ' ', '.');
+  return out.substr(0, 80);
+}
+
+// Continuous prose inside the content roots: the article side of the page-kind evidence.
+void MeasureProse(const Analyzer& a, const std::vector<int>& roots, KindEvidence* e) {
+  for (int r : roots) {
+    for (int i = r; i < a.at(r).end; ++i) {
+      unsigned bytes = a.ProseBytes(i);
+      if (bytes == 0) continue;
+      e->prose += bytes;
+      e->paragraphs += bytes >= 80;
+      e->longest = std::max(e->longest, bytes);
+      GumboTag tag = a.at(i).node->v.element.tag;
+      bool whole = tag != GUMBO_TAG_DIV && tag != GUMBO_TAG_SECTION && tag != GUMBO_TAG_SPAN &&
+                   tag != GUMBO_TAG_ARTICLE && tag != GUMBO_TAG_FONT;
+      if (whole) i = a.at(i).end - 1;  // Its text is counted whole: skip its subtree.
+    }
+  }
+}
+
+// Headline links inside the content that make up their whole line (an item headline, not a
+// link inside a sentence).
+unsigned StandaloneHeadlines(const Analyzer& a, const std::vector<int>& roots) {
+  unsigned n = 0;
+  for (int r : roots) {
+    for (int i = r; i < a.at(r).end; ++i) {
+      const NodeStats& s = a.at(i);
+      if (!s.counted_link || s.headline_links == 0) continue;
+      int block = s.parent;
+      while (block > r && !IsBlockTag(a.at(block).node->v.element.tag)) block = a.at(block).parent;
+      if (block >= 0 && a.at(block).text * 10 <= s.text * 14 + 100) ++n;
+    }
+  }
+  return n;
+}
+
+// Repeated items outside chrome: the listing side of the evidence.
+void MeasureItems(const Analyzer& a, KindEvidence* e) {
+  for (int i = 0; i < a.size(); ++i) {
+    if (!a.is_item(i) || a.chrome(i)) continue;
+    ++e->items;
+    e->item_text += a.at(i).text;
+  }
+}
+
+// Text made of a handful of distinct bytes repeated (binary junk decoded as text) is no prose in
+// any language.
+bool LowDiversity(std::string_view text) {
+  if (text.size() < 400) return false;
+  bool seen[256] = {};
+  unsigned distinct = 0;
+  for (char c : text.substr(0, 4096)) {
+    auto b = static_cast<unsigned char>(c);
+    distinct += !seen[b];
+    seen[b] = true;
+  }
+  return distinct < 24;
+}
+
+bool LooksGarbled(const Analyzer& a, const std::vector<int>& roots, const Page& page,
+                  std::string_view text) {
+  if (LowDiversity(text)) return true;
+  bool vietnamese = page.lang.rfind("vi", 0) == 0 || (page.lang.empty() && a.vietnamese());
+  if (!vietnamese) return false;
+  unsigned words = 0, stops = 0;
+  for (int r : roots) {
+    words += a.at(r).words;
+    stops += a.at(r).stop;
+  }
+  return words >= 30 && stops * 33 < words;
+}
+
+bool HasAuthorClass(const GumboNode* node) {
+  static constexpr std::string_view kMarkers[] = {"author", "tacgia", "tac-gia", "byline",
+                                                  "signature", "butdanh", "nguoiviet"};
+  for (const char* name : {"class", "id", "itemprop", "rel"}) {
+    const char* v = GetAttr(node, name);
+    if (v == nullptr) continue;
+    for (std::string_view m : kMarkers) {
+      if (ContainsIgnoreCase(v, m)) return true;
+    }
+  }
+  return false;
+}
+
+// Credit lines outside the body: an author element between the headline and a little past
+// the content (the signature many templates print after the body container).
+void CreditsNear(const Analyzer& a, int title, const std::vector<int>& roots, BodyResult* body) {
+  if (roots.empty()) return;
+  int begin = title >= 0 ? std::min(title, roots.front()) : roots.front();
+  int end = std::min(a.size(), a.at(roots.back()).end + 60);
+  size_t next_root = 0;
+  for (int i = std::max(begin, roots.front() - 80); i < end; ++i) {
+    // The body's own credit lines were taken by BuildBody: skip the content roots.
+    while (next_root < roots.size() && a.at(roots[next_root]).end <= i) ++next_root;
+    if (next_root < roots.size() && i >= roots[next_root]) {
+      i = a.at(roots[next_root]).end - 1;
+      continue;
+    }
+    const NodeStats& s = a.at(i);
+    if (s.text == 0 || s.text > 90 || a.in_item(i)) continue;
+    // Elements marked as the author may hold a bare name; others need a label ("Tác giả:").
+    bool marked = HasAuthorClass(s.node);
+    if (!marked && !IsBlockTag(s.node->v.element.tag)) continue;
+    Credit c = ClassifyCredit(NodeText(s.node), marked);
+    if (c.kind == CreditKind::kNone) continue;
+    std::string* field = c.kind == CreditKind::kSource     ? &body->source
+                         : c.kind == CreditKind::kPostedBy ? &body->posted_by
+                         : c.kind == CreditKind::kAuthor   ? &body->byline
+                                                           : nullptr;
+    if (field != nullptr && field->empty()) *field = std::move(c.value);
+    i = s.end - 1;
+  }
+}
+
+// author / posted_by / source: the printed signature first, the author meta last; an account
+// name is never the author.
+void FillCredits(const Page& page, BodyResult* body, Article* article) {
+  if (!page.meta_author.empty()) {
+    // A site name in the author meta ("Cổng TTĐT tỉnh …") is neither: only a name or an
+    // account counts.
+    Credit c = ClassifyCredit(page.meta_author, true);
+    if (c.kind == CreditKind::kNone && IsAccountName(page.meta_author)) {
+      c = {CreditKind::kPostedBy, page.meta_author};
+    }
+    std::string* field = c.kind == CreditKind::kPostedBy ? &body->posted_by
+                         : c.kind == CreditKind::kAuthor ? &body->byline
+                                                         : nullptr;
+    if (field != nullptr && field->empty()) *field = std::move(c.value);
+  }
+  article->author = std::move(body->byline);
+  article->posted_by = std::move(body->posted_by);
+  article->source = std::move(body->source);
+}
+
+// A post whose content is its documents has almost no prose, so a sidebar widget can outscore
+// it. When the chosen content has little prose and no documents, the container of the first
+// document links after the headline is the content.
+int AttachmentContent(const Analyzer& a, int top, int title) {
+  if (title < 0 || (top >= 0 && (a.prose(top) >= 300 || a.at(top).attachments > 0))) return top;
+  for (int i = title + 1; i < a.size() && i < title + 300; ++i) {
+    if (a.chrome(i) || a.at(i).attachments == 0 || !IsTag(a.at(i).node, GUMBO_TAG_A)) continue;
+    int c = a.at(i).parent;
+    while (a.at(c).parent > 0 && !a.chrome(a.at(c).parent) &&
+           a.at(a.at(c).parent).text <= a.at(c).text + 200) {
+      c = a.at(c).parent;
+    }
+    return c;
+  }
+  return top;
+}
+
+// What the content, the page's repeated items and the extracted body say about the page kind
+// (title and date support are added by the caller).
+KindEvidence Evidence(const Page& page, const Analyzer& a, const std::vector<int>& roots,
+                      const BodyResult& body, const std::string& text) {
+  KindEvidence e;
+  for (int r : roots) e.content_headlines += a.at(r).headline_links;
+  MeasureProse(a, roots, &e);
+  MeasureItems(a, &e);
+  e.standalone_headlines = StandaloneHeadlines(a, roots);
+  e.body_bytes = static_cast<unsigned>(text.size());
+  e.attachments = static_cast<unsigned>(body.attachments.size());
+  e.garbage = LooksGarbled(a, roots, page, text);
+  return e;
 }
 
 }  // namespace
@@ -416,14 +377,16 @@ void ExtractGeneric(const Page& page, const std::vector<std::string>& date_hints
   Analyzer a(page);
   a.Run();
   int top = a.TopCandidate();
+  if (top >= 0) top = a.Widen(top);
   TitlePick title = PickTitle(page, a, top);
+  top = AttachmentContent(a, top, title.index);
   article->title = title.text;
-  article->published = page.meta_published;
-  if (article->published.empty()) article->published = DateNear(title.node, date_hints);
+  std::string printed = DateNear(title.node, date_hints);
+  bool need_script = printed.empty() && page.meta_published.empty();
+  article->published = PickPublished(printed, page.meta_published,
+                                     need_script ? ScriptPublished(page) : std::string());
   article->modified = page.meta_modified;
   std::vector<int> roots = top >= 0 ? ContentRoots(a, top) : std::vector<int>{};
-  unsigned headlines = 0;
-  for (int r : roots) headlines += a.at(r).headline_links;
   NodeSet skip;
   Prune(a, roots, &skip);
   if (title.node != nullptr) skip.insert(title.node);
@@ -433,40 +396,28 @@ void ExtractGeneric(const Page& page, const std::vector<std::string>& date_hints
   options.base_url = page.base_url;
   options.title = article->title;
   options.drop_date_lines = true;
+  options.trim_tail = true;
   BodyResult body = BuildBody(nodes, &skip, options);
   std::string text = JoinParagraphs(body.paragraphs);
-  bool dated = !article->published.empty();
-  // A headline that agrees with the page metadata or carries a date line marks an article;
-  // category pages have only a section heading and a list of headline links.
-  unsigned words = 0, stops = 0;
-  for (int r : roots) {
-    words += a.at(r).words;
-    stops += a.at(r).stop;
+  KindEvidence e = Evidence(page, a, roots, body, text);
+  e.title_meta = title.matches_meta;
+  e.dated = !article->published.empty();
+  KindVerdict verdict = ClassifyPage(e);
+  article->page_kind = verdict.kind;
+  article->confidence = verdict.confidence;
+  article->signals = std::move(verdict.signals);
+  if (top >= 0) article->signals += " content=" + Describe(a.at(top).node);
+  if (verdict.kind == PageKind::kListing) {
+    article->links = ListingLinks(page, a);
+    return;
   }
-  // Vietnamese prose has many function words; mojibake, code and keyword lists have none.
-  bool vietnamese = page.lang.empty() || page.lang.rfind("vi", 0) == 0;
-  bool prose = words >= 30 && (!vietnamese || stops * 33 >= words);
-  bool garbage = words >= 30 && !prose;
-  bool strong_title = title.node != nullptr && (title.matches_meta || dated);
-  bool is_article = strong_title && (dated || text.size() >= 200) && !(headlines >= 4 && !dated);
-  if (!is_article) {
-    std::vector<std::string> links = ListingLinks(page, a);
-    // Weak article evidence plus headline links inside the chosen content: a category page,
-    // even one that lists a single item.
-    if (links.size() >= kMinListingLinks || (headlines > 0 && !links.empty())) {
-      article->page_kind = PageKind::kListing;
-      article->links = std::move(links);
-      return;
-    }
-  }
-  if (garbage || (!is_article && (text.size() < 200 || !prose))) {
-    article->page_kind = PageKind::kOther;
+  if (verdict.kind == PageKind::kOther) {
     article->error = "no_content";
     return;
   }
-  article->page_kind = PageKind::kArticle;
   article->summary = SummaryNear(a, title.index, top);
-  article->author = body.byline;
+  CreditsNear(a, title.index, roots, &body);
+  FillCredits(page, &body, article);
   article->body = std::move(text);
   article->body_html = std::move(body.html);
   article->images = std::move(body.images);

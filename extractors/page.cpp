@@ -191,6 +191,41 @@ void ReadMeta(const GumboNode* node, Page* page) {
   }
 }
 
+}  // namespace
+
+// The first publication-date key of a script (JSON-LD, an app's state) whose string value
+// parses as a date, or "".
+std::string ScriptDate(std::string_view s) {
+  static constexpr std::string_view kKeys[] = {
+      "\"datePublished\"", "\"dateCreated\"",    "\"publishedDate\"", "\"publishDate\"",
+      "\"published_time\"", "\"date_published\"", "\"publishedAt\"",   "\"pubDate\""};
+  for (std::string_view key : kKeys) {
+    for (size_t pos = s.find(key); pos != std::string_view::npos; pos = s.find(key, pos + 1)) {
+      size_t v = s.find_first_not_of(" \t\r\n:", pos + key.size());
+      if (v == std::string_view::npos || s[v] != '"') continue;
+      size_t end = s.find('"', v + 1);
+      if (end == std::string_view::npos || end - v > 64) continue;
+      if (auto d = ParseMachineDate(s.substr(v + 1, end - v - 1))) return *d;
+    }
+  }
+  return {};
+}
+
+std::string ScriptPublished(const Page& page) {
+  for (const GumboNode* node : page.scripts) {
+    const GumboVector& kids = node->v.element.children;
+    for (unsigned i = 0; i < kids.length; ++i) {
+      const auto* kid = static_cast<const GumboNode*>(kids.data[i]);
+      if (kid->type != GUMBO_NODE_TEXT && kid->type != GUMBO_NODE_CDATA) continue;
+      std::string date = ScriptDate(kid->v.text.text);
+      if (!date.empty()) return date;
+    }
+  }
+  return {};
+}
+
+namespace {
+
 void ReadElement(const GumboNode* node, Page* page) {
   switch (node->v.element.tag) {
     case GUMBO_TAG_HTML:
@@ -211,6 +246,9 @@ void ReadElement(const GumboNode* node, Page* page) {
       break;
     case GUMBO_TAG_META:
       ReadMeta(node, page);
+      break;
+    case GUMBO_TAG_SCRIPT:
+      page->scripts.push_back(node);
       break;
     case GUMBO_TAG_LINK: {
       const char* rel = GetAttr(node, "rel");

@@ -23,12 +23,19 @@ struct Page {
   std::string meta_author;
   std::string meta_published;  // RFC 3339 from article:published_time, datePublished, ...
   std::string meta_modified;
+  std::vector<const GumboNode*> scripts;  // Every <script>, for ScriptPublished.
   bool parser_aborted = false;  // gumbo gave up on the markup; the tree is an empty document.
 };
 
 // Parses `html` (moved in) and reads <html lang>, <base>, canonical/og:url, <title>, og:title,
-// og:site_name, author and date metas, <time datetime> and itemprop dates.
+// og:site_name, author and date metas, <time datetime> and itemprop dates, and lists the
+// scripts.
 Page LoadPage(std::string html, std::string_view url);
+
+// RFC 3339 of the first datePublished-like key ("datePublished", "publishedDate", "pubDate",
+// ...) with a date string value in the page's scripts (JSON-LD included), or "". Scans the
+// script text, so callers ask only when the page offers no other date.
+std::string ScriptPublished(const Page& page);
 
 // True when the element's class/id/role or tag marks page chrome (menus, sidebars, footers,
 // related-news boxes, counters, share/print bars, ...), as opposed to article content.

@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "extractors/byline.h"
 #include "extractors/content.h"
 #include "extractors/selector.h"
 #include "extractors/text.h"
@@ -48,6 +49,19 @@ std::vector<const GumboNode*> OuterMatches(const Selector& sel, const GumboNode*
   return out;
 }
 
+// The author element's text: a signature goes to author, a CMS account or role to posted_by (so
+// the printed signature in the body can still win), a "Theo …" credit to source.
+void TakeAuthorElement(const std::string& text, Article* article) {
+  Credit c = ClassifyCredit(text, true);
+  if (c.kind == CreditKind::kPostedBy) {
+    article->posted_by = std::move(c.value);
+  } else if (c.kind == CreditKind::kSource) {
+    article->source = std::move(c.value);
+  } else if (!text.empty()) {
+    article->author = c.kind == CreditKind::kAuthor ? std::move(c.value) : CleanByline(text);
+  }
+}
+
 }  // namespace
 
 bool ExtractWithRules(const Page& page, const ExtractRules& rules, Article* article) {
@@ -84,7 +98,7 @@ bool ExtractWithRules(const Page& page, const ExtractRules& rules, Article* arti
   if (article->published.empty()) article->published = page.meta_published;
   if (article->published.empty()) article->published = DateNear(title, rules.date_formats);
   article->modified = page.meta_modified;
-  if (author != nullptr) article->author = CleanByline(NodeText(author));
+  if (author != nullptr) TakeAuthorElement(NodeText(author), article);
   if (summary != nullptr) article->summary = NodeText(summary);
 
   BodyOptions options;
@@ -95,6 +109,8 @@ bool ExtractWithRules(const Page& page, const ExtractRules& rules, Article* arti
   article->body = JoinParagraphs(body.paragraphs);
   if (article->body.size() < kMinRuleBodyBytes) return false;
   if (article->author.empty()) article->author = body.byline;
+  if (article->posted_by.empty()) article->posted_by = body.posted_by;
+  if (article->source.empty()) article->source = body.source;
   article->body_html = std::move(body.html);
   article->images = std::move(body.images);
   article->attachments = std::move(body.attachments);

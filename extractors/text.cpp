@@ -243,4 +243,10 @@ std::string FoldAscii(std::string_view utf8) {
   return out;
 }
 
+bool IsVietnameseLetter(char32_t c) {
+  return (c >= 0x1EA0 && c <= 0x1EF9) || c == 0x102 || c == 0x103 || c == 0x110 || c == 0x111 ||
+         c == 0x128 || c == 0x129 || c == 0x168 || c == 0x169 || c == 0x1A0 || c == 0x1A1 ||
+         c == 0x1AF || c == 0x1B0;
+}
+
 }  // namespace tincrawl

@@ -40,4 +40,8 @@ void AppendUtf8(char32_t cp, std::string* out);
 // is set to whether any replacement happened. Linear time; valid input is copied unchanged.
 std::string SanitizeUtf8(std::string_view bytes, bool* replaced = nullptr);
 
+// True for the letters only Vietnamese uses: ă â đ ĩ ũ ơ ư (both cases) and U+1EA0..U+1EF9
+// (the precomposed tone forms).
+bool IsVietnameseLetter(char32_t c);
+
 }  // namespace tincrawl

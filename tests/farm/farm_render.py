@@ -173,8 +173,11 @@ codecs.register_error(_CP1258_ERR, _cp1258_fallback)
 
 
 def encode_cp1258(text):
-    """windows-1258 bytes of NFC text: precomposed where cp1258 has it, else base+combining."""
-    return text.encode("cp1258", errors=_CP1258_ERR)
+    """windows-1258 bytes of text as windows-1258 really writes Vietnamese: precomposed letters
+    where cp1258 has them (â ă ê ô ơ ư included), tone marks as combining characters after them.
+    NFD input (the NFD Liferay sites) is composed first: cp1258 has no code for a combining
+    circumflex, breve or horn, so decomposed text would otherwise come out as literal '?'."""
+    return unicodedata.normalize("NFC", text).encode("cp1258", errors=_CP1258_ERR)
 
 
 def charset_decl(site, target, kind):

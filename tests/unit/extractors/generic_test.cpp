@@ -1,0 +1,237 @@
+// The generic extractor on small hand-made pages: the article/listing decision, credit lines,
+// attachment-only posts, captions and publication dates.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "extractors/byline.h"
+#include "extractors/extract.h"
+
+namespace tincrawl {
+namespace {
+
+Article Generic(const std::string& html, const std::string& url = "https://xa.gov.vn/tin/1") {
+  ExtractInput in;
+  in.bytes = html;
+  in.url = url;
+  in.generic_only = true;
+  return Extract(in);
+}
+
+// Distinct prose paragraphs (no two alike, so nothing looks repeated).
+std::string Prose(int n) {
+  static const char* const kSentences[] = {
+      "Sáng ngày 12/3, Ủy ban nhân dân xã đã tổ chức hội nghị tổng kết công tác năm và triển "
+      "khai nhiệm vụ trọng tâm của năm tới với sự tham dự của các ban ngành đoàn thể.",
+      "Tại hội nghị, các đại biểu đã thảo luận về những kết quả đạt được, những khó khăn vướng "
+      "mắc cần tháo gỡ và đề xuất nhiều giải pháp thiết thực cho địa phương.",
+      "Đồng chí Chủ tịch Ủy ban nhân dân xã đề nghị các đơn vị phối hợp chặt chẽ, bảo đảm tiến "
+      "độ các công trình và chăm lo đời sống của nhân dân trên địa bàn.",
+      "Kết thúc hội nghị, Ủy ban đã khen thưởng các tập thể và cá nhân có thành tích xuất sắc "
+      "trong phong trào thi đua yêu nước của năm qua.",
+      "Năm nay, xã phấn đấu hoàn thành các chỉ tiêu về phát triển kinh tế, văn hóa, xã hội, "
+      "giữ vững an ninh chính trị và trật tự an toàn xã hội."};
+  std::string out;
+  for (int i = 0; i < n; ++i) out += "<p>" + std::string(kSentences[i % 5]) + "</p>\n";
+  return out;
+}
+
+std::string Menu(int links) {
+  std::string out = "<div class=\"top\"><ul>";
+  for (int i = 0; i < links; ++i) {
+    out += "<li><a href=\"/muc-" + std::to_string(i) + "\">Mục " + std::to_string(i) + "</a></li>";
+  }
+  return out + "</ul></div>";
+}
+
+std::string Teaser(int i, bool with_date = true) {
+  std::string n = std::to_string(i);
+  return "<div class=\"news-item\"><a href=\"/tin/bai-" + n + ".html\"><img src=\"/a" + n +
+         ".jpg\"></a><h3><a href=\"/tin/bai-" + n +
+         ".html\">Hội nghị triển khai nhiệm vụ phát triển kinh tế xã hội số " + n +
+         "</a></h3><p>Ủy ban nhân dân xã tổ chức hội nghị triển khai nhiệm vụ năm " + n +
+         ".</p>" + (with_date ? "<span>12/03/2024</span>" : "") + "</div>";
+}
+
+std::string Page(const std::string& head, const std::string& body) {
+  return "<html lang=\"vi\"><head><meta charset=\"utf-8\">" + head + "</head><body>" + body +
+         "</body></html>";
+}
+
+TEST(GenericClassifyTest, ArticleWithRelatedBoxAndLongMenuIsAnArticle) {
+  std::string related = "<div class=\"box\"><h2>Cùng chuyên mục</h2>";
+  for (int i = 0; i < 6; ++i) related += Teaser(i);
+  related += "</div>";
+  Article a = Generic(Page("<title>Hội nghị tổng kết công tác năm</title>",
+                           Menu(60) + "<div class=\"main\"><h1>Hội nghị tổng kết công tác năm</h1>"
+                                      "<div class=\"date\">Thứ hai, 18/03/2024 15:17</div>" +
+                               Prose(5) + "</div>" + related));
+  EXPECT_EQ(a.page_kind, PageKind::kArticle) << a.signals;
+  EXPECT_GE(a.confidence, 0.5);
+  EXPECT_NE(a.signals.find("prose="), std::string::npos);
+  EXPECT_EQ(a.published, "2024-03-18T15:17:00+07:00");
+  EXPECT_NE(a.body.find("khen thưởng các tập thể"), std::string::npos);
+  EXPECT_EQ(a.body.find("số 3"), std::string::npos) << "related teasers stay out: " << a.body;
+  EXPECT_EQ(a.body.find("Mục 7"), std::string::npos);
+}
+
+TEST(GenericClassifyTest, TitleDifferingFromOgTitleIsStillAnArticle) {
+  Article a = Generic(Page("<title>Cổng thông tin điện tử xã</title>"
+                           "<meta property=\"og:title\" content=\"Trang chủ\">",
+                           Menu(20) + "<div><h1>Xã tổ chức hội nghị tổng kết công tác năm</h1>" +
+                               Prose(4) + "</div>"));
+  EXPECT_EQ(a.page_kind, PageKind::kArticle) << a.signals;
+  EXPECT_EQ(a.title, "Xã tổ chức hội nghị tổng kết công tác năm");
+  EXPECT_NE(a.signals.find("title_meta=0"), std::string::npos);
+}
+
+TEST(GenericClassifyTest, CategoryPageWithASingleItemIsAListing) {
+  Article a = Generic(Page("<title>Tin tức - Cổng thông tin điện tử xã</title>",
+                           Menu(12) + "<div class=\"category\"><h1>Tin tức</h1>" + Teaser(1, false) +
+                               "<div class=\"pager\"><a href=\"?page=2\">2</a></div></div>"));
+  EXPECT_EQ(a.page_kind, PageKind::kListing) << a.signals;
+  ASSERT_FALSE(a.links.empty());
+  EXPECT_EQ(a.links.front(), "https://xa.gov.vn/tin/bai-1.html");
+  EXPECT_TRUE(a.body.empty());
+}
+
+TEST(GenericClassifyTest, HomePageOfTeaserBlocksIsAListing) {
+  std::string blocks;
+  for (int b = 0; b < 3; ++b) {
+    blocks += "<div class=\"block\"><h2>Chuyên mục " + std::to_string(b) + "</h2>";
+    for (int i = 0; i < 5; ++i) blocks += Teaser(b * 10 + i);
+    blocks += "</div>";
+  }
+  Article a = Generic(Page("<title>Trang chủ</title>", Menu(30) + blocks), "https://xa.gov.vn/");
+  EXPECT_EQ(a.page_kind, PageKind::kListing) << a.signals;
+  EXPECT_GE(a.links.size(), 15u);
+}
+
+std::string WithLastLines(const std::string& lines) {
+  return Page("<title>Hội nghị tổng kết</title>",
+              "<div class=\"content\"><h1>Hội nghị tổng kết</h1>" + Prose(4) + lines + "</div>");
+}
+
+TEST(GenericCreditTest, SignatureForms) {
+  struct Case {
+    const char* line;
+    const char* author;
+  } cases[] = {
+      {"<p style=\"text-align:right\"><strong>Phạm Linh</strong></p>", "Phạm Linh"},
+      {"<p><strong>CTV: Trần Thuyết</strong></p>", "CTV: Trần Thuyết"},
+      {"<p>Tin, ảnh: Hoàng Linh</p>", "Tin, ảnh: Hoàng Linh"},
+      {"<p align=\"right\">Nguyễn Văn A - Trung tâm Truyền thông</p>",
+       "Nguyễn Văn A - Trung tâm Truyền thông"},
+      {"<p><b>Tác giả: Minh Anh</b></p>", "Minh Anh"},
+  };
+  for (const Case& c : cases) {
+    Article a = Generic(WithLastLines(c.line));
+    EXPECT_EQ(a.author, c.author) << c.line;
+    EXPECT_TRUE(a.posted_by.empty()) << c.line;
+    EXPECT_EQ(a.body.find(c.author), std::string::npos) << "the signature leaves the body";
+  }
+}
+
+TEST(GenericCreditTest, AccountsGoToPostedByAndOutletsToSource) {
+  Article a = Generic(WithLastLines("<p><strong>Phạm Linh</strong></p><p>Theo Báo Nhân Dân</p>"));
+  EXPECT_EQ(a.author, "Phạm Linh");
+  EXPECT_EQ(a.source, "Báo Nhân Dân");
+  EXPECT_EQ(a.body.find("Nhân Dân"), std::string::npos);
+
+  a = Generic(WithLastLines("<p>Nguồn: Forbes</p>"));
+  EXPECT_EQ(a.author, "") << "a source credit is not the author";
+  EXPECT_EQ(a.source, "Forbes");
+
+  a = Generic(WithLastLines("<p style=\"text-align:right\"><b>Ban biên tập</b></p>"));
+  EXPECT_EQ(a.author, "");
+  EXPECT_EQ(a.posted_by, "Ban biên tập");
+
+  std::string meta = "<meta name=\"author\" content=\"admin admin\">";
+  a = Generic(Page("<title>Hội nghị</title>" + meta,
+                   "<div><h1>Hội nghị</h1>" + Prose(4) + "<p><b>Hoàng Linh</b></p></div>"));
+  EXPECT_EQ(a.author, "Hoàng Linh") << "the printed signature beats the CMS account";
+  EXPECT_EQ(a.posted_by, "admin admin");
+
+  // "Theo kế hoạch, ..." opens a sentence; it names no outlet.
+  EXPECT_EQ(ClassifyCredit("Theo kế hoạch, xã sẽ hoàn thành", true).kind, CreditKind::kNone);
+  EXPECT_EQ(ClassifyCredit("Pho Ban bien tap", true).kind, CreditKind::kPostedBy);
+  EXPECT_EQ(ClassifyCredit("Quản trị viên", true).kind, CreditKind::kPostedBy);
+  EXPECT_TRUE(IsAccountName("admin"));
+  EXPECT_FALSE(IsAccountName("Minh Anh"));
+}
+
+TEST(GenericAttachmentTest, AttachmentOnlyPostHasLinkTextsAsBody) {
+  // The widget's sentence is long enough to outscore a post made of links alone.
+  std::string sidebar =
+      "<div class=\"video-box\"><h3>Video</h3><p>Không tìm thấy video nào trong thư viện, "
+      "xin vui lòng quay lại sau hoặc liên hệ với ban quản trị của trang.</p></div>";
+  Article a = Generic(Page(
+      "<title>Quyết định phê duyệt kế hoạch năm 2024</title>",
+      Menu(20) + "<div class=\"khung\"><h1>Quyết định phê duyệt kế hoạch năm 2024</h1>"
+                 "<div class=\"date\">19/4/2021 - 15:17 GMT+7</div>"
+                 "<p><a href=\"/files/qd-12.pdf\">Quyết định số 12/QĐ-UBND</a></p>"
+                 "<p><a href=\"/files/phu-luc.docx\">Phụ lục kèm theo</a></p></div>" +
+          sidebar));
+  EXPECT_EQ(a.page_kind, PageKind::kArticle) << a.signals;
+  ASSERT_EQ(a.attachments.size(), 2u);
+  EXPECT_EQ(a.attachments[0].type, "pdf");
+  EXPECT_EQ(a.attachments[1].type, "docx");
+  EXPECT_EQ(a.body, "Quyết định số 12/QĐ-UBND\n\nPhụ lục kèm theo");
+  EXPECT_EQ(a.body.find("video"), std::string::npos);
+  EXPECT_EQ(a.published, "2021-04-19T15:17:00+07:00");
+}
+
+TEST(GenericCaptionTest, CaptionsStayInPlaceInBodyHtml) {
+  Article a = Generic(Page(
+      "<title>Hội nghị tổng kết</title>",
+      "<div class=\"content\"><h1>Hội nghị tổng kết</h1>" + Prose(2) +
+          "<figure><img src=\"/a.jpg\"><figcaption>Quang cảnh hội nghị</figcaption></figure>" +
+          Prose(2) + "</div>"));
+  ASSERT_EQ(a.images.size(), 1u);
+  EXPECT_EQ(a.images[0].caption, "Quang cảnh hội nghị");
+  size_t cap = a.body_html.find("<figcaption>Quang cảnh hội nghị</figcaption>");
+  ASSERT_NE(cap, std::string::npos) << a.body_html;
+  EXPECT_LT(a.body_html.find("hội nghị tổng kết công tác"), cap);
+  EXPECT_GT(a.body_html.rfind("khen thưởng"), cap) << "the caption sits between its paragraphs";
+  EXPECT_EQ(a.body.find("Quang cảnh"), std::string::npos) << "plain body: prose only";
+}
+
+TEST(GenericCaptionTest, PhotoStoryKeepsItsCaptionsInTheBody) {
+  std::string photos;
+  for (int i = 0; i < 4; ++i) {
+    photos += "<figure><img src=\"/p" + std::to_string(i) +
+              ".jpg\"><figcaption>Đoàn viên thanh niên tham gia dọn vệ sinh tại khu dân cư số " +
+              std::to_string(i) + " trong ngày chủ nhật xanh</figcaption></figure>";
+  }
+  Article a = Generic(Page("<title>Ngày chủ nhật xanh</title>",
+                           "<div class=\"content\"><h1>Ngày chủ nhật xanh</h1>" + Prose(1) +
+                               photos + "</div>"));
+  EXPECT_EQ(a.page_kind, PageKind::kArticle) << a.signals;
+  EXPECT_NE(a.body.find("khu dân cư số 3"), std::string::npos) << a.body;
+}
+
+TEST(GenericDateTest, PrintedDateBeatsDateOnlyOrConflictingMeta) {
+  auto page = [](const std::string& meta, const std::string& printed) {
+    return Page("<title>Hội nghị</title>" + meta,
+                "<div><h1>Hội nghị</h1><div class=\"time\">" + printed + "</div>" + Prose(4) +
+                    "</div>");
+  };
+  std::string date_only = "<meta property=\"article:published_time\" content=\"2012-12-24\">";
+  EXPECT_EQ(Generic(page(date_only, "24/12/2012 03:04 AM")).published,
+            "2012-12-24T03:04:00+07:00");
+  std::string other_day =
+      "<meta property=\"article:published_time\" content=\"2021-04-20T01:00:00+07:00\">";
+  EXPECT_EQ(Generic(page(other_day, "Thứ hai, 19/04/2021 15:17")).published,
+            "2021-04-19T15:17:00+07:00");
+  // A printed day without a time takes the time from meta of the same day.
+  std::string with_time =
+      "<meta property=\"article:published_time\" content=\"2021-04-19T08:17:00Z\">";
+  EXPECT_EQ(Generic(page(with_time, "Ngày 19/04/2021")).published, "2021-04-19T08:17:00+00:00");
+  // Only a script knows the date.
+  std::string ld = "<script type=\"application/ld+json\">{\"@type\":\"NewsArticle\","
+                   "\"datePublished\": \"2024-03-12T09:30:00+07:00\"}</script>";
+  EXPECT_EQ(Generic(page(ld, "")).published, "2024-03-12T09:30:00+07:00");
+}
+
+}  // namespace
+}  // namespace tincrawl
