@@ -120,6 +120,9 @@ Deduper::Prepared Deduper::Prepare(const Article& article, const IngestContext& 
   r.published = article.published;
   r.modified = article.modified;
   r.author = article.author;
+  r.posted_by = article.posted_by;
+  r.source = article.source;
+  r.confidence = article.confidence;
   r.summary = article.summary;
   r.body = article.body;
   r.body_html = article.body_html;

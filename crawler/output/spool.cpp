@@ -136,12 +136,14 @@ std::string ArticleRecordToJson(const ArticleRecord& a) {
   w.Field("url", a.url).Field("canonical_url", a.canonical_url).Field("site", a.site);
   WriteLocality(&w, a.locality);
   w.Field("title", a.title).Field("published", a.published).Field("modified", a.modified);
-  w.Field("author", a.author).Field("summary", a.summary).Field("body", a.body);
+  w.Field("author", a.author).Field("posted_by", a.posted_by).Field("source", a.source);
+  w.Field("summary", a.summary).Field("body", a.body);
   w.Field("body_html", a.body_html).Field("lang", a.lang);
   w.Field("fetched_at", UnixToRfc3339(a.fetched_at));
   w.Field("first_seen", UnixToRfc3339(a.first_seen));
   w.Field("content_hash", Hex64(a.content_hash)).Field("simhash", Hex64(a.simhash));
   w.Field("duplicate_of", a.duplicate_of);
+  w.Key("confidence").Double(a.confidence);
   WriteLists(&w, a);
   w.EndObject();
   return w.Take();

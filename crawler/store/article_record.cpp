@@ -90,6 +90,10 @@ std::string EncodeArticleRecord(const ArticleRecord& a) {
   w.U64(a.simhash);
   w.I64(a.revision);
   PutLists(&w, a);
+  // Fields added later ride at the end, so records written before them still decode.
+  w.Str(a.posted_by);
+  w.Str(a.source);
+  w.F64(a.confidence);
   return w.Take();
 }
 
@@ -105,8 +109,15 @@ bool DecodeArticleRecord(std::string_view data, ArticleRecord* a) {
                          &a->body_html, &a->lang, &a->duplicate_of}) {
     if (!r.Str(s)) return false;
   }
-  return r.I64(&a->fetched_at) && r.I64(&a->first_seen) && r.U64(&a->content_hash) &&
-         r.U64(&a->version_hash) && r.U64(&a->simhash) && r.Int(&a->revision) && GetLists(&r, a);
+  if (!(r.I64(&a->fetched_at) && r.I64(&a->first_seen) && r.U64(&a->content_hash) &&
+        r.U64(&a->version_hash) && r.U64(&a->simhash) && r.Int(&a->revision) && GetLists(&r, a))) {
+    return false;
+  }
+  a->posted_by.clear();
+  a->source.clear();
+  a->confidence = 1;
+  if (r.done()) return true;  // Written before the fields below existed.
+  return r.Str(&a->posted_by) && r.Str(&a->source) && r.F64(&a->confidence) && r.done();
 }
 
 std::string EmitMarkerKey(std::string_view id, int revision) {

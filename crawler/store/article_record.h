@@ -6,8 +6,8 @@
 #include <string_view>
 #include <vector>
 
-#include "crawler/config/config.h"
 #include "crawler/common/status.h"
+#include "crawler/config/config.h"
 #include "extractors/article.h"
 
 namespace tincrawl {
@@ -36,7 +36,9 @@ struct ArticleRecord {
   std::string title;
   std::string published;  // RFC 3339 or empty.
   std::string modified;
-  std::string author;
+  std::string author;     // The printed signature (byline), never a CMS account.
+  std::string posted_by;  // The CMS account or generic role that posted it ("Ban biên tập").
+  std::string source;     // The outlet the text came from ("Theo ...", "Nguồn: ...").
   std::string summary;
   std::string body;
   std::string body_html;
@@ -51,6 +53,7 @@ struct ArticleRecord {
   std::string duplicate_of;         // First publisher's id, or empty.
   std::vector<Sighting> sightings;  // Only on the first publisher.
   int revision = 1;
+  double confidence = 1;  // How sure the extractor is that the page is an article (0.5-1).
 };
 
 // Versioned binary encoding (record_codec.h). Decode returns false on malformed input.

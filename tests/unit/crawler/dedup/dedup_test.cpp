@@ -9,8 +9,8 @@
 #include <thread>
 #include <vector>
 
+#include "crawler/output/spool.h"
 #include "extractors/text.h"
-
 #include "support/temp_dir.h"
 
 namespace tincrawl {
@@ -180,6 +180,33 @@ TEST_F(DedupTest, NewStoryIsStoredWithAllFields) {
   EXPECT_EQ(rec.sightings[0].url, a.url);
   std::string marker;
   EXPECT_TRUE(store_->Get(Cf::kMeta, EmitMarkerKey(r.id, 1), &marker).ok());
+}
+
+// The byline, the posting account and the source outlet are kept apart, with the extractor's
+// confidence; records written before those fields existed still decode.
+TEST_F(DedupTest, CreditsAndConfidenceAreStored) {
+  Article a = MakeArticle("https://hanoi.gov.vn/tin/2", "Hội nghị", Join(Sentences(3, 20)));
+  a.author = "Phạm Linh";
+  a.posted_by = "Ban biên tập";
+  a.source = "Báo Nhân Dân";
+  a.confidence = 0.7;
+  const IngestResult r = Ingest(a, Ctx("hanoi", a.url, 1714500000));
+  const ArticleRecord rec = Get(r.id);
+  EXPECT_EQ(rec.author, "Phạm Linh");
+  EXPECT_EQ(rec.posted_by, "Ban biên tập");
+  EXPECT_EQ(rec.source, "Báo Nhân Dân");
+  EXPECT_DOUBLE_EQ(rec.confidence, 0.7);
+  const std::string json = ArticleRecordToJson(rec);
+  EXPECT_NE(json.find("\"posted_by\":\"Ban biên tập\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"source\":\"Báo Nhân Dân\""), std::string::npos) << json;
+
+  std::string old = EncodeArticleRecord(rec);
+  old.resize(old.size() - (rec.posted_by.size() + 1) - (rec.source.size() + 1) - 8);
+  ArticleRecord back;
+  ASSERT_TRUE(DecodeArticleRecord(old, &back));
+  EXPECT_EQ(back.title, rec.title);
+  EXPECT_TRUE(back.posted_by.empty());
+  EXPECT_DOUBLE_EQ(back.confidence, 1);
 }
 
 TEST_F(DedupTest, ExactDuplicatesAreLinked) {
