@@ -126,6 +126,11 @@ prometheus::Counter* Metrics::ExtractGuarded(std::string_view reason) const {
   return it == extract_guarded_.end() ? nullptr : it->second;
 }
 
+prometheus::Counter* Metrics::SpoolErrors(std::string_view reason) const {
+  const auto it = spool_errors_.find(reason);
+  return it == spool_errors_.end() ? nullptr : it->second;
+}
+
 Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
   auto& r = *registry_;
   fetches_ = CounterFamily(r, "tincrawl_fetches_total", "Fetches completed, by site and outcome.");
@@ -183,6 +188,15 @@ void Metrics::CreateProcessSeries() {
       &CounterFamily(r, "tincrawl_store_write_errors_total", "Failed store writes.")->Add({});
   spool_lines =
       &CounterFamily(r, "tincrawl_spool_lines_total", "Lines appended to the spool.")->Add({});
+  warc_errors = &CounterFamily(r, "tincrawl_warc_errors_total",
+                               "WARC exchanges not archived (write failed, truncated away).")
+                     ->Add({});
+  auto* spool_errors = CounterFamily(r, "tincrawl_spool_errors_total",
+                                     "Failed spool writes, syncs and marker updates, by reason.");
+  for (const char* reason :
+       {"no_space", "file_too_large", "io_error", "fsync", "wal_sync", "markers"}) {
+    spool_errors_[reason] = &spool_errors->Add({{"reason", reason}});
+  }
   auto* reloads = CounterFamily(r, "tincrawl_config_reloads_total", "Config reloads, by result.");
   reload_ok = &reloads->Add({{"result", "success"}});
   reload_failed = &reloads->Add({{"result", "failure"}});
