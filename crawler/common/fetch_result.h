@@ -80,6 +80,9 @@ struct FetchResult {
   long http_version = 0;   // CURL_HTTP_VERSION_* of the last response.
   // Every header of the final response, in order (only when request.keep_headers).
   std::vector<std::pair<std::string, std::string>> response_headers;
+  // The request header block of the last request exactly as curl sent it: request line,
+  // headers, blank line, "\r\n"-separated (only when request.keep_headers).
+  std::string request_headers;
 };
 
 using FetchCallback = std::function<void(FetchResult)>;

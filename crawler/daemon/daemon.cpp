@@ -13,6 +13,7 @@ namespace fs = std::filesystem;
 namespace {
 constexpr uint64_t kTickMs = 100;
 constexpr int64_t kRetryAfterMs = 5000;
+constexpr int64_t kReleaseRetryMs = 10 * 60 * 1000;  // A page that failed processing.
 constexpr size_t kMaxBacklog = 64;
 constexpr size_t kWorkerQueue = 256;
 }  // namespace
@@ -310,6 +311,7 @@ void Crawler::OnProcessed(std::shared_ptr<InFlight> f) {
   if (!s.ok()) {
     metrics_.store_write_errors->Increment();
     LogError("page processing failed", {{"url", f->lease.url}, {"error", s.message()}});
+    ReleaseLease(f->lease);
   } else if (paused_ && retry_.empty()) {
     paused_ = false;
     metrics_.store_paused->Set(0);
@@ -337,6 +339,21 @@ void Crawler::OnSitemaps(const std::string& site_id, const std::vector<std::stri
         if (!s.ok()) LogWarn("robots.txt sitemaps not queued", {{"error", s.message()}});
       },
       [this] { Pump(); });
+}
+
+// A page whose processing failed for good goes back to the frontier, due again later, instead
+// of staying leased (invisible) until the next restart.
+void Crawler::ReleaseLease(const Lease& lease) {
+  Background(
+      [this, lease] {
+        rocksdb::WriteBatch wb;
+        FrontierBatch batch(&wb);
+        Status st = frontier_->Release(lease, NowMs() + kReleaseRetryMs, &batch);
+        if (st.ok()) st = frontier_->Commit(&batch);
+        if (!st.ok())
+          LogError("lease release failed", {{"url", lease.url}, {"error", st.message()}});
+      },
+      nullptr);
 }
 
 void Crawler::Background(std::function<void()> work, std::function<void()> done) {

@@ -59,6 +59,7 @@ class Crawler {
   void ApplyReload();
   void StartCensus();
   void Background(std::function<void()> work, std::function<void()> done);
+  void ReleaseLease(const Lease& lease);
   Status StartLoop();
   void SeedSites();
   void Pump();

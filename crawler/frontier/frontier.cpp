@@ -89,6 +89,30 @@ Status Frontier::ReadSchedule(std::string_view url, Schedule* schedule, bool* fo
   return Status::Ok();
 }
 
+// Writes a URL seen for the first time: its state, its schedule and its queue entry.
+void Frontier::QueueNew(int site, const AddRequest& r, FrontierBatch* b) {
+  UrlState state;
+  state.status = UrlStatus::kPending;
+  state.site = sites_[site].id;
+  state.depth = r.depth;
+  state.discovered_by = r.discovered_by;
+  state.next_visit = r.due_ms / 1000;
+  state.fetch_url = FetchFormToStore(r.url, r.fetch_url);
+  b->batch()->Put(urls_cf_, rocksdb::Slice(r.url.data(), r.url.size()), EncodeUrlState(state));
+  Schedule sc;
+  sc.kind = r.kind;
+  sc.priority = PriorityFor(r.kind, false);
+  sc.due_ms = r.due_ms;
+  sc.queued = true;
+  sc.backfill = r.backfill;
+  sc.seen_by = SourceBit(r.discovered_by);
+  sc.lastmod = r.lastmod;
+  PutSchedule(b, r.url, sc);
+  const QueueValue v{sites_[site].id, r.kind, r.depth,        r.discovered_by,
+                     r.backfill,      0,      state.fetch_url};
+  QueueLocked(b, r.url, sc.priority, r.due_ms, EncodeQueueValue(v));
+}
+
 Status Frontier::Add(int site, const AddRequest& r, FrontierBatch* b, AddResult* result) {
   if (site < 0 || site >= static_cast<int>(sites_.size()) || HostOf(r.url).empty()) {
     return Status::InvalidArgument("frontier add: bad site or URL");
@@ -127,26 +151,7 @@ Status Frontier::Add(int site, const AddRequest& r, FrontierBatch* b, AddResult*
     if (!DecodeUrlState(existing, &known)) return Status::Corruption("frontier: bad url state");
     return AddKnown(site, r, known, b, result);
   }
-  UrlState state;
-  state.status = UrlStatus::kPending;
-  state.site = sites_[site].id;
-  state.depth = r.depth;
-  state.discovered_by = r.discovered_by;
-  state.next_visit = r.due_ms / 1000;
-  state.fetch_url = FetchFormToStore(r.url, r.fetch_url);
-  b->batch()->Put(urls_cf_, rocksdb::Slice(r.url.data(), r.url.size()), EncodeUrlState(state));
-  Schedule sc;
-  sc.kind = r.kind;
-  sc.priority = PriorityFor(r.kind, false);
-  sc.due_ms = r.due_ms;
-  sc.queued = true;
-  sc.backfill = r.backfill;
-  sc.seen_by = SourceBit(r.discovered_by);
-  sc.lastmod = r.lastmod;
-  PutSchedule(b, r.url, sc);
-  const QueueValue v{sites_[site].id, r.kind, r.depth,        r.discovered_by,
-                     r.backfill,      0,      state.fetch_url};
-  QueueLocked(b, r.url, sc.priority, r.due_ms, EncodeQueueValue(v));
+  QueueNew(site, r, b);
   *result = AddResult::kAdded;
   return Status::Ok();
 }

@@ -209,6 +209,7 @@ class Frontier {
   Status ReadSchedule(std::string_view url, Schedule* schedule, bool* found) const;
   Status AddKnown(int site, const AddRequest& r, const UrlState& state, FrontierBatch* b,
                   AddResult* result);
+  void QueueNew(int site, const AddRequest& r, FrontierBatch* b);
   void QueueLocked(FrontierBatch* b, std::string_view url, Priority p, int64_t due_ms,
                    const std::string& value);
   void PutSchedule(FrontierBatch* b, std::string_view url, const Schedule& s) const;

@@ -16,6 +16,7 @@
 #include "crawler/common/host.h"
 #include "crawler/net/curl_outcome.h"
 #include "crawler/net/fetcher_internal.h"
+#include "crawler/net/uv_timers.h"
 
 namespace tincrawl {
 
@@ -37,9 +38,8 @@ Fetcher::~Fetcher() {
   share_.reset();  // Closes cached connections through OnCloseSocket while members still live.
 }
 
-Status Fetcher::Init() {
-  Status guard_status = guard_.SetAllowList(net_.allow_private_networks);
-  if (!guard_status.ok()) return guard_status;
+// The multi and share handles, wired to our socket and timer callbacks.
+Status Fetcher::InitMulti() {
   multi_.reset(curl_multi_init());
   share_.reset(curl_share_init());
   if (!multi_ || !share_) return Status::Internal("curl_multi_init/curl_share_init failed");
@@ -60,6 +60,13 @@ Status Fetcher::Init() {
   if (mc == CURLM_OK) mc = curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, long{net_.max_connections});
   if (mc == CURLM_OK) mc = curl_multi_setopt(m, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
   if (mc != CURLM_OK) return Status::Internal(curl_multi_strerror(mc));
+  return Status::Ok();
+}
+
+Status Fetcher::Init() {
+  Status guard_status = guard_.SetAllowList(net_.allow_private_networks);
+  if (!guard_status.ok()) return guard_status;
+  if (Status s = InitMulti(); !s.ok()) return s;
   for (const std::string& entry : net_.resolve) {
     const std::optional<ResolveEntry> parsed = ParseResolveEntry(entry);
     if (!parsed) return Status::InvalidArgument("bad network.resolve entry \"" + entry + "\"");
@@ -77,11 +84,8 @@ Status Fetcher::Init() {
   }
   timer_ = new uv_timer_t;
   deferred_timer_ = new uv_timer_t;
-  for (uv_timer_t* t : {timer_, deferred_timer_}) {
-    const int rc = uv_timer_init(loop_, t);
-    if (rc != 0) return Status::Internal(std::string("uv_timer_init: ") + uv_strerror(rc));
-    t->data = this;
-    ++open_handles_;
+  if (Status s = InitTimers(loop_, this, {timer_, deferred_timer_}, &open_handles_); !s.ok()) {
+    return s;
   }
   finisher_ = new uv_idle_t;
   const int rc = uv_idle_init(loop_, finisher_);
@@ -393,11 +397,7 @@ void Fetcher::Defer(FetchResult result, FetchCallback done) {
     done(std::move(result));
     return;
   }
-  deferred_.emplace_back(std::move(result), std::move(done));
-  {
-    const int rc = uv_timer_start(deferred_timer_, &Fetcher::OnDeferred, 0, 0);
-    if (rc != 0) std::fprintf(stderr, "tincrawl: uv_timer_start: %s\n", uv_strerror(rc));
-  }
+  deferred_.Push(deferred_timer_, &Fetcher::OnDeferred, std::move(result), std::move(done));
 }
 
 void Fetcher::OnDeferred(uv_timer_t* timer) {
@@ -411,12 +411,7 @@ void Fetcher::OnDeferred(uv_timer_t* timer) {
       return;  // FinishShutdown() flushed the deferred results.
     }
   }
-  // Callbacks may defer more work; process until empty.
-  while (!self->deferred_.empty()) {
-    auto batch = std::move(self->deferred_);
-    self->deferred_.clear();
-    for (auto& [result, done] : batch) done(std::move(result));
-  }
+  self->deferred_.RunAll();
 }
 
 void Fetcher::Shutdown(std::function<void()> closed) {

@@ -19,6 +19,7 @@
 #include "crawler/common/status.h"
 #include "crawler/config/config.h"
 #include "crawler/net/curl_handles.h"
+#include "crawler/net/deferred_results.h"
 
 namespace tincrawl {
 
@@ -88,6 +89,7 @@ class Fetcher {
   void Finish(Transfer* t, CURLcode code);
   bool FollowRedirect(Transfer* t);
   CURLcode SetResolve(Transfer* t, const std::string& url);
+  Status InitMulti();
   Status BuildHeaders();
   Status SetHeaders(Transfer* t);
   CURLMcode AddToMulti(Transfer* t);
@@ -126,7 +128,7 @@ class Fetcher {
   uv_check_t* turn_end_ = nullptr;
   uv_timer_t* timer_ = nullptr;
   uv_timer_t* deferred_timer_ = nullptr;
-  std::vector<std::pair<FetchResult, FetchCallback>> deferred_;
+  DeferredResults deferred_;
   // Transfers curl reported done, finished (info collected, callback run) by `finisher_` in
   // chunks bounded by time, so a burst of thousands of completions never blocks the loop.
   uv_idle_t* finisher_ = nullptr;

@@ -22,6 +22,16 @@ bool ReadFile(const std::string& path, std::string* out) {
   return true;
 }
 
+// CURLOPT_DEBUGFUNCTION: keeps the request header block curl actually sent (for WARC request
+// records). A block that follows a complete one belongs to the next request (a redirect hop).
+int OnDebug(CURL* /*easy*/, curl_infotype type, char* data, size_t size, void* userp) {
+  if (type != CURLINFO_HEADER_OUT) return 0;
+  std::string& head = static_cast<FetchResult*>(userp)->request_headers;
+  if (head.size() >= 4 && head.compare(head.size() - 4, 4, "\r\n\r\n") == 0) head.clear();
+  head.append(data, size);
+  return 0;
+}
+
 }  // namespace
 
 namespace fetcher_internal {
@@ -125,6 +135,11 @@ Status Fetcher::ConfigureEasy(Transfer* t, const TlsPolicy* tls) {
     // Same effect as the empty environment, without curl's getenv calls per transfer.
     set(CURLOPT_PROXY, "");
     set(CURLOPT_NOPROXY, "");
+  }
+  if (t->result.request.keep_headers) {
+    set(CURLOPT_DEBUGFUNCTION, &OnDebug);
+    set(CURLOPT_DEBUGDATA, static_cast<void*>(&t->result));
+    set(CURLOPT_VERBOSE, 1L);  // Delivered to OnDebug only, never to stderr.
   }
   if (c == CURLE_OK) c = SetResolve(t, t->result.request.url);
   if (c != CURLE_OK) return Status::Internal(curl_easy_strerror(c));

@@ -9,6 +9,7 @@
 
 #include "crawler/common/host.h"
 #include "crawler/net/http_client_internal.h"
+#include "crawler/net/uv_timers.h"
 
 namespace tincrawl {
 namespace http_client_internal {
@@ -69,11 +70,8 @@ Status HttpClient::Init() {
   if (!status.ok()) return status;
   timer_ = new uv_timer_t;
   deferred_timer_ = new uv_timer_t;
-  for (uv_timer_t* t : {timer_, deferred_timer_}) {
-    const int rc = uv_timer_init(loop_, t);
-    if (rc != 0) return Status::Internal(std::string("uv_timer_init: ") + uv_strerror(rc));
-    t->data = this;
-    ++open_handles_;
+  if (Status s = InitTimers(loop_, this, {timer_, deferred_timer_}, &open_handles_); !s.ok()) {
+    return s;
   }
   return Status::Ok();
 }
@@ -356,18 +354,11 @@ void HttpClient::Defer(FetchResult result, FetchCallback done) {
     done(std::move(result));  // Closing: nothing can be scheduled any more.
     return;
   }
-  deferred_.emplace_back(std::move(result), std::move(done));
-  const int rc = uv_timer_start(deferred_timer_, &HttpClient::OnDeferred, 0, 0);
-  if (rc != 0) std::fprintf(stderr, "tincrawl: uv_timer_start: %s\n", uv_strerror(rc));
+  deferred_.Push(deferred_timer_, &HttpClient::OnDeferred, std::move(result), std::move(done));
 }
 
 void HttpClient::OnDeferred(uv_timer_t* timer) {
-  auto* self = static_cast<HttpClient*>(timer->data);
-  while (!self->deferred_.empty()) {
-    auto batch = std::move(self->deferred_);
-    self->deferred_.clear();
-    for (auto& [result, done] : batch) done(std::move(result));
-  }
+  static_cast<HttpClient*>(timer->data)->deferred_.RunAll();
 }
 
 void HttpClient::Shutdown(std::function<void()> closed) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "crawler/config/config.h"
+#include "crawler/net/deferred_results.h"
 #include "crawler/net/fetcher.h"
 #include "crawler/net/politeness.h"
 #include "crawler/net/robots.h"
@@ -144,7 +145,7 @@ class HttpClient {
   std::unordered_map<std::string, std::string> resolved_ip_;  // From network.resolve.
   std::unordered_map<uint64_t, Pending> pending_;
   std::unordered_map<std::string, size_t> queued_per_site_;
-  std::vector<std::pair<FetchResult, FetchCallback>> deferred_;
+  DeferredResults deferred_;
   SitemapCallback sitemap_callback_;
   uv_timer_t* timer_ = nullptr;
   uv_timer_t* deferred_timer_ = nullptr;

@@ -13,9 +13,7 @@
 #include <map>
 #include <set>
 
-#include "crawler/dedup/fingerprint.h"
 #include "crawler/store/store.h"
-#include "extractors/json.h"
 
 namespace tincrawl {
 namespace {
@@ -95,58 +93,24 @@ Status ScanIds(const std::string& path, std::set<std::pair<std::string, int>>* o
   return Status::Ok();
 }
 
-void WriteLocality(JsonWriter* w, const Locality& l) {
-  w->Key("locality").BeginObject();
-  w->Field("level", l.level).Field("province", l.province).Field("district", l.district);
-  w->Field("commune", l.commune).Field("merged_into", l.merged_into);
-  w->EndObject();
-}
-
-void WriteLists(JsonWriter* w, const ArticleRecord& a) {
-  w->Key("images").BeginArray();
-  for (const auto& i : a.images)
-    w->BeginObject().Field("src", i.src).Field("caption", i.caption).EndObject();
-  w->EndArray().Key("attachments").BeginArray();
-  for (const auto& at : a.attachments) {
-    w->BeginObject().Field("url", at.url).Field("text", at.text).Field("type", at.type).EndObject();
-  }
-  w->EndArray().Key("sightings").BeginArray();
-  for (const auto& s : a.sightings) {
-    w->BeginObject().Field("site", s.site).Field("url", s.url);
-    w->Field("seen_at", UnixToRfc3339(s.seen_at)).EndObject();
-  }
-  w->EndArray();
-}
-
 }  // namespace
 
-std::string UnixToRfc3339(int64_t unix_seconds) {
-  const auto t = static_cast<time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-std::string ArticleRecordToJson(const ArticleRecord& a) {
-  JsonWriter w;
-  w.BeginObject().Field("id", a.id).Field("revision", static_cast<long long>(a.revision));
-  w.Field("event", a.revision <= 1 ? "new" : "update");
-  w.Field("url", a.url).Field("canonical_url", a.canonical_url).Field("site", a.site);
-  WriteLocality(&w, a.locality);
-  w.Field("title", a.title).Field("published", a.published).Field("modified", a.modified);
-  w.Field("author", a.author).Field("posted_by", a.posted_by).Field("source", a.source);
-  w.Field("summary", a.summary).Field("body", a.body);
-  w.Field("body_html", a.body_html).Field("lang", a.lang);
-  w.Field("fetched_at", UnixToRfc3339(a.fetched_at));
-  w.Field("first_seen", UnixToRfc3339(a.first_seen));
-  w.Field("content_hash", Hex64(a.content_hash)).Field("simhash", Hex64(a.simhash));
-  w.Field("duplicate_of", a.duplicate_of);
-  w.Key("confidence").Double(a.confidence);
-  WriteLists(&w, a);
-  w.EndObject();
-  return w.Take();
+std::string_view SpoolErrorName(SpoolError error) {
+  switch (error) {
+    case SpoolError::kNoSpace:
+      return "no_space";
+    case SpoolError::kFileTooLarge:
+      return "file_too_large";
+    case SpoolError::kIoError:
+      return "io_error";
+    case SpoolError::kFsync:
+      return "fsync";
+    case SpoolError::kWalSync:
+      return "wal_sync";
+    case SpoolError::kMarkers:
+      return "markers";
+  }
+  return "io_error";
 }
 
 bool ParseFsyncPolicy(std::string_view name, FsyncPolicy* policy) {
@@ -285,28 +249,38 @@ Status Spool::Emit(const ArticleRecord& record) {
   std::string line = ArticleRecordToJson(record);
   line.push_back('\n');
   std::lock_guard<std::mutex> lock(mu_);
-  return AppendLocked(line, EmitMarkerKey(record.id, record.revision));
+  return AppendLocked(std::move(line), EmitMarkerKey(record.id, record.revision));
 }
 
 Status Spool::AppendLine(std::string_view json) {
   std::string line(json);
   line.push_back('\n');
   std::lock_guard<std::mutex> lock(mu_);
-  return AppendLocked(line, "");
+  return AppendLocked(std::move(line), "");
 }
 
-Status Spool::AppendLocked(const std::string& line, std::string marker) {
-  if (Status st = MaybeRotateLocked(); !st.ok()) return st;
-  const ssize_t n = ::write(fd_, line.data(), line.size());
-  if (n != static_cast<ssize_t>(line.size())) {
-    Status st = n < 0 ? Errno("write " + path_) : Status::NoSpace("short write to " + path_);
-    if (n > 0 && ftruncate(fd_, size_) != 0) return Errno("truncate torn line in " + path_);
-    return st;
+Status Spool::Retry() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return DrainLocked();
+}
+
+// Queues the line behind any kept by earlier errors (order is kept), then writes what it can.
+Status Spool::AppendLocked(std::string line, std::string marker) {
+  unwritten_.push_back({std::move(line), std::move(marker)});
+  return DrainLocked();
+}
+
+Status Spool::DrainLocked() {
+  if (unwritten_.empty()) return Status::Ok();
+  if (Status st = SyncStoreWalLocked(); !st.ok()) return st;
+  while (!unwritten_.empty()) {
+    Line& l = unwritten_.front();
+    if (Status st = WriteLocked(l.text); !st.ok()) return st;
+    if (!l.marker.empty()) pending_markers_.push_back(std::move(l.marker));
+    unwritten_.pop_front();
+    ++lines_written_;
+    if (unsynced_lines_++ == 0) first_unsynced_at_ = Now();
   }
-  size_ += n;
-  ++lines_written_;
-  if (!marker.empty()) pending_markers_.push_back(std::move(marker));
-  if (unsynced_lines_++ == 0) first_unsynced_at_ = Now();
   switch (options_.fsync) {
     case FsyncPolicy::kAlways:
       return SyncLocked();
@@ -323,9 +297,59 @@ Status Spool::AppendLocked(const std::string& line, std::string marker) {
   return Status::Ok();
 }
 
+// A line must not reach the disk before the store commit it reports: with sync_wal off that
+// commit may sit in the WAL's page cache, and a power cut would undo it but keep the line.
+Status Spool::SyncStoreWalLocked() {
+  if (store_ == nullptr || options_.fsync == FsyncPolicy::kNever) return Status::Ok();
+  const bool any_marker = std::any_of(unwritten_.begin(), unwritten_.end(),
+                                      [](const Line& l) { return !l.marker.empty(); });
+  if (!any_marker) return Status::Ok();
+  Status st = FromRocks(store_->db()->FlushWAL(/*sync=*/true), "spool: syncing the store WAL");
+  if (st.ok()) return st;
+  if (st.code() != Status::Code::kNoSpace) st = Status::IoError(st.message());
+  return Fail(SpoolError::kWalSync, std::move(st));
+}
+
+// `line` appended at the end of the current file (rotating first when due). A torn write
+// is truncated away, now or, if that fails too, before the next attempt.
+Status Spool::WriteLocked(const std::string& line) {
+  if (torn_) {  // Before a rotation could close the file with the torn tail in it.
+    if (ftruncate(fd_, size_) != 0) return Fail(SpoolError::kIoError, Errno("truncate " + path_));
+    torn_ = false;
+  }
+  if (Status st = MaybeRotateLocked(); !st.ok()) return st;  // Counted where it failed.
+  // A short write is continued: the next write() names the cause (ENOSPC, EFBIG, EIO...).
+  size_t done = 0;
+  int e = 0;
+  while (done < line.size() && e == 0) {
+    errno = 0;
+    const ssize_t n = options_.write ? options_.write(fd_, line.data() + done, line.size() - done)
+                                     : ::write(fd_, line.data() + done, line.size() - done);
+    if (n > 0) done += static_cast<size_t>(n);
+    if (n < 0 && errno != EINTR) e = errno;
+    if (n == 0) e = ENOSPC;
+  }
+  if (e == 0) {
+    size_ += static_cast<int64_t>(done);
+    return Status::Ok();
+  }
+  if (done > 0 && ftruncate(fd_, size_) != 0) torn_ = true;
+  errno = e;
+  Status st = Errno("spool: write " + path_);
+  if (e == EFBIG) return Fail(SpoolError::kFileTooLarge, Status::NoSpace(st.message()));
+  return Fail(e == ENOSPC || e == EDQUOT ? SpoolError::kNoSpace : SpoolError::kIoError,
+              std::move(st));
+}
+
+Status Spool::Fail(SpoolError error, Status status) {
+  ++errors_[static_cast<size_t>(error)];
+  if (observer_) observer_(error);
+  return status;
+}
+
 Status Spool::SyncLocked() {
   if (fd_ >= 0 && unsynced_lines_ > 0 && options_.fsync != FsyncPolicy::kNever) {
-    if (::fdatasync(fd_) != 0) return Errno("fsync " + path_);
+    if (::fdatasync(fd_) != 0) return Fail(SpoolError::kFsync, Errno("spool: fsync " + path_));
     ++sync_count_;
   }
   unsynced_lines_ = 0;
@@ -343,7 +367,7 @@ Status Spool::ClearMarkersLocked() {
   for (const auto& key : pending_markers_) {
     batch.Delete(store_->cf(Cf::kMeta), key).PermitUncheckedError();
   }
-  if (Status st = store_->Write(&batch); !st.ok()) return st;
+  if (Status st = store_->Write(&batch); !st.ok()) return Fail(SpoolError::kMarkers, st);
   pending_markers_.clear();
   return Status::Ok();
 }
@@ -354,12 +378,20 @@ Status Spool::MaybeRotateLocked() {
       size_ > 0 && options_.rotate_seconds > 0 && Now() - opened_at_ >= options_.rotate_seconds;
   if (fd_ >= 0 && !too_big && !too_old) return Status::Ok();
   if (fd_ >= 0) {
-    // Markers must all be cleared before lines go to a new file (see the class comment).
+    // Markers must all be cleared, durably, before lines go to a new file (class comment):
+    // recovery only scans the newest file.
     if (Status st = SyncLocked(); !st.ok()) return st;
     if (!pending_markers_.empty()) return Status::Ok();
-    if (Status st = CloseLocked(); !st.ok()) return st;
+    if (store_ != nullptr && options_.fsync != FsyncPolicy::kNever) {
+      Status st = FromRocks(store_->db()->FlushWAL(true), "spool: syncing the store WAL");
+      if (!st.ok()) return Fail(SpoolError::kWalSync, std::move(st));
+    }
+    if (Status st = CloseLocked(); !st.ok()) return Fail(SpoolError::kIoError, std::move(st));
   }
-  return OpenNew();
+  Status st = OpenNew();
+  if (st.ok()) return st;
+  return Fail(st.code() == Status::Code::kNoSpace ? SpoolError::kNoSpace : SpoolError::kIoError,
+              std::move(st));
 }
 
 Status Spool::Sync() {
@@ -369,9 +401,12 @@ Status Spool::Sync() {
 
 Status Spool::Tick() {
   std::lock_guard<std::mutex> lock(mu_);
+  // Lines already written are synced even while later ones wait for space.
+  Status drained = DrainLocked();
   if (unsynced_lines_ > 0 && Now() - first_unsynced_at_ >= options_.batch_seconds) {
     if (Status st = SyncLocked(); !st.ok()) return st;
   }
+  if (!drained.ok()) return drained;
   if (size_ > 0 && options_.rotate_seconds > 0 && Now() - opened_at_ >= options_.rotate_seconds) {
     return MaybeRotateLocked();
   }
@@ -391,7 +426,10 @@ Status Spool::CloseLocked() {
 
 Status Spool::Close() {
   std::lock_guard<std::mutex> lock(mu_);
-  return CloseLocked();
+  // Lines still unwritten are not lost: their markers make the next Open re-emit them.
+  Status drained = DrainLocked();
+  Status closed = CloseLocked();
+  return drained.ok() ? closed : drained;
 }
 
 std::string Spool::current_file() const {
@@ -407,6 +445,21 @@ int64_t Spool::sync_count() const {
 int64_t Spool::lines_written() const {
   std::lock_guard<std::mutex> lock(mu_);
   return lines_written_;
+}
+
+size_t Spool::unwritten_lines() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return unwritten_.size();
+}
+
+int64_t Spool::errors(SpoolError error) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return errors_[static_cast<size_t>(error)];
+}
+
+void Spool::SetErrorObserver(std::function<void(SpoolError)> observer) {
+  std::lock_guard<std::mutex> lock(mu_);
+  observer_ = std::move(observer);
 }
 
 int64_t Spool::reemitted() const {

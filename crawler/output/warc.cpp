@@ -1,5 +1,6 @@
 #include "crawler/output/warc.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -10,6 +11,8 @@
 #include <ctime>
 #include <filesystem>
 #include <random>
+
+#include "crawler/output/spool.h"
 
 namespace tincrawl {
 namespace {
@@ -43,14 +46,8 @@ void Sha1Block(const uint8_t* p, uint32_t h[5]) {
   h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e;
 }
 
-std::string WarcDate(int64_t unix_seconds) {
-  const auto t = static_cast<time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+// WARC-Date: RFC 3339 UTC, as in spool lines.
+std::string WarcDate(int64_t unix_seconds) { return UnixToRfc3339(unix_seconds); }
 
 std::string NewRecordId() {
   thread_local std::mt19937_64 rng(
@@ -100,6 +97,7 @@ std::string ResponseHead(const HttpExchange& x) {
 }
 
 std::string RequestBlock(const HttpExchange& x) {
+  if (!x.request_head.empty()) return x.request_head;
   std::string path = x.target_uri;
   const size_t scheme = path.find("://");
   if (scheme != std::string::npos) {
@@ -187,7 +185,7 @@ int64_t WarcWriter::Now() const {
 }
 
 Status WarcWriter::EnsureFile() {
-  if (file_ != nullptr && size_ < options_.rotate_bytes) return Status::Ok();
+  if (fd_ >= 0 && size_ < options_.rotate_bytes) return Status::Ok();
   if (Status st = CloseLocked(); !st.ok()) return st;
   std::error_code ec;
   fs::create_directories(options_.dir, ec);
@@ -197,17 +195,59 @@ Status WarcWriter::EnsureFile() {
   std::snprintf(seq, sizeof(seq), "%05llu", static_cast<unsigned long long>(++seq_));
   path_ =
       (fs::path(options_.dir) / (options_.prefix + "-" + stamp + "-" + seq + ".warc.gz")).string();
-  file_ = std::fopen((path_ + ".open").c_str(), "wb");
-  if (file_ == nullptr) return Status::IoError("cannot create " + path_ + ".open");
+  fd_ =
+      ::open((path_ + ".open").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+  if (fd_ < 0) {
+    return errno == ENOSPC ? Status::NoSpace("cannot create " + path_ + ".open: disk full")
+                           : Status::IoError("cannot create " + path_ + ".open");
+  }
   size_ = 0;
   std::string info = "software: " + options_.software + "\r\nformat: WARC File Format 1.1\r\n" +
                      "conformsTo: http://iipc.github.io/warc-specifications/specifications/"
                      "warc-format/warc-1.1/\r\n";
   if (!options_.operator_info.empty()) info += "operator: " + options_.operator_info + "\r\n";
-  return WriteRecord({{"WARC-Type", "warcinfo"},
-                      {"WARC-Filename", fs::path(path_).filename().string()},
-                      {"Content-Type", "application/warc-fields"}},
-                     info);
+  Status st = WriteRecord({{"WARC-Type", "warcinfo"},
+                           {"WARC-Filename", fs::path(path_).filename().string()},
+                           {"Content-Type", "application/warc-fields"}},
+                          info);
+  if (!st.ok() && fd_ >= 0) {
+    // A file must start with its warcinfo record: drop this one and start afresh next time.
+    ::close(fd_);
+    fd_ = -1;
+    ::unlink((path_ + ".open").c_str());
+  }
+  return st;
+}
+
+Status WarcWriter::WriteAll(const std::string& data) {
+  size_t done = 0;
+  while (done < data.size()) {
+    errno = 0;
+    const ssize_t n = options_.write ? options_.write(fd_, data.data() + done, data.size() - done)
+                                     : ::write(fd_, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int e = n == 0 ? ENOSPC : errno;
+      const std::string what = "writing " + path_ + ".open: " + std::strerror(e);
+      return e == ENOSPC || e == EDQUOT ? Status::NoSpace(what) : Status::IoError(what);
+    }
+    done += static_cast<size_t>(n);
+  }
+  return Status::Ok();
+}
+
+Status WarcWriter::TruncateBack(int64_t good_size, Status error) {
+  if (fd_ >= 0 && ftruncate(fd_, good_size) == 0) {
+    size_ = good_size;
+    return error;
+  }
+  // The torn member cannot be cut away: end this file here so nothing is appended after it.
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  const std::string why =
+      "; could not truncate " + path_ + ".open, left incomplete: " + std::strerror(errno);
+  return error.code() == Status::Code::kNoSpace ? Status::NoSpace(error.message() + why)
+                                                : Status::IoError(error.message() + why);
 }
 
 Status WarcWriter::WriteRecord(std::vector<std::pair<std::string, std::string>> headers,
@@ -227,10 +267,7 @@ Status WarcWriter::WriteRecord(std::vector<std::pair<std::string, std::string>> 
   rec += "\r\n\r\n";
   const std::string gz = GzipMember(rec);
   if (gz.empty()) return Status::Internal("gzip failed");
-  if (std::fwrite(gz.data(), 1, gz.size(), file_) != gz.size() || std::fflush(file_) != 0) {
-    return errno == ENOSPC ? Status::NoSpace("writing " + path_ + ".open: disk full")
-                           : Status::IoError("writing " + path_ + ".open");
-  }
+  if (Status st = WriteAll(gz); !st.ok()) return TruncateBack(size_, std::move(st));
   size_ += static_cast<int64_t>(gz.size());
   ++records_;
   return Status::Ok();
@@ -249,6 +286,7 @@ Status WarcWriter::WriteExchange(const HttpExchange& x) {
       {"Content-Type", "application/http;msgtype=response"},
       {"WARC-Payload-Digest", WarcSha1Digest(x.body)}};
   if (!x.ip.empty()) h.emplace_back("WARC-IP-Address", x.ip);
+  const int64_t start = size_;
   if (Status st = WriteRecord(std::move(h), ResponseHead(x) + x.body); !st.ok()) return st;
   std::vector<std::pair<std::string, std::string>> r = {
       {"WARC-Type", "request"},
@@ -257,7 +295,12 @@ Status WarcWriter::WriteExchange(const HttpExchange& x) {
       {"WARC-Concurrent-To", response_id},
       {"Content-Type", "application/http;msgtype=request"}};
   if (!x.ip.empty()) r.emplace_back("WARC-IP-Address", x.ip);
-  return WriteRecord(std::move(r), RequestBlock(x));
+  Status st = WriteRecord(std::move(r), RequestBlock(x));
+  if (!st.ok() && fd_ >= 0) {
+    --records_;  // The response record goes too: an exchange is archived whole or not at all.
+    return TruncateBack(start, std::move(st));
+  }
+  return st;
 }
 
 Status WarcWriter::WriteRevisit(const HttpExchange& x, std::string_view refers_to_digest,
@@ -282,10 +325,10 @@ Status WarcWriter::WriteRevisit(const HttpExchange& x, std::string_view refers_t
 }
 
 Status WarcWriter::CloseLocked() {
-  if (file_ == nullptr) return Status::Ok();
-  const bool synced = std::fflush(file_) == 0 && fsync(fileno(file_)) == 0;
-  const bool closed = std::fclose(file_) == 0;
-  file_ = nullptr;
+  if (fd_ < 0) return Status::Ok();
+  const bool synced = ::fsync(fd_) == 0;
+  const bool closed = ::close(fd_) == 0;
+  fd_ = -1;
   if (!synced || !closed) return Status::IoError("closing " + path_ + ".open");
   std::error_code ec;
   fs::rename(path_ + ".open", path_, ec);

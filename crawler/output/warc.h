@@ -1,5 +1,7 @@
 #pragma once
 
+#include <sys/types.h>
+
 #include <array>
 #include <cstdint>
 #include <functional>
@@ -25,6 +27,10 @@ struct HttpExchange {
   int64_t fetched_at = 0;  // Unix seconds.
   std::string request_method = "GET";
   std::vector<std::pair<std::string, std::string>> request_headers;
+  // The request header block exactly as sent (request line, headers, blank line), as the
+  // fetcher captured it; when set, the request record holds it instead of a block built from
+  // request_method, target_uri and request_headers.
+  std::string request_head;
   int status = 200;
   std::string reason = "OK";
   std::vector<std::pair<std::string, std::string>> response_headers;
@@ -39,11 +45,17 @@ struct WarcOptions {
   std::string software = "tincrawl";
   std::string operator_info;
   std::function<int64_t()> now;  // Unix seconds; system clock when empty.
+  // The write(2) used for records; ::write when empty. A test seam for disk-full and torn writes.
+  std::function<ssize_t(int fd, const void* data, size_t size)> write;
 };
 
 // Writes WARC/1.1 files "<prefix>-YYYYMMDDHHMMSS-<seq>.warc.gz" (".open" appended while being
 // written; renamed when rotated or closed). Each file starts with a warcinfo record; every record
-// is its own gzip member, so files can be split and indexed per record. Thread-safe.
+// is its own gzip member, so files can be split and indexed per record. A record whose write
+// fails (disk full, EIO) is truncated away, so the file always ends at a complete member and
+// later records stay readable; an exchange is kept whole (a response without its request
+// record is removed too). When even the truncation fails, the file is closed as is (keeping
+// ".open") and the next record starts a new file. Thread-safe.
 class WarcWriter {
  public:
   explicit WarcWriter(WarcOptions options);
@@ -67,13 +79,17 @@ class WarcWriter {
  private:
   Status WriteRecord(std::vector<std::pair<std::string, std::string>> headers,
                      std::string_view block);
+  Status WriteAll(const std::string& data);
+  // Cuts the file back to `good_size` bytes (the end of the last complete member) after a
+  // failed write and returns `error`, annotated when the cut failed too.
+  Status TruncateBack(int64_t good_size, Status error);
   Status EnsureFile();
   Status CloseLocked();
   int64_t Now() const;
 
   WarcOptions options_;
   mutable std::mutex mu_;
-  std::FILE* file_ = nullptr;
+  int fd_ = -1;
   std::string path_;  // Final name (without ".open").
   int64_t size_ = 0;
   uint64_t seq_ = 0;

@@ -73,6 +73,10 @@ PageProcessor::PageProcessor(const std::vector<CrawlSite>* sites, const SiteRout
       metrics_(metrics),
       counters_(counters),
       keep_raw_html_days_(keep_raw_html_days) {
+  // Spool failures (here and in its Tick/Close retries) count in tincrawl_spool_errors_total.
+  spool_->SetErrorObserver([m = metrics_](SpoolError e) {
+    if (prometheus::Counter* c = m->SpoolErrors(SpoolErrorName(e))) c->Increment();
+  });
   site_states_.resize(sites_->size());
   for (size_t i = 0; i < sites_->size(); ++i) {
     (void)store_->GetSiteState((*sites_)[i].config.id, &site_states_[i]);  // NotFound: zeros.
@@ -124,9 +128,10 @@ void PageProcessor::Archive(const Work& w) {
   x.target_uri = r.final_url.empty() ? w.lease.url : r.final_url;
   x.ip = r.primary_ip;
   x.fetched_at = NowSeconds(w.now_ms);
-  x.request_headers = {{"Host", std::string(HostOf(x.target_uri))},
-                       {"User-Agent", user_agent_},
-                       {"Accept-Encoding", "gzip, deflate, br"}};
+  x.request_head = r.request_headers;  // As curl sent them; empty only if none was sent.
+  if (x.request_head.empty()) {
+    x.request_headers = {{"Host", std::string(HostOf(x.target_uri))}, {"User-Agent", user_agent_}};
+  }
   x.status = static_cast<int>(r.http_status);
   x.reason = r.http_status == 304 ? "Not Modified" : "OK";
   x.response_headers = r.response_headers;
@@ -135,6 +140,7 @@ void PageProcessor::Archive(const Work& w) {
   Status s =
       r.outcome == Outcome::kNotModified ? warc_->WriteRevisit(x, "", "") : warc_->WriteExchange(x);
   if (!s.ok()) {
+    metrics_->warc_errors->Increment();
     Log::Limited(LogLevel::kError, "warc", "WARC write failed", {{"error", s.message()}});
   }
 }
@@ -142,8 +148,13 @@ void PageProcessor::Archive(const Work& w) {
 PageOutcome PageProcessor::Process(const Lease& lease, const FetchResult& result, int64_t now_ms) {
   const CrawlSite& site = (*sites_)[static_cast<size_t>(lease.site)];
   Work w{lease, result, site, now_ms};
+  // Spool lines kept by a write error go first; while they cannot be written, nothing new is
+  // committed and the caller pauses and retries this page as for a full store.
+  if (Status st = spool_->Retry(); !st.ok()) {
+    w.out.status = st;
+    return std::move(w.out);
+  }
   bool ok = result.outcome == Outcome::kOk && !result.body.empty();
-  if (warc_ != nullptr && (ok || result.outcome == Outcome::kNotModified)) Archive(w);
   if (ok) {
     const std::string& fetched = result.final_url.empty() ? lease.fetch_url : result.final_url;
     w.fetched_url = FetchFormUrl(fetched).value_or(fetched);
@@ -177,6 +188,8 @@ PageOutcome PageProcessor::Process(const Lease& lease, const FetchResult& result
     return std::move(w.out);
   }
   frontier_->Applied(&w.fbatch);
+  // Archived once committed, so a retried (NoSpace) page is archived once.
+  if (warc_ != nullptr && (ok || result.outcome == Outcome::kNotModified)) Archive(w);
   counters_->links_added += w.out.links_added;
   if (w.article) Publish(&w, ingest);
   return std::move(w.out);

@@ -126,6 +126,11 @@ prometheus::Counter* Metrics::ExtractGuarded(std::string_view reason) const {
   return it == extract_guarded_.end() ? nullptr : it->second;
 }
 
+prometheus::Counter* Metrics::SpoolErrors(std::string_view reason) const {
+  const auto it = spool_errors_.find(reason);
+  return it == spool_errors_.end() ? nullptr : it->second;
+}
+
 Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
   auto& r = *registry_;
   fetches_ = CounterFamily(r, "tincrawl_fetches_total", "Fetches completed, by site and outcome.");
@@ -181,24 +186,7 @@ void Metrics::CreateProcessSeries() {
                       ->Add({});
   store_write_errors =
       &CounterFamily(r, "tincrawl_store_write_errors_total", "Failed store writes.")->Add({});
-  spool_lines =
-      &CounterFamily(r, "tincrawl_spool_lines_total", "Lines appended to the spool.")->Add({});
-  auto* reloads = CounterFamily(r, "tincrawl_config_reloads_total", "Config reloads, by result.");
-  reload_ok = &reloads->Add({{"result", "success"}});
-  reload_failed = &reloads->Add({{"result", "failure"}});
-  auto* dropped =
-      CounterFamily(r, "tincrawl_urls_dropped_total", "Discovered URLs not queued, by reason.");
-  urls_dropped_scope = &dropped->Add({{"reason", "out_of_scope"}});
-  urls_dropped_trap = &dropped->Add({{"reason", "trap"}});
-  urls_dropped_robots = &dropped->Add({{"reason", "robots"}});
-  auto* guarded = CounterFamily(r, "tincrawl_extract_guarded_total",
-                                "Pages parsed only in part by the HTML guard, by reason.");
-  for (const char* reason : {"depth", "elements", "work", "parser"}) {
-    extract_guarded_[reason] = &guarded->Add({{"reason", reason}});
-  }
-  worker_queue_full = &CounterFamily(r, "tincrawl_worker_queue_full_total",
-                                     "Times the worker queue was full (backpressure).")
-                           ->Add({});
+  CreatePipelineSeries();
   loop_lag = &prometheus::BuildHistogram()
                   .Name("tincrawl_loop_lag_seconds")
                   .Help("Event loop lag: how late a periodic timer fired.")
@@ -215,6 +203,38 @@ void Metrics::CreateProcessSeries() {
                                      0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30});
   }
   up->Set(1);
+}
+
+// Series of the spool, WARC, reloads, link drops, the HTML guard and worker backpressure.
+void Metrics::CreatePipelineSeries() {
+  auto& r = *registry_;
+  spool_lines =
+      &CounterFamily(r, "tincrawl_spool_lines_total", "Lines appended to the spool.")->Add({});
+  warc_errors = &CounterFamily(r, "tincrawl_warc_errors_total",
+                               "WARC exchanges not archived (write failed, truncated away).")
+                     ->Add({});
+  auto* spool_errors = CounterFamily(r, "tincrawl_spool_errors_total",
+                                     "Failed spool writes, syncs and marker updates, by reason.");
+  for (const char* reason :
+       {"no_space", "file_too_large", "io_error", "fsync", "wal_sync", "markers"}) {
+    spool_errors_[reason] = &spool_errors->Add({{"reason", reason}});
+  }
+  auto* reloads = CounterFamily(r, "tincrawl_config_reloads_total", "Config reloads, by result.");
+  reload_ok = &reloads->Add({{"result", "success"}});
+  reload_failed = &reloads->Add({{"result", "failure"}});
+  auto* dropped =
+      CounterFamily(r, "tincrawl_urls_dropped_total", "Discovered URLs not queued, by reason.");
+  urls_dropped_scope = &dropped->Add({{"reason", "out_of_scope"}});
+  urls_dropped_trap = &dropped->Add({{"reason", "trap"}});
+  urls_dropped_robots = &dropped->Add({{"reason", "robots"}});
+  auto* guarded = CounterFamily(r, "tincrawl_extract_guarded_total",
+                                "Pages parsed only in part by the HTML guard, by reason.");
+  for (const char* reason : {"depth", "elements", "work", "parser"}) {
+    extract_guarded_[reason] = &guarded->Add({{"reason", reason}});
+  }
+  worker_queue_full = &CounterFamily(r, "tincrawl_worker_queue_full_total",
+                                     "Times the worker queue was full (backpressure).")
+                           ->Add({});
 }
 
 Metrics::~Metrics() {

@@ -92,6 +92,7 @@ class Metrics {
   prometheus::Gauge* store_paused = nullptr;
   prometheus::Counter* store_write_errors = nullptr;
   prometheus::Counter* spool_lines = nullptr;
+  prometheus::Counter* warc_errors = nullptr;
   prometheus::Counter* reload_ok = nullptr;
   prometheus::Counter* reload_failed = nullptr;
   prometheus::Histogram* loop_lag = nullptr;
@@ -103,12 +104,17 @@ class Metrics {
   // Pages the HTML guard parsed only in part, by Article::guard ("depth", "elements", "work",
   // "parser"); nullptr for any other value.
   prometheus::Counter* ExtractGuarded(std::string_view reason) const;
+  // Failed spool operations, by SpoolErrorName ("no_space", "file_too_large", "io_error",
+  // "fsync", "wal_sync", "markers"); nullptr for any other value.
+  prometheus::Counter* SpoolErrors(std::string_view reason) const;
 
  private:
   void CreateProcessSeries();
+  void CreatePipelineSeries();
 
   std::shared_ptr<prometheus::Registry> registry_;
   std::map<std::string, prometheus::Counter*, std::less<>> extract_guarded_;
+  std::map<std::string, prometheus::Counter*, std::less<>> spool_errors_;
   std::unique_ptr<prometheus::Exposer> exposer_;
   std::shared_ptr<prometheus::Collectable> process_;
 

@@ -70,7 +70,9 @@ TEST_F(HttpClientTest, DelayAndConnectionLimitFromAccessLog) {
   EXPECT_EQ(log[0].path, "/robots.txt");
   EXPECT_EQ(a_.CountPath("/robots.txt"), 1u);
   EXPECT_EQ(a_.MaxHostConcurrency("a.test"), 1);
-  EXPECT_GE(MinStartGap(log, "a.test"), 0.29);
+  // Arrival times on the server side jitter by a few ms on a loaded machine (seen: 0.289 s for a
+  // 0.3 s delay); the check is that the delay is enforced, not its exact value.
+  EXPECT_GE(MinStartGap(log, "a.test"), 0.25);
 }
 
 TEST_F(HttpClientTest, ConnectionLimitAboveOne) {

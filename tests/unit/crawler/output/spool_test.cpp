@@ -15,37 +15,18 @@
 
 #include "crawler/dedup/dedup.h"
 #include "crawler/store/store.h"
-
 #include "support/temp_dir.h"
+#include "unit/crawler/output/spool_test_support.h"
 
 namespace tincrawl {
 namespace {
 
 namespace fs = std::filesystem;
-
-class TempDir : public test_support::TempDir {
- public:
-  TempDir() : test_support::TempDir("tincrawl_spool") {}
-};
+using namespace spool_test;  // NOLINT(build/namespaces)
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-std::vector<std::string> Lines(const std::string& path) {
-  std::vector<std::string> out;
-  std::ifstream in(path);
-  for (std::string line; std::getline(in, line);) out.push_back(line);
-  return out;
-}
-
-std::vector<std::string> AllLines(const std::string& dir) {
-  std::vector<std::string> out;
-  for (const auto& f : Spool::ListFiles(dir)) {
-    for (auto& l : Lines(f)) out.push_back(std::move(l));
-  }
-  return out;
 }
 
 struct FakeClock {
@@ -204,81 +185,6 @@ TEST(SpoolTest, FsyncPolicies) {
 
 // --- Exactly-once with the store ---------------------------------------------------------------
 
-Article MakeArticle(int i, const std::string& extra = "") {
-  Article a;
-  a.url = "https://tinh.gov.vn/tin/" + std::to_string(i);
-  a.title = "Bài " + std::to_string(i);
-  std::mt19937_64 rng(static_cast<uint64_t>(i) * 7919);
-  for (int w = 0; w < 60; ++w) a.body += "từ" + std::to_string(rng() % 5000) + " ";
-  a.body += extra;
-  a.published = "2024-05-01T08:00:00+07:00";
-  return a;
-}
-
-struct Harness {
-  explicit Harness(const TempDir& tmp, FsyncPolicy policy = FsyncPolicy::kBatch) {
-    StoreConfig c;
-    c.block_cache_bytes = 4 << 20;
-    EXPECT_TRUE(Store::Open(tmp.Sub("db"), c, &store).ok());
-    EXPECT_TRUE(Deduper::Open(store.get(), DedupOptions(), &deduper).ok());
-    options.dir = tmp.Sub("spool");
-    options.fsync = policy;
-    options.batch_lines = 4;
-    Status st = Spool::Open(options, store.get(), &spool);
-    EXPECT_TRUE(st.ok()) << st.ToString();
-  }
-  IngestResult Ingest(const Article& a) {
-    rocksdb::WriteBatch batch;
-    IngestResult r;
-    IngestContext ctx;
-    ctx.site = "tinh";
-    ctx.url = a.url;
-    ctx.fetched_at = 1714550400;
-    EXPECT_TRUE(deduper->Ingest(a, ctx, &batch, &r).ok());
-    return r;
-  }
-  size_t Markers() const {
-    std::unique_ptr<rocksdb::Iterator> it(
-        store->db()->NewIterator(rocksdb::ReadOptions(), store->cf(Cf::kMeta)));
-    size_t n = 0;
-    for (it->Seek("emit:"); it->Valid() && it->key().starts_with("emit:"); it->Next()) ++n;
-    return n;
-  }
-
-  std::unique_ptr<Store> store;
-  std::unique_ptr<Deduper> deduper;
-  SpoolOptions options;
-  std::unique_ptr<Spool> spool;
-};
-
-// Counts spool lines per (id, revision).
-std::map<std::pair<std::string, int>, int> SpoolCounts(const std::string& dir) {
-  std::map<std::pair<std::string, int>, int> counts;
-  for (const auto& line : AllLines(dir)) {
-    const std::string id = line.substr(7, 16);
-    const size_t rev = line.find("\"revision\":");
-    counts[{id, std::atoi(line.c_str() + rev + 11)}]++;
-  }
-  return counts;
-}
-
-// Every stored article revision is in the spool exactly once, and nothing else is.
-void ExpectExactlyOnce(const Store& store, const std::string& spool_dir, size_t articles) {
-  auto counts = SpoolCounts(spool_dir);
-  size_t stored = 0;
-  ASSERT_TRUE(ForEachArticle(store, [&](const ArticleRecord& r) {
-                ++stored;
-                for (int rev = 1; rev <= r.revision; ++rev) {
-                  const std::pair<std::string, int> key(r.id, rev);
-                  EXPECT_EQ(counts[key], 1) << r.id << " rev " << rev;
-                  counts.erase(key);
-                }
-                return true;
-              }).ok());
-  EXPECT_EQ(stored, articles);
-  EXPECT_TRUE(counts.empty()) << counts.size() << " spool lines name no stored revision";
-}
-
 TEST(SpoolExactlyOnceTest, MarkersClearWhenLinesAreDurable) {
   TempDir tmp;
   Harness h(tmp);
@@ -329,10 +235,8 @@ TEST(SpoolCrashChild, Run) {
   const char* dir = std::getenv("TINCRAWL_CRASH_DIR");
   if (dir == nullptr) GTEST_SKIP() << "helper for SurvivesSigkill";
   const char* policy = std::getenv("TINCRAWL_CRASH_POLICY");
-  StoreConfig c;
-  c.block_cache_bytes = 4 << 20;
-  std::unique_ptr<Store> store;
-  ASSERT_TRUE(Store::Open(std::string(dir) + "/db", c, &store).ok());
+  std::unique_ptr<Store> store = OpenCrashStore(dir);
+  ASSERT_TRUE(store);
   std::unique_ptr<Deduper> deduper;
   ASSERT_TRUE(Deduper::Open(store.get(), DedupOptions(), &deduper).ok());
   SpoolOptions o;
@@ -382,23 +286,10 @@ TEST(SpoolExactlyOnceTest, SurvivesSigkill) {
     ASSERT_EQ(waitpid(child, &status, 0), child);
     ASSERT_TRUE(WIFSIGNALED(status)) << "child ended by itself: " << status;
     ASSERT_GE(seen, kill_after) << "child made no progress";
-    StoreConfig c;
-    c.block_cache_bytes = 4 << 20;
-    std::unique_ptr<Store> store;
-    ASSERT_TRUE(Store::Open(root + "/db", c, &store).ok());
-    SpoolOptions o;
-    o.dir = root + "/spool";
-    std::unique_ptr<Spool> spool;
-    ASSERT_TRUE(Spool::Open(o, store.get(), &spool).ok());
-    ASSERT_TRUE(spool->Close().ok());
-    size_t stored = 0;
-    ASSERT_TRUE(ForEachArticle(*store, [&](const ArticleRecord&) {
-                  ++stored;
-                  return true;
-                }).ok());
-    ExpectExactlyOnce(*store, o.dir, stored);
+    int64_t reemitted = 0;
+    const size_t stored = RecoverAndCheck(root, &reemitted);
     std::printf("round %d (%s): killed after >=%zu lines, %zu articles, %lld re-emitted\n", round,
-                policies[round], seen, stored, static_cast<long long>(spool->reemitted()));
+                policies[round], seen, stored, static_cast<long long>(reemitted));
   }
 }
 

@@ -1,8 +1,10 @@
 #include "crawler/output/warc.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 #include <zlib.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -92,6 +94,95 @@ HttpExchange Exchange(int i) {
   x.body = "<html><body>Tin số " + std::to_string(i) + std::string(3000 + i * 100, 'z') +
            "</body></html>";
   return x;
+}
+
+// Fails every write while `failing`, after letting `torn_bytes` of the first failing call
+// through (a record cut midway, as a full disk leaves it).
+struct FlakyDisk {
+  bool failing = false;
+  size_t torn_bytes = 0;
+  int failures = 0;
+  decltype(WarcOptions::write) Fn() {
+    return [this](int fd, const void* data, size_t size) -> ssize_t {
+      if (!failing) return ::write(fd, data, size);
+      if (failures++ == 0 && torn_bytes > 0 && torn_bytes < size) {
+        return ::write(fd, data, torn_bytes);
+      }
+      errno = ENOSPC;
+      return -1;
+    };
+  }
+};
+
+std::vector<Record> ReadAll(const std::string& dir) {
+  std::vector<Record> out;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    for (const auto& m : Members(ReadFile(e.path().string()))) out.push_back(Parse(m));
+  }
+  return out;
+}
+
+TEST(WarcTest, FailedWriteIsTruncatedAndLaterRecordsReadBack) {
+  TempDir tmp;
+  FlakyDisk disk;
+  disk.torn_bytes = 100;
+  WarcOptions o;
+  o.dir = tmp.Sub("warc");
+  o.write = disk.Fn();
+  WarcWriter w(o);
+  ASSERT_TRUE(w.WriteExchange(Exchange(0)).ok());
+  disk.failing = true;
+  const Status st = w.WriteExchange(Exchange(1));
+  EXPECT_EQ(st.code(), Status::Code::kNoSpace) << st.ToString();
+  disk.failing = false;
+  ASSERT_TRUE(w.WriteExchange(Exchange(2)).ok());
+  EXPECT_EQ(w.records_written(), 5);  // warcinfo + two exchanges.
+  ASSERT_TRUE(w.Close().ok());
+  const std::vector<Record> records = ReadAll(o.dir);  // Members() fails on a torn member.
+  ASSERT_EQ(records.size(), 5u);
+  EXPECT_EQ(records[1].headers.at("WARC-Target-URI"), Exchange(0).target_uri);
+  EXPECT_EQ(records[3].headers.at("WARC-Target-URI"), Exchange(2).target_uri);
+}
+
+TEST(WarcTest, FailedRequestRecordTakesItsResponseAlong) {
+  TempDir tmp;
+  int calls = 0;
+  WarcOptions o2;
+  o2.dir = tmp.Sub("warc");
+  o2.write = [&](int fd, const void* data, size_t size) -> ssize_t {
+    if (++calls == 3) {  // warcinfo, response, then the request record fails.
+      errno = ENOSPC;
+      return -1;
+    }
+    return ::write(fd, data, size);
+  };
+  WarcWriter w2(o2);
+  EXPECT_EQ(w2.WriteExchange(Exchange(1)).code(), Status::Code::kNoSpace);
+  ASSERT_TRUE(w2.WriteExchange(Exchange(2)).ok());
+  ASSERT_TRUE(w2.Close().ok());
+  const std::vector<Record> records = ReadAll(o2.dir);
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[1].headers.at("WARC-Type"), "response");
+  EXPECT_EQ(records[1].headers.at("WARC-Target-URI"), Exchange(2).target_uri);
+  EXPECT_EQ(records[2].headers.at("WARC-Type"), "request");
+  EXPECT_EQ(w2.records_written(), 3);
+}
+
+TEST(WarcTest, RequestRecordHoldsTheHeadBlockAsSent) {
+  TempDir tmp;
+  WarcOptions o;
+  o.dir = tmp.Sub("warc");
+  WarcWriter w(o);
+  HttpExchange x = Exchange(0);
+  x.request_head =
+      "GET /tin/0.html?x=1 HTTP/2\r\nHost: tinh.gov.vn\r\nuser-agent: bot/1\r\n"
+      "accept-encoding: gzip\r\nif-none-match: \"v1\"\r\n\r\n";
+  ASSERT_TRUE(w.WriteExchange(x).ok());
+  ASSERT_TRUE(w.Close().ok());
+  const std::vector<Record> records = ReadAll(o.dir);
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[2].headers.at("WARC-Type"), "request");
+  EXPECT_EQ(records[2].block, x.request_head);
 }
 
 TEST(WarcTest, Sha1AndBase32KnownAnswers) {
