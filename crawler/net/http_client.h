@@ -110,7 +110,7 @@ class HttpClient {
     std::vector<RedirectHop> chain;  // Cross-host hops before this one.
     double earlier_seconds = 0;      // Transfer time of the earlier hops.
     int rate_limit_retries = 0;
-    bool robots = false;  // The robots.txt fetch of `origin`.
+    bool robots = false;          // The robots.txt fetch of `origin`.
     bool robots_waiting = false;  // In robots_state_[origin].waiters (counted in robots_queued_).
     bool started = false;
     uint64_t enqueued_ms = 0;
@@ -122,12 +122,12 @@ class HttpClient {
     std::vector<uint64_t> waiters;  // Requests waiting for rules.
     std::string host;               // For the next fetch: the host and site it is fetched for.
     std::string site;
-    uint64_t retry_at_ms = 0;         // Next fetch after a failure (loop time).
-    double backoff_seconds = 0;       // Current retry interval; 0 = not failing.
-    bool failing = false;
-    uint64_t failing_since_ms = 0;    // Start of the current outage (loop time).
-    Outcome failure = Outcome::kOk;   // Of the latest failed fetch.
-    std::string failure_error;        // "robots.txt: dns: ...".
+    uint64_t retry_at_ms = 0;        // Next fetch after a failure (loop time).
+    double backoff_seconds = 0;      // Current retry interval; 0 = not failing.
+    bool failing = false;            // In an outage (robots.txt 5xx or unreachable).
+    uint64_t failing_since_ms = 0;   // Start of the current outage (loop time).
+    Outcome failure = Outcome::kOk;  // Of the latest failed fetch.
+    std::string failure_error;       // "robots.txt: dns: ...".
   };
 
   static void OnTimer(uv_timer_t* timer);
@@ -142,6 +142,7 @@ class HttpClient {
   // http_client_robots.cpp: the robots.txt gate.
   void AfterRobots(uint64_t id);
   void WaitForRobots(uint64_t id);
+  void ResumeOutage(const std::string& origin, int64_t failing_since_unix);
   const RobotsCache::Entry* CachedRobots(const std::string& origin, const std::string& host);
   void StartRobotsFetch(const std::string& origin);
   void HandleRobotsResult(const Pending& p, const FetchResult& result);

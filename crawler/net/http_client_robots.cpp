@@ -42,13 +42,24 @@ const RobotsCache::Entry* HttpClient::CachedRobots(const std::string& origin,
     return entry;
   }
   RobotsRecord record;
-  if (!robots_store_->Load(origin, &record) || !record.has_rules()) return nullptr;
+  if (!robots_store_->Load(origin, &record)) return nullptr;
+  if (record.failing_since_unix > 0) ResumeOutage(origin, record.failing_since_unix);
+  if (!record.has_rules()) return nullptr;
   auto rules = std::make_shared<const RobotsRules>(
       record.allow_all ? RobotsRules::AllowAll() : RobotsRules::Parse(record.body, product_token_));
   const int64_t left_seconds = record.expires_unix - WallSeconds();
   robots_.Store(origin, rules, left_seconds > 0 ? uv_now(loop_) + Ms(left_seconds) : 0);
   if (rules->crawl_delay()) scheduler_.SetCrawlDelay(host, *rules->crawl_delay());
   return robots_.Find(origin);
+}
+
+// An outage recorded before a restart goes on counting toward max_wait_seconds from its start.
+void HttpClient::ResumeOutage(const std::string& origin, int64_t failing_since_unix) {
+  RobotsState& state = robots_state_[origin];
+  const uint64_t now = uv_now(loop_);
+  const uint64_t elapsed = Ms(static_cast<double>(WallSeconds() - failing_since_unix));
+  state.failing = true;
+  state.failing_since_ms = elapsed < now ? now - elapsed : 0;
 }
 
 // Parks the request until its origin's rules are known; it counts as queued on its host.
@@ -123,6 +134,10 @@ void HttpClient::RobotsAvailable(const Pending& p, const FetchResult& result,
     sitemap_callback_(p.request.site_id, p.origin, d.rules->sitemaps());
   }
   SaveRobots(p, nullptr, &result);
+  RobotsState& state = robots_state_[p.origin];
+  state.failing = false;
+  state.backoff_seconds = 0;
+  state.retry_at_ms = 0;
   ReleaseWaiters(p.origin);
   auto it = robots_state_.find(p.origin);
   if (it != robots_state_.end() && it->second.waiters.empty() && !it->second.fetching) {

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <ctime>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -165,6 +167,39 @@ TEST_F(HttpClientRobotsTest, LongOutageHandsRequestsBackWithTheRealCause) {
     EXPECT_EQ(r.error.rfind("robots.txt: connect", 0), 0u) << r.error;
   }
   EXPECT_EQ(client().HostState("c.test").queued, 0u);
+}
+
+TEST_F(HttpClientRobotsTest, OutageRecordedBeforeARestartCountsTowardTheWait) {
+  TestHttpServer dead{"127.0.0.4"};
+  ASSERT_TRUE(dead.Start());
+  dead.Stop();
+  net_.resolve.push_back(dead.ResolveEntry("c.test"));
+  std::map<std::string, std::string> saved;
+  RobotsRecord outage;
+  outage.site_id = "c";
+  outage.failing_since_unix = static_cast<int64_t>(std::time(nullptr)) - 7200;
+  outage.last_error = "robots.txt: connect: refused";
+  const std::string origin = "http://c.test:" + std::to_string(dead.port());
+  saved[origin] = EncodeRobotsRecord(outage);
+  client().SetRobotsStore(std::make_unique<RobotsBytesStore>(
+      [&](const std::string& o, std::string* value) {
+        auto it = saved.find(o);
+        if (it == saved.end()) return false;
+        *value = it->second;
+        return true;
+      },
+      [&](const std::string& o, const std::string& value) { saved[o] = value; }));
+  client().SetRobotsPolicy(FastRetry(/*max_wait_seconds=*/3600));  // Two hours are over it.
+  ASSERT_TRUE(client().ConfigureSite(QuickSite("c", "c.test")).ok());
+  SubmitAll({dead.Url("/news/1", "c.test")}, "c");
+  RunUntil([&] { return done_ == 1; });
+  ASSERT_EQ(done_, 1u);
+  EXPECT_EQ(results_[0].outcome, Outcome::kConnect);
+  EXPECT_TRUE(results_[0].robots_unavailable);
+  RobotsRecord after;
+  ASSERT_TRUE(DecodeRobotsRecord(saved[origin], &after));
+  EXPECT_EQ(after.failing_since_unix, outage.failing_since_unix);  // The same outage goes on.
+  EXPECT_EQ(after.last_error.rfind("robots.txt: connect", 0), 0u) << after.last_error;
 }
 
 TEST_F(HttpClientRobotsTest, PendingRobotsCountsTowardAdmission) {
