@@ -4,11 +4,15 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <map>
+#include <string>
+#include <string_view>
 
 #include "crawler/store/article_record.h"
 #include "crawler/cli/commands.h"
 #include "crawler/config/config.h"
 #include "crawler/daemon/daemon.h"
+#include "crawler/net/robots_store.h"
 #include "crawler/output/spool.h"
 #include "crawler/store/store.h"
 #include "extractors/dates.h"
@@ -71,6 +75,21 @@ std::string Age(int64_t then, int64_t now) {
   return buf;
 }
 
+// Site id -> "robots.txt: dns: ... (origin, since 5m ago)" for each site whose robots.txt is
+// failing right now: its URLs wait for it, so this, not a page error, is what the user needs.
+std::map<std::string, std::string> RobotsFailures(const Store& store, int64_t now) {
+  std::map<std::string, std::string> failures;
+  (void)store.ForEachRobots([&](std::string_view origin, std::string_view value) {
+    RobotsRecord record;
+    if (DecodeRobotsRecord(value, &record) && record.failing_since_unix > 0) {
+      failures[record.site_id] = record.last_error + " (" + std::string(origin) +
+                                 ", failing since " + Age(record.failing_since_unix, now) + ")";
+    }
+    return true;
+  });
+  return failures;
+}
+
 }  // namespace
 
 int CmdRun(const CliOptions& opts) { return RunCrawler(opts, CrawlOptions{}); }
@@ -127,9 +146,13 @@ int CmdSites(const CliOptions& opts) {
   int64_t now = std::time(nullptr);
   std::printf("%-24s %-8s %-14s %-14s %9s %9s %7s  %s\n", "SITE", "STATE", "LAST SUCCESS",
               "LAST NEW", "ARTICLES", "PAGES", "ERRORS", "LAST ERROR");
+  const auto robots =
+      open.ok() ? RobotsFailures(*store, now) : std::map<std::string, std::string>();
   for (const auto& site : config.sites) {
     SiteState st;
     if (open.ok()) (void)store->GetSiteState(site.id, &st);
+    auto robots_failure = robots.find(site.id);
+    if (robots_failure != robots.end()) st.last_error = robots_failure->second;
     const char* state = !site.enabled                                             ? "disabled"
                         : st.pages_fetched == 0                                   ? "new"
                         : st.last_success > 0 && now - st.last_success < 6 * 3600 ? "ok"

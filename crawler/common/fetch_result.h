@@ -72,7 +72,9 @@ struct FetchResult {
   std::vector<RedirectHop> redirects;
   FetchTimings timings;
   std::string error;                // Human-readable cause when outcome is not ok/not_modified.
-  bool robots_unavailable = false;  // kRobotsDenied because robots.txt could not be fetched.
+  // The host's robots.txt could not be fetched for longer than the wait allows: the outcome is
+  // that of the robots.txt fetch, and the URL itself was not contacted.
+  bool robots_unavailable = false;
   unsigned tls_relaxed = 0;         // TlsRelaxation bits.
   int64_t bytes_received = 0;       // Decoded body bytes seen (also when capped).
   bool truncated = false;  // The body was cut at the cap (only with FetchRequest::truncate).

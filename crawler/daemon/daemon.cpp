@@ -120,6 +120,21 @@ Status Crawler::BuildSites(const Config& config) {
 Status Crawler::StartLoop() {
   http_ = std::make_unique<HttpClient>(&loop_, config_.daemon.network, config_.daemon.politeness);
   if (Status s = http_->Init(); !s.ok()) return s;
+  http_->SetRobotsStore(std::make_unique<RobotsBytesStore>(
+      [this](const std::string& origin, std::string* value) {
+        return store_->GetRobots(origin, value).ok();
+      },
+      [this](const std::string& origin, const std::string& value) {
+        if (Status s = store_->PutRobots(origin, value); !s.ok()) {
+          Log::Limited(LogLevel::kWarn, "robots_store", "robots.txt record not saved",
+                       {{"origin", origin}, {"error", s.message()}});
+        }
+      }));
+  if (options_.one_shot) {  // A one-shot crawl does not wait out a robots.txt outage.
+    RobotsPolicy robots;
+    robots.max_wait_seconds = 0;
+    http_->SetRobotsPolicy(robots);
+  }
   for (const auto& site : sites_) {
     if (Status s = http_->ConfigureSite(site.config); !s.ok()) {
       LogError("site TLS setup failed", {{"site", site.config.id}, {"error", s.message()}});

@@ -70,7 +70,9 @@ Status HttpClient::Init() {
   if (!status.ok()) return status;
   timer_ = new uv_timer_t;
   deferred_timer_ = new uv_timer_t;
-  if (Status s = InitTimers(loop_, this, {timer_, deferred_timer_}, &open_handles_); !s.ok()) {
+  robots_timer_ = new uv_timer_t;
+  if (Status s = InitTimers(loop_, this, {timer_, deferred_timer_, robots_timer_}, &open_handles_);
+      !s.ok()) {
     return s;
   }
   return Status::Ok();
@@ -103,8 +105,19 @@ void HttpClient::RemoveSite(const std::string& site_id) {
     auto listed = site_hosts_.find(LowerHost(host));
     if (listed != site_hosts_.end() && listed->second == site_id) site_hosts_.erase(listed);
   }
+  std::vector<std::string> origins;  // Whose waiting requests belong to the removed hosts.
+  for (const auto& [origin, state] : robots_state_) {
+    const auto& hosts = it->second.hosts;
+    if (std::any_of(hosts.begin(), hosts.end(),
+                    [&](const std::string& h) { return LowerHost(h) == state.host; })) {
+      origins.push_back(origin);
+    }
+  }
   sites_.erase(it);
   for (uint64_t id : dropped) Deliver(id, Outcome::kCancelled, "site removed", true);
+  for (const std::string& origin : origins) {
+    FailWaiters(origin, Outcome::kCancelled, "site removed", true);
+  }
 }
 
 const HttpClient::Site* HttpClient::FindSite(const std::string& site_id) const {
@@ -139,6 +152,13 @@ void HttpClient::CountQueued(const std::string& site_id, int delta) {
 size_t HttpClient::QueuedFor(const std::string& site_id) const {
   auto it = queued_per_site_.find(site_id);
   return it == queued_per_site_.end() ? 0 : it->second;
+}
+
+HostSnapshot HttpClient::HostState(const std::string& host) const {
+  HostSnapshot snap = scheduler_.Snapshot(host);
+  auto waiting = robots_queued_.find(host);
+  if (waiting != robots_queued_.end()) snap.queued += waiting->second;
+  return snap;
 }
 
 size_t HttpClient::InFlight() const { return fetcher_->InFlight(); }
@@ -177,45 +197,6 @@ void HttpClient::Submit(FetchRequest req, FetchCallback done) {
   CountQueued(p.request.site_id, +1);
   EnsureHost(p.host, p.policy_site);
   AfterRobots(id);
-}
-
-// Routes a request through the robots.txt gate: enqueue, deny, or wait for the robots fetch.
-void HttpClient::AfterRobots(uint64_t id) {
-  Pending& p = pending_[id];
-  if (!RespectsRobots(p) || p.path == "/robots.txt") return Enqueue(id);
-  const RobotsCache::Entry* entry = robots_.Find(p.origin);
-  if (entry != nullptr && entry->expires_ms > uv_now(loop_)) {
-    if (entry->rules->IsAllowed(p.path)) return Enqueue(id);
-    auto why = robots_unavailable_.find(p.origin);
-    return Deliver(id, Outcome::kRobotsDenied,
-                   why != robots_unavailable_.end() ? why->second : "disallowed by robots.txt",
-                   true);
-  }
-  RobotsWait& wait = robots_wait_[p.origin];
-  wait.waiters.push_back(id);
-  if (!wait.fetching) {
-    wait.fetching = true;
-    StartRobotsFetch(p);
-  }
-}
-
-void HttpClient::StartRobotsFetch(const Pending& waiter) {
-  const uint64_t id = next_id_++;
-  Pending& r = pending_[id];
-  r.request.url = waiter.origin + "/robots.txt";
-  r.request.site_id = waiter.policy_site;
-  r.fetch_url = r.request.url;
-  r.policy_site = waiter.policy_site;
-  r.robots_host = waiter.host;
-  r.request.max_body_bytes = static_cast<int64_t>(kRobotsMaxBytes);
-  r.request.truncate = true;
-  r.request.priority = INT_MAX;  // Goes before everything else queued on the host.
-  r.host = waiter.host;
-  r.origin = waiter.origin;
-  r.path = "/robots.txt";
-  r.robots = true;
-  r.enqueued_ms = uv_now(loop_);
-  Enqueue(id);
 }
 
 void HttpClient::Enqueue(uint64_t id, bool front) {
@@ -298,49 +279,25 @@ void HttpClient::Finish(Pending& p, FetchResult result) {
   }
 }
 
-void HttpClient::HandleRobotsResult(const Pending& p, const FetchResult& result) {
-  RobotsWait wait = std::move(robots_wait_[p.origin]);
-  robots_wait_.erase(p.origin);
-  if (result.outcome == Outcome::kCancelled) {
-    for (uint64_t id : wait.waiters) Deliver(id, Outcome::kCancelled, result.error, false);
-    return;
-  }
-  const RobotsCache::Entry* old = robots_.Find(p.origin);
-  RobotsDecision d = DecideRobots(result.outcome, result.http_status, result.body, product_token_,
-                                  robots_policy_, old != nullptr ? old->rules : nullptr);
-  robots_.Store(p.origin, d.rules, uv_now(loop_) + static_cast<uint64_t>(d.ttl_seconds * 1000.0));
-  // RFC 9309: an unreachable robots.txt disallows everything; say why, so the denials it
-  // causes are not mistaken for the site's own rules.
-  if (d.available) {
-    robots_unavailable_.erase(p.origin);
-  } else {
-    robots_unavailable_[p.origin] = "robots.txt unavailable (" +
-                                    std::string(OutcomeName(result.outcome)) +
-                                    (result.error.empty() ? "" : ": " + result.error) + ")";
-  }
-  if (d.rules->crawl_delay()) scheduler_.SetCrawlDelay(p.robots_host, *d.rules->crawl_delay());
-  if (sitemap_callback_ && !d.rules->sitemaps().empty() && d.available) {
-    sitemap_callback_(p.request.site_id, p.origin, d.rules->sitemaps());
-  }
-  for (uint64_t id : wait.waiters) {
-    if (pending_.count(id) != 0) AfterRobots(id);
-  }
-}
-
-void HttpClient::Deliver(uint64_t id, Outcome outcome, std::string error, bool defer) {
+void HttpClient::Deliver(uint64_t id, Outcome outcome, std::string error, bool defer,
+                         bool robots_unavailable) {
   auto node = pending_.extract(id);
   if (node.empty()) return;
   Pending& p = node.mapped();
   if (!p.started && !p.robots) CountQueued(p.request.site_id, -1);
+  UnmarkWaiter(p);
+  if (p.robots) {  // A robots.txt fetch dropped before it ran: its waiters end the same way.
+    robots_state_[p.origin].fetching = false;
+    FailWaiters(p.origin, outcome, error, defer);
+    return;
+  }
   FetchResult result;
   result.final_url = p.fetch_url.empty() ? p.request.url : p.fetch_url;
   result.redirects = std::move(p.chain);
   result.request = std::move(p.request);
   result.outcome = outcome;
-  result.robots_unavailable =
-      outcome == Outcome::kRobotsDenied && robots_unavailable_.count(p.origin) != 0;
+  result.robots_unavailable = robots_unavailable;
   result.error = std::move(error);
-  if (p.robots) return;  // Internal fetch: nobody to tell.
   if (defer) {
     Defer(std::move(result), std::move(p.done));
   } else {
@@ -377,7 +334,7 @@ void HttpClient::Shutdown(std::function<void()> closed) {
   std::sort(waiting.begin(), waiting.end());
   for (uint64_t id : waiting) Deliver(id, Outcome::kCancelled, "shutdown", false);
   if (deferred_timer_ != nullptr) OnDeferred(deferred_timer_);
-  for (uv_timer_t* t : {timer_, deferred_timer_}) {
+  for (uv_timer_t* t : {timer_, deferred_timer_, robots_timer_}) {
     if (t != nullptr) uv_close(reinterpret_cast<uv_handle_t*>(t), &HttpClient::OnClosed);
   }
   fetcher_->Shutdown([this] {

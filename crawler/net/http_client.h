@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "crawler/config/config.h"
@@ -15,6 +16,7 @@
 #include "crawler/net/fetcher.h"
 #include "crawler/net/politeness.h"
 #include "crawler/net/robots.h"
+#include "crawler/net/robots_store.h"
 
 namespace tincrawl {
 
@@ -30,6 +32,14 @@ using SitemapCallback = std::function<void(const std::string& site_id, const std
 // once the wait the server asked for is over (see PolitenessScheduler::OnFinish), up to
 // SchedulerOptions::rate_limit_retries times; after that the caller gets the answer itself
 // (kHttp4xx with http_status 429, or kHttp5xx with 503, and FetchResult::retry_after set).
+//
+// robots.txt (RFC 9309): a 2xx is parsed, a 4xx allows everything, both for RobotsPolicy's TTL
+// (24 h). A 5xx or an unreachable robots.txt (dns, connect, timeout, reset, tls) disallows
+// everything *for now*: the origin's requests wait here, robots.txt is fetched again on a backoff
+// (1 min doubling to 1 h), and once it answers they go on as its rules say. Rules obtained
+// earlier keep applying during such an outage (§2.4). While requests wait for robots.txt they
+// count as queued on their host (HostState), so callers admitting by host do not pile a slow
+// host's URLs up here. With SetRobotsStore, records survive a restart.
 //
 // Redirects: the Fetcher follows hops on the same host. A hop to another host is sent again from
 // here, as a request of that host: its queue and delay, its robots.txt, and the TLS policy of the
@@ -56,13 +66,23 @@ class HttpClient {
   void RemoveSite(const std::string& site_id);
 
   // Queues a fetch. `done` runs on the loop thread exactly once, never inside Submit(): with
-  // kRobotsDenied (no network traffic) when robots.txt disallows the URL, kCancelled on
-  // RemoveSite/Shutdown, otherwise with the Fetcher's result.
+  // kRobotsDenied (no network traffic) when robots.txt rules disallow the URL, kCancelled on
+  // RemoveSite/Shutdown, otherwise with the Fetcher's result. When robots.txt stays unavailable
+  // for RobotsPolicy::max_wait_seconds, waiting requests end with the outcome of the failed
+  // robots.txt fetch (kDns, kConnect, kTimeout, kReset, kTls, kHttp5xx ...), http_status 0,
+  // robots_unavailable set and error "robots.txt: <outcome>: <cause>": the URL itself was not
+  // contacted and is to be retried later; it is never kRobotsDenied.
   void Submit(FetchRequest req, FetchCallback done);
+
+  // Where robots.txt records are loaded from (on an origin's first request) and saved to (after
+  // each fetch). Optional; call before the first Submit().
+  void SetRobotsStore(std::unique_ptr<RobotsCacheStore> store) { robots_store_ = std::move(store); }
+  void SetRobotsPolicy(const RobotsPolicy& policy) { robots_policy_ = policy; }
 
   size_t QueuedFor(const std::string& site_id) const;
   size_t InFlight() const;
-  HostSnapshot HostState(const std::string& host) const { return scheduler_.Snapshot(host); }
+  // The scheduler's view of the host; `queued` includes the requests waiting for its robots.txt.
+  HostSnapshot HostState(const std::string& host) const;
   // The largest current delay between request starts over the site's hosts, in seconds
   // (configured delay, Crawl-delay, latency and rate-limit adaptation); 0 for an unknown site.
   double SiteDelaySeconds(const std::string& site_id) const;
@@ -91,26 +111,50 @@ class HttpClient {
     std::vector<RedirectHop> chain;  // Cross-host hops before this one.
     double earlier_seconds = 0;      // Transfer time of the earlier hops.
     int rate_limit_retries = 0;
-    bool robots = false;  // The robots.txt fetch of `origin`.
+    bool robots = false;          // The robots.txt fetch of `origin`.
+    bool robots_waiting = false;  // In robots_state_[origin].waiters (counted in robots_queued_).
     bool started = false;
     uint64_t enqueued_ms = 0;
   };
   using PendingNode = std::unordered_map<uint64_t, Pending>::node_type;
-  struct RobotsWait {
+  // An origin whose robots.txt is being fetched or is unavailable.
+  struct RobotsState {
     bool fetching = false;
-    std::vector<uint64_t> waiters;
+    std::vector<uint64_t> waiters;  // Requests waiting for rules.
+    std::string host;               // For the next fetch: the host and site it is fetched for.
+    std::string site;
+    uint64_t retry_at_ms = 0;        // Next fetch after a failure (loop time).
+    double backoff_seconds = 0;      // Current retry interval; 0 = not failing.
+    bool failing = false;            // In an outage (robots.txt 5xx or unreachable).
+    uint64_t failing_since_ms = 0;   // Start of the current outage (loop time).
+    Outcome failure = Outcome::kOk;  // Of the latest failed fetch.
+    std::string failure_error;       // "robots.txt: dns: ...".
   };
 
   static void OnTimer(uv_timer_t* timer);
   static void OnDeferred(uv_timer_t* timer);
+  static void OnRobotsTimer(uv_timer_t* timer);
   static void OnClosed(uv_handle_t* handle);
 
   const Site* FindSite(const std::string& site_id) const;
   bool RespectsRobots(const Pending& p) const;
   void EnsureHost(const std::string& host, const std::string& site_id);
   void Enqueue(uint64_t id, bool front = false);
+  // http_client_robots.cpp: the robots.txt gate.
   void AfterRobots(uint64_t id);
-  void StartRobotsFetch(const Pending& waiter);
+  void WaitForRobots(uint64_t id);
+  void ResumeOutage(const std::string& origin, int64_t failing_since_unix);
+  const RobotsCache::Entry* CachedRobots(const std::string& origin, const std::string& host);
+  void StartRobotsFetch(const std::string& origin);
+  void HandleRobotsResult(const Pending& p, const FetchResult& result);
+  void RobotsAvailable(const Pending& p, const FetchResult& result, const RobotsDecision& d);
+  void RobotsUnavailable(const Pending& p, const FetchResult& result, bool keep_rules);
+  void ReleaseWaiters(const std::string& origin);
+  void FailWaiters(const std::string& origin, Outcome outcome, const std::string& error,
+                   bool defer);
+  void UnmarkWaiter(Pending& p);
+  void SaveRobots(const Pending& p, const RobotsState* failing, const FetchResult* ok);
+  void ArmRobotsTimer();
   void Pump();
   void StartTicket(uint64_t id);
   void OnFetched(uint64_t id, FetchResult result);
@@ -121,8 +165,8 @@ class HttpClient {
   void Requeue(PendingNode node);
   std::string SiteOfHost(const std::string& host) const;
   void Finish(Pending& p, FetchResult result);
-  void HandleRobotsResult(const Pending& p, const FetchResult& result);
-  void Deliver(uint64_t id, Outcome outcome, std::string error, bool defer);
+  void Deliver(uint64_t id, Outcome outcome, std::string error, bool defer,
+               bool robots_unavailable = false);
   void Defer(FetchResult result, FetchCallback done);
   void CountQueued(const std::string& site_id, int delta);
   double NowSeconds();
@@ -137,8 +181,10 @@ class HttpClient {
   std::unique_ptr<Fetcher> fetcher_;
   RobotsCache robots_;
   RobotsPolicy robots_policy_;
-  std::unordered_map<std::string, RobotsWait> robots_wait_;
-  std::unordered_map<std::string, std::string> robots_unavailable_;  // Origin -> why.
+  std::unordered_map<std::string, RobotsState> robots_state_;   // Origin -> fetch/outage state.
+  std::unordered_map<std::string, size_t> robots_queued_;        // Host -> requests waiting.
+  std::unordered_set<std::string> robots_loaded_;                // Origins looked up in the store.
+  std::unique_ptr<RobotsCacheStore> robots_store_;
   std::unordered_map<std::string, Site> sites_;
   std::unordered_map<std::string, std::string> host_site_;    // Host -> site it was configured by.
   std::unordered_map<std::string, std::string> site_hosts_;   // Host -> site listing it in hosts.
@@ -149,6 +195,7 @@ class HttpClient {
   SitemapCallback sitemap_callback_;
   uv_timer_t* timer_ = nullptr;
   uv_timer_t* deferred_timer_ = nullptr;
+  uv_timer_t* robots_timer_ = nullptr;
   uint64_t next_id_ = 1;
   bool pumping_ = false;
   bool pump_again_ = false;

@@ -69,6 +69,13 @@ std::string RobotsProductToken(std::string_view user_agent);
 struct RobotsPolicy {
   double ttl_seconds = 24 * 3600.0;     // Successful (2xx or 4xx) answers.
   double error_retry_seconds = 3600.0;  // 5xx or unreachable: disallow all until then.
+  // HttpClient: after a 5xx or unreachable robots.txt, fetch it again after retry_min_seconds,
+  // doubling up to retry_max_seconds while it keeps failing. The host's requests wait meanwhile;
+  // once the outage has lasted max_wait_seconds, each failed fetch hands them back to their
+  // callers with the failure (see HttpClient::Submit).
+  double retry_min_seconds = 60.0;
+  double retry_max_seconds = 3600.0;
+  double max_wait_seconds = 24 * 3600.0;
 };
 
 // What to do after fetching robots.txt: `rules` to apply for `ttl_seconds`.

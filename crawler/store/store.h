@@ -136,6 +136,14 @@ class Store {
   Status ForEachRaw(
       const std::function<bool(int64_t, std::string_view, std::string_view)>& fn) const;
 
+  // robots.txt cache records (encoded by crawler/net/robots_store.h; opaque here), kept in `meta`
+  // under "robots:" + origin. PutRobots is one unsynced Put (a lost record only costs a refetch),
+  // cheap enough for the loop thread. ForEachRobots calls fn(origin, value) until it is false.
+  Status GetRobots(std::string_view origin, std::string* value) const;
+  Status PutRobots(std::string_view origin, std::string_view value);
+  Status ForEachRobots(
+      const std::function<bool(std::string_view, std::string_view)>& fn) const;
+
   // Flushes every memtable to SST files (used before shutdown and by tests).
   Status Flush();
   // Secondary only: replays the primary's new MANIFEST/WAL entries.

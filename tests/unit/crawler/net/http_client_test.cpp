@@ -341,13 +341,17 @@ TEST_F(HttpClientTest, RobotsStatusPolicy) {
   b_.Route("/robots.txt", missing);
   a_.SetHandler([](const TestRequest&) { return Body("a"); });
   b_.SetHandler([](const TestRequest&) { return Body("b"); });
+  RobotsPolicy policy;
+  policy.max_wait_seconds = 0;  // Hand the waiting request back at the first failure.
+  client().SetRobotsPolicy(policy);
   ASSERT_TRUE(client().ConfigureSite(Site("a", "a.test", 0.05)).ok());
   ASSERT_TRUE(client().ConfigureSite(Site("b", "b.test", 0.05)).ok());
-  const FetchResult denied = FetchAll({a_.Url("/x", "a.test")}, "a")[0];
-  EXPECT_EQ(denied.outcome, Outcome::kRobotsDenied);
-  // The denial says the site is unavailable, not that its rules forbid the page.
-  EXPECT_EQ(denied.error, "robots.txt unavailable (http_5xx: HTTP 503)");
-  EXPECT_TRUE(denied.robots_unavailable);
+  const FetchResult unavailable = FetchAll({a_.Url("/x", "a.test")}, "a")[0];
+  // Not a denial: the result names what failed, and in which phase.
+  EXPECT_EQ(unavailable.outcome, Outcome::kHttp5xx);
+  EXPECT_EQ(unavailable.error, "robots.txt: http_5xx: HTTP 503");
+  EXPECT_EQ(unavailable.http_status, 0);  // The page itself was not contacted.
+  EXPECT_TRUE(unavailable.robots_unavailable);
   EXPECT_EQ(FetchAll({b_.Url("/x", "b.test")}, "b")[0].outcome, Outcome::kOk);
   EXPECT_EQ(a_.CountPath("/x"), 0u);
 }

@@ -1,0 +1,255 @@
+// HttpClient: the robots.txt gate (RFC 9309). Rules come from the in-memory cache, the
+// persistent RobotsCacheStore, or a fetch queued first on the host. A 5xx or unreachable
+// robots.txt keeps the origin's requests waiting while it is fetched again on a backoff; they
+// are handed back (with the real cause) only after RobotsPolicy::max_wait_seconds of outage.
+
+#include <algorithm>
+#include <climits>
+#include <cstdio>
+#include <ctime>
+#include <utility>
+
+#include "crawler/net/http_client.h"
+
+namespace tincrawl {
+
+namespace {
+
+int64_t WallSeconds() { return static_cast<int64_t>(std::time(nullptr)); }
+
+uint64_t Ms(double seconds) { return static_cast<uint64_t>(std::max(0.0, seconds) * 1000.0); }
+
+}  // namespace
+
+// Routes a request through the robots.txt gate: enqueue, deny, or wait for the rules.
+void HttpClient::AfterRobots(uint64_t id) {
+  Pending& p = pending_[id];
+  if (!RespectsRobots(p) || p.path == "/robots.txt") return Enqueue(id);
+  const RobotsCache::Entry* entry = CachedRobots(p.origin, p.host);
+  if (entry != nullptr && entry->expires_ms > uv_now(loop_)) {
+    if (entry->rules->IsAllowed(p.path)) return Enqueue(id);
+    return Deliver(id, Outcome::kRobotsDenied, "disallowed by robots.txt", true);
+  }
+  WaitForRobots(id);
+}
+
+// The cached rules of `origin`, loaded from the store on first use (expired ones included: they
+// are the `previous` rules kept through an outage).
+const RobotsCache::Entry* HttpClient::CachedRobots(const std::string& origin,
+                                                   const std::string& host) {
+  const RobotsCache::Entry* entry = robots_.Find(origin);
+  if (entry != nullptr || robots_store_ == nullptr || !robots_loaded_.insert(origin).second) {
+    return entry;
+  }
+  RobotsRecord record;
+  if (!robots_store_->Load(origin, &record)) return nullptr;
+  if (record.failing_since_unix > 0) ResumeOutage(origin, record.failing_since_unix);
+  if (!record.has_rules()) return nullptr;
+  auto rules = std::make_shared<const RobotsRules>(
+      record.allow_all ? RobotsRules::AllowAll() : RobotsRules::Parse(record.body, product_token_));
+  const int64_t left_seconds = record.expires_unix - WallSeconds();
+  robots_.Store(origin, rules, left_seconds > 0 ? uv_now(loop_) + Ms(left_seconds) : 0);
+  if (rules->crawl_delay()) scheduler_.SetCrawlDelay(host, *rules->crawl_delay());
+  return robots_.Find(origin);
+}
+
+// An outage recorded before a restart goes on counting toward max_wait_seconds from its start.
+void HttpClient::ResumeOutage(const std::string& origin, int64_t failing_since_unix) {
+  RobotsState& state = robots_state_[origin];
+  const uint64_t now = uv_now(loop_);
+  const uint64_t elapsed = Ms(static_cast<double>(WallSeconds() - failing_since_unix));
+  state.failing = true;
+  state.failing_since_ms = elapsed < now ? now - elapsed : 0;
+}
+
+// Parks the request until its origin's rules are known; it counts as queued on its host.
+void HttpClient::WaitForRobots(uint64_t id) {
+  Pending& p = pending_[id];
+  RobotsState& state = robots_state_[p.origin];
+  state.waiters.push_back(id);
+  p.robots_waiting = true;
+  ++robots_queued_[p.host];
+  if (state.host.empty()) {
+    state.host = p.host;
+    state.site = p.policy_site;
+  }
+  if (state.fetching) return;
+  if (state.retry_at_ms <= uv_now(loop_)) {
+    StartRobotsFetch(p.origin);
+  } else {
+    ArmRobotsTimer();
+  }
+}
+
+void HttpClient::UnmarkWaiter(Pending& p) {
+  if (!p.robots_waiting) return;
+  p.robots_waiting = false;
+  auto it = robots_queued_.find(p.host);
+  if (it != robots_queued_.end() && --it->second == 0) robots_queued_.erase(it);
+}
+
+void HttpClient::StartRobotsFetch(const std::string& origin) {
+  RobotsState& state = robots_state_[origin];
+  state.fetching = true;
+  const uint64_t id = next_id_++;
+  Pending& r = pending_[id];
+  r.request.url = origin + "/robots.txt";
+  r.request.site_id = state.site;
+  r.fetch_url = r.request.url;
+  r.policy_site = state.site;
+  r.robots_host = state.host;
+  r.request.max_body_bytes = static_cast<int64_t>(kRobotsMaxBytes);
+  r.request.truncate = true;
+  r.request.priority = INT_MAX;  // Goes before everything else queued on the host.
+  r.host = state.host;
+  r.origin = origin;
+  r.path = "/robots.txt";
+  r.robots = true;
+  r.enqueued_ms = uv_now(loop_);
+  Enqueue(id);
+}
+
+void HttpClient::HandleRobotsResult(const Pending& p, const FetchResult& result) {
+  robots_state_[p.origin].fetching = false;
+  if (result.outcome == Outcome::kCancelled) {
+    FailWaiters(p.origin, Outcome::kCancelled, result.error, false);
+    return;
+  }
+  const RobotsCache::Entry* old = robots_.Find(p.origin);
+  const bool had_rules = old != nullptr;
+  RobotsDecision d = DecideRobots(result.outcome, result.http_status, result.body, product_token_,
+                                  robots_policy_, had_rules ? old->rules : nullptr);
+  if (d.available) {
+    RobotsAvailable(p, result, d);
+  } else {
+    RobotsUnavailable(p, result, had_rules);
+  }
+}
+
+void HttpClient::RobotsAvailable(const Pending& p, const FetchResult& result,
+                                 const RobotsDecision& d) {
+  robots_.Store(p.origin, d.rules, uv_now(loop_) + Ms(d.ttl_seconds));
+  if (d.rules->crawl_delay()) scheduler_.SetCrawlDelay(p.robots_host, *d.rules->crawl_delay());
+  if (sitemap_callback_ && !d.rules->sitemaps().empty()) {
+    sitemap_callback_(p.request.site_id, p.origin, d.rules->sitemaps());
+  }
+  SaveRobots(p, nullptr, &result);
+  RobotsState& state = robots_state_[p.origin];
+  state.failing = false;
+  state.backoff_seconds = 0;
+  state.retry_at_ms = 0;
+  ReleaseWaiters(p.origin);
+  auto it = robots_state_.find(p.origin);
+  if (it != robots_state_.end() && it->second.waiters.empty() && !it->second.fetching) {
+    robots_state_.erase(it);
+  }
+}
+
+// RFC 9309 §2.3.1.4: disallow everything for now and try again later. Rules fetched earlier
+// keep applying meanwhile (§2.4); without any, the requests wait, up to max_wait_seconds.
+void HttpClient::RobotsUnavailable(const Pending& p, const FetchResult& result, bool keep_rules) {
+  RobotsState& state = robots_state_[p.origin];
+  const uint64_t now = uv_now(loop_);
+  state.backoff_seconds = state.backoff_seconds == 0 ? robots_policy_.retry_min_seconds
+                                                     : std::min(state.backoff_seconds * 2,
+                                                                robots_policy_.retry_max_seconds);
+  state.retry_at_ms = now + Ms(state.backoff_seconds);
+  if (!state.failing) state.failing_since_ms = now;
+  state.failing = true;
+  state.failure = result.outcome;
+  state.failure_error = "robots.txt: " + std::string(OutcomeName(result.outcome)) +
+                        (result.error.empty() ? "" : ": " + result.error);
+  SaveRobots(p, &state, nullptr);
+  if (keep_rules) {
+    robots_.Store(p.origin, robots_.Find(p.origin)->rules, state.retry_at_ms);
+    ReleaseWaiters(p.origin);
+    return;
+  }
+  if (now - state.failing_since_ms >= Ms(robots_policy_.max_wait_seconds)) {
+    const Outcome failure = state.failure;
+    const std::string error = state.failure_error;
+    FailWaiters(p.origin, failure, error, false);
+  }
+  ArmRobotsTimer();
+}
+
+// Sends every waiter of `origin` through the gate again (the rules have changed).
+void HttpClient::ReleaseWaiters(const std::string& origin) {
+  auto it = robots_state_.find(origin);
+  if (it == robots_state_.end()) return;
+  std::vector<uint64_t> waiters = std::move(it->second.waiters);
+  it->second.waiters.clear();
+  for (uint64_t id : waiters) {
+    auto p = pending_.find(id);
+    if (p == pending_.end()) continue;
+    UnmarkWaiter(p->second);
+    AfterRobots(id);
+  }
+}
+
+// Hands every waiter of `origin` back: kCancelled, or the robots.txt failure (see Submit).
+void HttpClient::FailWaiters(const std::string& origin, Outcome outcome, const std::string& error,
+                             bool defer) {
+  auto it = robots_state_.find(origin);
+  if (it == robots_state_.end()) return;
+  std::vector<uint64_t> waiters = std::move(it->second.waiters);
+  it->second.waiters.clear();
+  for (uint64_t id : waiters) {
+    Deliver(id, outcome, error, defer, /*robots_unavailable=*/outcome != Outcome::kCancelled);
+  }
+}
+
+// Persists what the fetch taught us; a failure keeps the rules of an earlier success.
+void HttpClient::SaveRobots(const Pending& p, const RobotsState* failing, const FetchResult* ok) {
+  if (robots_store_ == nullptr) return;
+  RobotsRecord record;
+  (void)robots_store_->Load(p.origin, &record);  // Absent or unreadable: start afresh.
+  const int64_t now = WallSeconds();
+  record.site_id = p.request.site_id;
+  if (ok != nullptr) {
+    record.fetched_unix = now;
+    record.expires_unix = now + static_cast<int64_t>(robots_policy_.ttl_seconds);
+    record.allow_all = ok->outcome != Outcome::kOk;
+    record.body = record.allow_all ? std::string() : ok->body;
+    record.failing_since_unix = 0;
+    record.last_error.clear();
+  } else {
+    if (record.failing_since_unix == 0) record.failing_since_unix = now;
+    record.last_error = failing->failure_error;
+  }
+  robots_store_->Save(p.origin, record);
+}
+
+void HttpClient::ArmRobotsTimer() {
+  if (robots_timer_ == nullptr || uv_is_closing(reinterpret_cast<uv_handle_t*>(robots_timer_))) {
+    return;
+  }
+  uint64_t next = UINT64_MAX;
+  for (const auto& [origin, state] : robots_state_) {
+    if (!state.fetching && !state.waiters.empty()) next = std::min(next, state.retry_at_ms);
+  }
+  if (next == UINT64_MAX) {
+    (void)uv_timer_stop(robots_timer_);
+    return;
+  }
+  const uint64_t now = uv_now(loop_);
+  const int rc =
+      uv_timer_start(robots_timer_, &HttpClient::OnRobotsTimer, next > now ? next - now : 0, 0);
+  if (rc != 0) std::fprintf(stderr, "tincrawl: uv_timer_start: %s\n", uv_strerror(rc));
+}
+
+void HttpClient::OnRobotsTimer(uv_timer_t* timer) {
+  auto* self = static_cast<HttpClient*>(timer->data);
+  if (self->shutting_down_) return;
+  const uint64_t now = uv_now(self->loop_);
+  std::vector<std::string> due;
+  for (const auto& [origin, state] : self->robots_state_) {
+    if (!state.fetching && !state.waiters.empty() && state.retry_at_ms <= now) {
+      due.push_back(origin);
+    }
+  }
+  for (const std::string& origin : due) self->StartRobotsFetch(origin);
+  self->ArmRobotsTimer();
+}
+
+}  // namespace tincrawl
