@@ -36,12 +36,19 @@ def free_port():
 class Farm:
     """Generates a farm once and serves it until stop()."""
 
-    def __init__(self, seed=1, sites=12, articles=30, publish_every=None):
+    def __init__(self, seed=1, sites=12, articles=30, publish_every=None, query_urls=None,
+                 behaviours=None):
+        """query_urls: site ids (or "*") with order-sensitive query-string URLs; behaviours:
+        {host: {behaviour: value}} written to DIR/behaviours.json (tests/farm/README.md)."""
         self.tmp = tempfile.mkdtemp(prefix="tincrawl-e2e-")
         self.dir = os.path.join(self.tmp, "farm")
         subprocess.run([PYTHON, FARM, "generate", "--out", self.dir, "--seed", str(seed),
-                        "--sites", str(sites), "--articles", str(articles)],
+                        "--sites", str(sites), "--articles", str(articles)]
+                       + (["--query-urls", ",".join(query_urls)] if query_urls else []),
                        check=True, capture_output=True, timeout=300)
+        if behaviours:
+            with open(os.path.join(self.dir, "behaviours.json"), "w", encoding="utf-8") as f:
+                json.dump(behaviours, f, indent=1, sort_keys=True)
         port_file = os.path.join(self.tmp, "port")
         cmd = [PYTHON, FARM, "serve", "--dir", self.dir, "--port", "0", "--port-file", port_file]
         if publish_every:
@@ -57,13 +64,14 @@ class Farm:
         with open(os.path.join(self.dir, "manifest.json"), encoding="utf-8") as f:
             self.manifest = json.load(f)
 
-    def config(self, name="conf", metrics_port=None, extra=None):
-        """Writes a tincrawl config for this farm; returns the daemon config path."""
+    def config(self, name="conf", metrics_port=None, extra=None, minimal=False):
+        """Writes a tincrawl config for this farm; returns the daemon config path. minimal:
+        site files with only base_url and seeds, and tincrawl's default politeness."""
         conf = os.path.join(self.tmp, name)
         state = os.path.join(self.tmp, name + "-state")
         subprocess.run([PYTHON, FARM, "config", "--dir", self.dir, "--port", str(self.port),
-                        "--out", conf, "--state", state], check=True, capture_output=True,
-                       timeout=60)
+                        "--out", conf, "--state", state] + (["--minimal"] if minimal else []),
+                       check=True, capture_output=True, timeout=60)
         path = os.path.join(conf, "tincrawl.yaml")
         text = _read(path)
         if metrics_port:

@@ -30,6 +30,9 @@ def main(argv=None):
     g.add_argument("--sites", type=int, default=12)
     g.add_argument("--articles", type=int, default=30)
     g.add_argument("--jobs", type=int, default=0, help="worker processes (default: cores)")
+    g.add_argument("--query-urls", default="",
+                   help="comma-separated site ids (or '*') whose listings, pagination and "
+                        "articles are order-sensitive query-string URLs")
     s = sub.add_parser("serve", help="serve a generated farm over HTTP/1.1")
     s.add_argument("--dir", required=True)
     s.add_argument("--host", default="127.0.0.1")
@@ -42,6 +45,8 @@ def main(argv=None):
     c.add_argument("--port", type=int, required=True)
     c.add_argument("--out", required=True)
     c.add_argument("--state")
+    c.add_argument("--minimal", action="store_true",
+                   help="site files with only base_url and seeds; default politeness")
     n = sub.add_parser("nginx", help="write an nginx config serving the farm statically")
     n.add_argument("--dir", required=True)
     n.add_argument("--port", type=int, required=True)
@@ -55,7 +60,8 @@ def main(argv=None):
         if a.sites < 1 or a.articles < 1:
             ap.error("--sites and --articles must be positive")
         t0 = time.time()
-        m = farm_gen.generate(a.out, a.seed, a.sites, a.articles, a.jobs or None)
+        qs = [x for x in a.query_urls.split(",") if x]
+        m = farm_gen.generate(a.out, a.seed, a.sites, a.articles, a.jobs or None, qs)
         dt = time.time() - t0
         print(f"farm: {len(m['sites'])} sites, {m['pages']} pages in {dt:.1f}s "
               f"({m['pages'] / max(dt, 1e-6):.0f} pages/s) -> {a.out}")
@@ -64,7 +70,7 @@ def main(argv=None):
             ap.error("the farm binds loopback addresses only")
         farm_server.serve_forever(a.dir, a.host, a.port, a.port_file, a.publish_every, a.log)
     elif a.cmd == "config":
-        paths = farm_conf.write_config(a.dir, a.port, a.out, a.state)
+        paths = farm_conf.write_config(a.dir, a.port, a.out, a.state, a.minimal)
         print(f"farm: wrote {paths[0]} and {len(paths) - 1} site files")
     elif a.cmd == "nginx":
         out, prefix = farm_conf.write_nginx(a.dir, a.port, a.out, a.daemon_off, a.workers,

@@ -115,7 +115,7 @@ def gold_line(site, a):
     # A polite crawler must not fetch articles under a robots.txt Disallow (simple prefix rules
     # here, as the farm writes them): the gold says so, and coverage tests skip them.
     _text, rules = R.robots(site)
-    g["robots_disallowed"] = any(d and path.startswith(d) for d in rules["disallow"])
+    g["robots_disallowed"] = any(R.robots_match(d, path) for d in rules["disallow"])
     return json.dumps(g, ensure_ascii=False, sort_keys=True)
 
 
@@ -138,6 +138,7 @@ def manifest_entry(site):
     entry["wrong_charset"] = sp["wrong_charset"]
     entry["trap"] = [o + "/lich/?ngay=", o + "/van-ban/"] if sp["trap"] else []
     entry["seed_article"] = sp["seed_article"]
+    entry["query_urls"] = bool(sp.get("query_urls"))
     return entry
 
 
@@ -173,9 +174,13 @@ def _write_site(idx):
     return idx, manifest_entry(site), n
 
 
-def generate(root, seed=1, nsites=12, narticles=30, jobs=None):
-    """Generates the farm into `root`; returns the manifest dict."""
+def generate(root, seed=1, nsites=12, narticles=30, jobs=None, query_urls=()):
+    """Generates the farm into `root`; returns the manifest dict.
+
+    query_urls: site ids (or "*") whose URLs become order-sensitive query strings."""
     specs = M.site_specs(seed, nsites, narticles)
+    for spec in specs:
+        spec["query_urls"] = "*" in query_urls or spec["id"] in query_urls
     os.makedirs(os.path.join(root, "www"), exist_ok=True)
     os.makedirs(os.path.join(root, "gold"), exist_ok=True)
     jobs = jobs or M.cpu_count()
@@ -209,4 +214,6 @@ def rebuild_site(root, manifest, host):
     """The Site model of `host` as generated (specs are recomputed from seed and size)."""
     specs = M.site_specs(manifest["seed"], len(manifest["sites"]), manifest["articles_per_site"])
     spec = next(s for s in specs if s["host"] == host)
+    entry = next(s for s in manifest["sites"] if s["host"] == host)
+    spec["query_urls"] = bool(entry.get("query_urls"))
     return M.Site(manifest["seed"], spec, specs)

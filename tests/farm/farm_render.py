@@ -5,6 +5,7 @@ with the site's real and declared charsets.
 """
 
 import codecs
+import re
 import datetime as dt
 import gzip
 import html
@@ -51,9 +52,40 @@ def today_line(d=M.GEN_NOW):
 
 # ---------------------------------------------------------------- URL shapes
 
+# A site whose listings, pagination and articles are query-string URLs with the parameters in
+# non-alphabetical order (a crawler that sorts them asks for a spelling the server never
+# published) has `query_urls` true in its spec and manifest entry (`generate --query-urls`).
+LIFERAY_INSTANCE = "101_INSTANCE_x"
+
+
+def query_urls(site):
+    spec = site.spec if hasattr(site, "spec") else site
+    return bool(spec.get("query_urls"))
+
+
+def _qs_article(site, a):
+    if site.family == "liferay":
+        i = LIFERAY_INSTANCE
+        return f"/{a.cat['slug']}?p_p_id={i}&_{i}_articleId={a.id}&_{i}_urlTitle={a.slug}"
+    return f"/index.php?option=com_content&view=article&id={a.id}&catid={a.cat['num']}&Itemid=101"
+
+
+def _qs_listing(site, cat, page):
+    per = M.LISTING_PAGE_SIZE[site.family]
+    if site.family == "liferay":
+        i = LIFERAY_INSTANCE
+        return f"/{cat['slug']}?p_p_id={i}&_{i}_cur={page}&_{i}_delta={per}"
+    base = f"/index.php?option=com_content&view=category&id={cat['num']}&Itemid=101"
+    return base if page == 1 else f"{base}&limitstart={(page - 1) * per}"
+
+
+
+
 def article_path(site, a):
     f = site.family
     c = a.cat
+    if query_urls(site):
+        return _qs_article(site, a)
     if f == "sharepoint-qn":
         return f"/Trang/ChiTietTinTuc.aspx?nid={a.id}"
     if f == "tandan":
@@ -74,6 +106,8 @@ def _pascal(slug):
 
 def listing_path(site, cat, page):
     f = site.family
+    if query_urls(site):
+        return _qs_listing(site, cat, page)
     if f == "sharepoint-qn":
         return f"/Trang/Tin-tuc-su-kien.aspx?Cat={cat['num']}&Page={page}"
     if f == "tandan":
@@ -91,6 +125,8 @@ def listing_path(site, cat, page):
 def listing_alias(site, cat):
     """A second URL of listing page 1 (what the pager links to), or None."""
     f = site.family
+    if query_urls(site):
+        return None
     if f == "tandan":
         return f"/portal/Pages/{_pascal(cat['slug'])}.aspx?PageIndex=1"
     if f == "liferay":
@@ -125,7 +161,10 @@ def attachment_href(site, a, fname):
     return f"/portals/0/files/{fname}"
 
 
-def article_regex(family):
+def article_regex(family, qs=False):
+    if qs:
+        return (r"(/index\.php\?option=com_content&view=article&id=\d+&catid=\d+&Itemid=\d+"
+                r"|/[a-z0-9-]+\?p_p_id=\w+&_\w+_articleId=\d+&_\w+_urlTitle=[a-z0-9-]+)$")
     return {
         "sharepoint-qn": r"/Trang/ChiTietTinTuc\.aspx\?nid=\d+$",
         "tandan": r"/portal/Pages/\d{4}-\d{1,2}-\d{1,2}/[^/?]+\.aspx$",
@@ -135,7 +174,10 @@ def article_regex(family):
     }[family]
 
 
-def listing_regex(family):
+def listing_regex(family, qs=False):
+    if qs:
+        return (r"(/index\.php\?option=com_content&view=category&id=\d+&Itemid=\d+(&limitstart=\d+)?"
+                r"|/[a-z0-9-]+\?p_p_id=\w+&_\w+_cur=\d+&_\w+_delta=\d+)$")
     return {
         "sharepoint-qn": r"/Trang/Tin-tuc-su-kien\.aspx\?Cat=\d+(&Page=\d+)?$",
         "tandan": r"/portal/Pages/[A-Za-z0-9-]+\.aspx(\?PageIndex=\d+)?$",
@@ -408,7 +450,7 @@ class Tandan(Family):
         rows = "".join(f"""<div class="tandan-div-item"><a class="tandan-a-title" href="{article_path(site, a)}">{esc(a.title)}</a>
 <span class="tandan-span-date-publish">({date_text('tandan', a.published)})</span><p class="tandan-p-summary">{esc(a.summary)}</p></div>
 """ for a in items)
-        pager = "".join(f'<a href="{listing_path(site, cat, k) if k > 1 else listing_alias(site, cat)}">{k}</a> '
+        pager = "".join(f'<a href="{listing_path(site, cat, k) if k > 1 else (listing_alias(site, cat) or listing_path(site, cat, 1))}">{k}</a> '
                         for k in range(1, npages + 1))
         main = f'<div class="tandan-div-list-news"><p class="tandan-p-cat-title">{esc(cat["name"])}</p>{rows}<div class="tandan-div-paging">{pager}</div></div>'
         return self.page(target, cat["name"], main, meta, "listing")
@@ -491,7 +533,7 @@ class Liferay(Family):
 <div class="assetPublishDate block_timer">{date_text('liferay', a.published)}</div>
 <div class="asset-summary">{tidy(site, a.summary, a.nfd_body)}</div></div>
 """ for a in items)
-        pager = "".join(f'<li><a href="{listing_path(site, cat, k) if k > 1 else listing_alias(site, cat)}">{k}</a></li>'
+        pager = "".join(f'<li><a href="{listing_path(site, cat, k) if k > 1 else (listing_alias(site, cat) or listing_path(site, cat, 1))}">{k}</a></li>'
                         for k in range(1, npages + 1))
         main = self.portlet("101", esc(cat["name"]),
                             f'{rows}<div class="taglib-page-iterator"><div class="pagination"><ul class="pager">{pager}</ul></div></div>')
@@ -713,7 +755,15 @@ def robots(site):
     elif mode == "admin":
         rules["disallow"] = ["/admin/", "/tim-kiem"]
     elif mode == "category":
-        rules["disallow"] = [listing_path(site, sp["categories"][2], 1)]
+        cat = sp["categories"][2]
+        if not query_urls(site):
+            rules["disallow"] = [listing_path(site, cat, 1)]
+        elif site.family == "liferay":
+            rules["disallow"] = [f"/{cat['slug']}?"]
+        else:  # The listing and, by a wildcard, the articles of that category.
+            rules["disallow"] = [f"/index.php?option=com_content&view=category&id={cat['num']}&",
+                                 f"/index.php?option=com_content&view=category&id={cat['num']}$",
+                                 f"/*&catid={cat['num']}&"]
     elif mode == "crawl_delay":
         rules["disallow"] = ["/admin/"]
         rules["crawl_delay"] = 1
@@ -729,6 +779,16 @@ def robots(site):
     if rules["sitemap"]:
         lines.append(f"Sitemap: {origin(site)}/sitemap.xml")
     return "\n".join(lines) + "\n", rules
+
+
+def robots_match(rule, target):
+    """True when a robots.txt Disallow value (RFC 9309: `*` wildcard, `$` end) matches target."""
+    if not rule:
+        return False
+    rx = re.escape(rule).replace(r"\*", ".*")
+    if rx.endswith(r"\$"):
+        rx = rx[:-2] + "$"
+    return re.match(rx, target) is not None
 
 
 def feed_paths(site):

@@ -45,10 +45,65 @@ class HostEntry:
         self.published = []  # ISO times of live-published articles
 
 
+BEHAVIOURS = "behaviours.json"
+TLS_DIR = "tls"
+
+
+def load_behaviours(root):
+    """DIR/behaviours.json: {host: {behaviour: value}} (see README, "Server behaviours")."""
+    path = os.path.join(root, BEHAVIOURS)
+    if not os.path.exists(path):
+        return {}
+    with open(path, encoding="utf-8") as f:
+        raw = {h.lower(): b for h, b in json.load(f).items()}
+    every = raw.pop("*", {})  # "*": behaviours of every host, under its own.
+    hosts = [s["host"] for s in G.load_manifest(root)["sites"]] if every else raw
+    out = {h: dict(every, **raw.get(h, {})) for h in hosts}
+    out.update({h: b for h, b in raw.items() if h not in out})
+    return out
+
+
+def tls_hosts(behaviours):
+    return sorted(h for h, b in behaviours.items() if b.get("tls"))
+
+
+def ensure_tls(root, hosts):
+    """Two throwaway CAs under DIR/tls: ca-a.pem (signs nothing the farm serves) and ca-b.pem,
+    which signs server.pem for every TLS host. Needs the openssl command line tool."""
+    import subprocess
+    d = os.path.join(root, TLS_DIR)
+    if os.path.exists(os.path.join(d, "server.pem")):
+        return d
+    os.makedirs(d, exist_ok=True)
+
+    def run(*args):
+        subprocess.run(["openssl"] + list(args), check=True, capture_output=True, cwd=d)
+    for name in ("a", "b"):
+        run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", f"ca-{name}.key",
+            "-out", f"ca-{name}.pem", "-days", "3650", "-subj", f"/CN=tincrawl farm CA {name}")
+    with open(os.path.join(d, "ext.cnf"), "w") as f:
+        f.write("basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\n"
+                "extendedKeyUsage=serverAuth\nsubjectAltName=" +
+                ",".join("DNS:" + h for h in hosts) + "\n")
+    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key.tmp", "-out",
+        "server.csr", "-subj", "/CN=" + hosts[0])
+    run("x509", "-req", "-in", "server.csr", "-CA", "ca-b.pem", "-CAkey", "ca-b.key",
+        "-CAcreateserial", "-out", "server.pem.tmp", "-days", "3650", "-extfile", "ext.cnf")
+    os.replace(os.path.join(d, "server.key.tmp"), os.path.join(d, "server.key"))
+    os.replace(os.path.join(d, "server.pem.tmp"), os.path.join(d, "server.pem"))
+    return d
+
+
 class FarmState:
     def __init__(self, root, log_file=None):
         self.root = root
         self.manifest = G.load_manifest(root)
+        self.behaviours = load_behaviours(root)
+        self.started = time.time()
+        self.first_seen = {}     # host -> time of its first request
+        self.seen_targets = set()  # (host, target) already asked once (rate limiter)
+        self.recent = {}         # host -> start times of recent requests (burst limiter)
+        self.tls_port = None
         self.hosts = {s["host"]: HostEntry(root, s) for s in self.manifest["sites"]}
         self.lock = threading.Lock()
         self.pub_lock = threading.Lock()
@@ -130,16 +185,16 @@ class FarmState:
                 self._bomb = b"".join(parts)
             return self._bomb
 
-    def body_for(self, entry, route, hostport):
+    def body_for(self, entry, route, hostport, scheme="http"):
         with open(os.path.join(entry.dir, route["file"]), "rb") as f:
             data = f.read()
-        if route.get("abs") and hostport != entry.host:
-            key = (entry.host, route["file"], hostport, len(data), zlib.crc32(data))
+        if route.get("abs") and (hostport != entry.host or scheme != "http"):
+            key = (entry.host, route["file"], hostport, scheme, len(data), zlib.crc32(data))
             cached = self._abs_cache.get(key)
             if cached is not None:
                 return cached
             old = f"http://{entry.host}/".encode()
-            new = f"http://{hostport}/".encode()
+            new = f"{scheme}://{hostport}/".encode()
             if route["file"].endswith(".xgz"):
                 data = gzip.compress(gzip.decompress(data).replace(old, new), mtime=0)
             else:
@@ -297,15 +352,77 @@ class Handler(BaseHTTPRequestHandler):
                                 head=head)
             else:
                 fault = st.take_fault(host, _strip_farm_params(target))
-                self.serve(entry, hostport, target, fault, head)
+                if fault is None and self.behave(entry, hostport, target, head):
+                    fault = {"mode": self.behaviour}
+                else:
+                    self.serve(entry, hostport, target, fault, head)
         except (BrokenPipeError, ConnectionResetError, socket.timeout, OSError):
             self.close_connection = True
         finally:
             st.leave(host, {"t": t0, "t_end": time.time(), "host": host, "path": target,
                             "status": self.status, "bytes": self.sent, "conc": conc,
+                            "tls": bool(getattr(self.server, "tls", False)),
+                            "addr": self.server.server_address[0],
                             "ua": self.headers.get("User-Agent", ""),
                             "peer_port": self.client_address[1],
                             "fault": fault["mode"] if fault else None})
+
+    def behave(self, entry, hostport, target, head):
+        """Applies the host's behaviours (DIR/behaviours.json); True when it answered."""
+        b = self.state.behaviours.get(entry.host)
+        if not b:
+            return False
+        st = self.state
+        now = time.time()
+        path = target.split("?", 1)[0]
+        with st.lock:
+            first = st.first_seen.setdefault(entry.host, now)
+        tls = bool(getattr(self.server, "tls", False))
+        if b.get("tls") and not tls:  # A TLS-only host: plain HTTP is sent to https.
+            self.behaviour = "tls_upgrade"
+            return self.moved(f"https://{entry.host}:{st.tls_port}{target}", head)
+        if path == "/robots.txt":
+            secs = float(b.get("robots_503_seconds") or 0)
+            if secs and now - first < secs:
+                self.behaviour = "robots_503"
+                self.send_bytes(503, "text/html; charset=utf-8",
+                                b"<html><body><h1>Service Unavailable</h1></body></html>",
+                                head=head)
+                return True
+            return False  # The rate limiter spares robots.txt (see README).
+        rl = b.get("rate_limit")
+        if rl:
+            retry = str(int(rl.get("retry_after", 2)))
+            with st.lock:
+                fresh = (entry.host, target) not in st.seen_targets
+                st.seen_targets.add((entry.host, target))
+                window = float(rl.get("window", 2.0))
+                times = [t for t in st.recent.get(entry.host, []) if now - t < window]
+                burst = len(times) >= int(rl.get("burst", 3))
+                times.append(now)
+                st.recent[entry.host] = times
+            if fresh or burst:
+                self.behaviour = "rate_limit_first" if fresh else "rate_limit_burst"
+                self.send_bytes(429, "text/html; charset=utf-8",
+                                b"<html><body><h1>429 Too Many Requests</h1></body></html>",
+                                [("Retry-After", retry)], head=head)
+                return True
+        moved = b.get("redirect_articles_to")
+        if moved:
+            route = entry.routes.get(target)
+            if route is not None and route.get("kind") == "article":
+                dest = st.behaviours.get(moved.lower(), {})
+                port = st.tls_port if dest.get("tls") else self.server.server_address[1]
+                scheme = "https" if dest.get("tls") else "http"
+                self.behaviour = "redirect_host"
+                return self.moved(f"{scheme}://{moved}:{port}/moved/{entry.host}{target}", head)
+        return False
+
+    def moved(self, location, head):
+        self.send_bytes(301, "text/html; charset=utf-8",
+                        f'<html><body>Moved to <a href="{location}">here</a>.</body></html>'.encode(),
+                        [("Location", location)], head=head)
+        return True
 
     def serve(self, entry, hostport, target, fault, head):
         mode = fault["mode"] if fault else None
@@ -453,12 +570,20 @@ class Handler(BaseHTTPRequestHandler):
     def resolve(self, entry, hostport, target):
         """(status, content type, body, extra headers) of a normal response."""
         st = self.state
+        b = st.behaviours.get(entry.host, {})
+        if target.startswith("/moved/"):  # Pages another farm host redirected here.
+            other, _, rest = target[len("/moved/"):].partition("/")
+            src = st.hosts.get(other)
+            route = src.routes.get("/" + rest) if src else None
+            if route is not None and st.behaviours.get(other, {}).get("redirect_articles_to") \
+                    == entry.host:
+                return self.validated(src, route["type"], st.body_for(src, route, hostport))
         route = entry.routes.get(target)
-        if route is None and "?" in target:
+        if route is None and "?" in target and not b.get("strict"):
             base, query = target.split("?", 1)
             route = entry.routes.get(base + "?" + urllib.parse.unquote(query))
         if route is not None:
-            data = st.body_for(entry, route, hostport)
+            data = st.body_for(entry, route, hostport, "https" if b.get("tls") else "http")
             return self.validated(entry, route["type"], data)
         if entry.site.get("trap"):
             page = _trap_page(entry, target)
@@ -528,7 +653,9 @@ class Handler(BaseHTTPRequestHandler):
                                    "log_entries": nlog, "faults": faults,
                                    "published": {e.host: len(e.published) for e in st.hosts.values()
                                                  if e.published},
-                                   "port": self.server.server_address[1]})
+                                   "port": self.server.server_address[1],
+                                   "tls_port": st.tls_port,
+                                   "behaviours": st.behaviours})
         return self.send_json({"ok": False, "error": "unknown control endpoint"}, 404)
 
 
@@ -580,15 +707,62 @@ class FarmHTTPServer(ThreadingHTTPServer):
 
 
 def make_server(root, host="127.0.0.1", port=0, log_file=None):
+    """The farm server, plus the listeners its behaviours need (started by start_extras)."""
     state = FarmState(root, log_file)
     handler = type("FarmHandler", (Handler,), {"state": state})
     srv = FarmHTTPServer((host, port), handler)
     srv.state = state
+    srv.handler = handler
+    srv.extras = []
+    hosts = tls_hosts(state.behaviours)
+    if hosts:
+        import ssl
+        d = ensure_tls(root, hosts)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(os.path.join(d, "server.pem"), os.path.join(d, "server.key"))
+        tls = FarmHTTPServer((host, 0), handler)
+        tls.socket = ctx.wrap_socket(tls.socket, server_side=True, do_handshake_on_connect=False)
+        tls.tls = True
+        tls.state = state
+        state.tls_port = tls.server_address[1]
+        with open(os.path.join(d, "port.tmp"), "w") as f:
+            f.write(f"{state.tls_port}\n")
+        os.replace(os.path.join(d, "port.tmp"), os.path.join(d, "port"))
+        srv.extras.append((0.0, tls))
+    for h, b in sorted(state.behaviours.items()):
+        late = b.get("late_listen")
+        if late:  # Nothing listens on this address until `seconds` after the start.
+            srv.extras.append((float(late.get("seconds", 60)), (late.get("addr", "127.0.0.2"),
+                                                                srv.server_address[1])))
     return srv
+
+
+def start_extras(srv):
+    """Serves the TLS listener now and each late listener once its time has come."""
+    st = srv.state
+
+    def run(after, what):
+        if after and st.stopping.wait(max(0.0, st.started + after - time.time())):
+            return
+        if isinstance(what, tuple):
+            if not what[0].startswith("127."):
+                raise ValueError("the farm binds loopback addresses only")
+            s = FarmHTTPServer(what, srv.handler)
+            s.state = st
+        else:
+            s = what
+        srv.live_extras.append(s)
+        s.serve_forever(poll_interval=0.2)
+    srv.live_extras = []
+    for after, what in srv.extras:
+        threading.Thread(target=run, args=(after, what), daemon=True).start()
 
 
 def stop_server(srv):
     srv.state.stopping.set()
+    for s in getattr(srv, "live_extras", []):
+        s.shutdown()
+        s.server_close()
     srv.shutdown()
     srv.server_close()
 
@@ -605,6 +779,7 @@ def publisher_loop(srv, every):
 def serve_forever(root, host, port, port_file=None, publish_every=None, log_file=None):
     import signal
     srv = make_server(root, host, port, log_file)
+    start_extras(srv)
     bound = srv.server_address[1]
     if port_file:
         tmp = port_file + ".tmp"

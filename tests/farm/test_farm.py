@@ -589,6 +589,140 @@ class ConfigTest(unittest.TestCase):
                 self.assertRegex(seed.replace(s["host"], f"{s['host']}:18123"), lst)
 
 
+class BehaviourTest(unittest.TestCase):
+    """Server behaviours (DIR/behaviours.json) on a small farm with query-string URLs."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.root = os.path.join(TMP, "behave")
+        cls.manifest = farm_gen.generate(cls.root, seed=1, nsites=12, narticles=8, jobs=1,
+                                         query_urls=["*"])
+        hosts = [s["host"] for s in cls.manifest["sites"]]
+        cls.h = {"rate": hosts[2], "robots": hosts[4], "late": hosts[3], "moved": hosts[9],
+                 "tls": hosts[10]}
+        b = {"*": {"strict": True},
+             cls.h["rate"]: {"rate_limit": {"retry_after": 2, "burst": 3, "window": 2}},
+             cls.h["robots"]: {"robots_503_seconds": 1.5},
+             cls.h["late"]: {"late_listen": {"addr": "127.0.0.2", "seconds": 1.5}},
+             cls.h["moved"]: {"redirect_articles_to": hosts[10]},
+             cls.h["tls"]: {"tls": True}}
+        with open(os.path.join(cls.root, "behaviours.json"), "w", encoding="utf-8") as f:
+            json.dump(b, f)
+        cls.srv = farm_server.make_server(cls.root, "127.0.0.1", 0)
+        farm_server.start_extras(cls.srv)
+        threading.Thread(target=cls.srv.serve_forever, kwargs={"poll_interval": 0.1},
+                         daemon=True).start()
+        cls.port = cls.srv.server_address[1]
+
+    @classmethod
+    def tearDownClass(cls):
+        farm_server.stop_server(cls.srv)
+
+    def gold(self, host):
+        sid = next(s["id"] for s in self.manifest["sites"] if s["host"] == host)
+        with open(os.path.join(self.root, "gold", sid + ".jsonl"), encoding="utf-8") as f:
+            return [json.loads(l) for l in f]
+
+    def target(self, url):
+        return re.sub(r"^https?://[^/]+", "", url)
+
+    def test_query_urls_are_unsorted_and_strict(self):
+        for s in self.manifest["sites"]:
+            self.assertTrue(s["query_urls"])
+            if s["host"] in self.h.values():
+                continue
+            g = next(x for x in self.gold(s["host"]) if "?" in x["url"])
+            t = self.target(g["url"])
+            path, query = t.split("?", 1)
+            params = query.split("&")
+            self.assertNotEqual(params, sorted(params), t)
+            st, _h, _b = get(s["host"], t, self.port)
+            self.assertEqual(st, 200, t)
+            for other in (path + "?" + "&".join(sorted(params)), path + "?" + "&".join(params[:-1]),
+                          path.upper() + "?" + query):
+                st, _h, _b = get(s["host"], other, self.port)
+                self.assertEqual(st, 404, other)
+        for s in self.manifest["sites"]:
+            for seed in s["seeds"][1:]:
+                self.assertIn("?", seed)
+
+    def test_robots_category_rule_covers_query_articles(self):
+        for s in self.manifest["sites"]:
+            for g in self.gold(s["host"]):
+                hit = any(farm_render.robots_match(d, self.target(g["url"]))
+                          for d in s["robots_rules"]["disallow"])
+                self.assertEqual(hit, g["robots_disallowed"])
+        self.assertTrue(any(g["robots_disallowed"] for s in self.manifest["sites"]
+                            for g in self.gold(s["host"])))
+
+    def test_rate_limit(self):
+        h = self.h["rate"]
+        st, hd, _b = get(h, "/", self.port)
+        self.assertEqual((st, hd.get("Retry-After")), (429, "2"))
+        self.assertEqual(get(h, "/", self.port)[0], 200)
+        self.assertEqual(get(h, "/robots.txt", self.port)[0], 200)  # spared
+        codes = [get(h, "/", self.port)[0] for _ in range(4)]
+        self.assertIn(429, codes)  # burst limiter
+
+    def test_robots_503_then_served(self):
+        h = self.h["robots"]
+        self.assertEqual(get(h, "/robots.txt", self.port)[0], 503)
+        self.assertEqual(get(h, "/", self.port)[0], 200)
+        deadline = time.time() + 10
+        while get(h, "/robots.txt", self.port)[0] == 503 and time.time() < deadline:
+            time.sleep(0.2)
+        self.assertEqual(get(h, "/robots.txt", self.port)[0], 200)
+
+    def test_late_listener(self):
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.2", self.port), timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.2)
+        c = http.client.HTTPConnection("127.0.0.2", self.port, timeout=5)
+        c.request("GET", "/", headers={"Host": self.h["late"]})
+        self.assertEqual(c.getresponse().status, 200)
+        c.close()
+        conf = os.path.join(self.root, "conf")
+        farm_conf.write_config(self.root, self.port, conf, minimal=True)
+        with open(os.path.join(conf, "tincrawl.yaml"), encoding="utf-8") as f:
+            y = f.read()
+        self.assertIn(f'"{self.h["late"]}:{self.port}:127.0.0.2"', y)
+        self.assertNotIn("min_delay_seconds", y)
+
+    def test_redirect_to_tls_host(self):
+        import ssl
+        g = self.gold(self.h["moved"])[0]
+        st, hd, _b = get(self.h["moved"], self.target(g["url"]), self.port)
+        self.assertEqual(st, 301)
+        loc = hd["Location"]
+        tls_port = self.srv.state.tls_port
+        self.assertTrue(loc.startswith(f"https://{self.h['tls']}:{tls_port}/moved/"), loc)
+        d = os.path.join(self.root, "tls")
+        for ca, ok in (("ca-b.pem", True), ("ca-a.pem", False)):
+            ctx = ssl.create_default_context(cafile=os.path.join(d, ca))
+            c = http.client.HTTPSConnection("127.0.0.1", tls_port, timeout=5, context=ctx)
+            c._tunnel_host = None
+            try:
+                sock = socket.create_connection(("127.0.0.1", tls_port), timeout=5)
+                c.sock = ctx.wrap_socket(sock, server_hostname=self.h["tls"])
+                c.request("GET", self.target(loc), headers={"Host": self.h["tls"]})
+                r = c.getresponse()
+                self.assertTrue(ok)
+                self.assertEqual(r.status, 200)
+                self.assertIn(b"news-content", r.read())  # The moved article page itself.
+            except ssl.SSLError:
+                self.assertFalse(ok, ca)
+            finally:
+                c.close()
+        conf = os.path.join(self.root, "conf2")
+        farm_conf.write_config(self.root, self.port, conf, minimal=True)
+        with open(os.path.join(conf, "tincrawl.yaml"), encoding="utf-8") as f:
+            self.assertIn(f'"{self.h["tls"]}:{tls_port}:127.0.0.1"', f.read())
+
+
 @unittest.skipUnless(os.path.exists("/usr/sbin/nginx"), "nginx not installed")
 class NginxTest(unittest.TestCase):
     def test_nginx_config(self):
