@@ -94,7 +94,7 @@ void PageProcessor::UpdateSiteState(Work* w, const IngestResult* ingest) {
   } else if ((o != Outcome::kRobotsDenied || w->result.robots_unavailable) &&
              o != Outcome::kCancelled) {
     st.errors++;
-    st.last_error = std::string(OutcomeName(o)) + ": " + w->lease.url;
+    st.last_error = std::string(OutcomeName(o)) + ": " + w->lease.fetch_url;
   }
   if (w->out.extract_failed) st.errors++;
   if (ingest != nullptr) {
@@ -125,7 +125,7 @@ void PageProcessor::SetWarc(WarcWriter* warc, std::string user_agent) {
 void PageProcessor::Archive(const Work& w) {
   const FetchResult& r = w.result;
   HttpExchange x;
-  x.target_uri = r.final_url.empty() ? w.lease.url : r.final_url;
+  x.target_uri = r.final_url.empty() ? w.lease.fetch_url : r.final_url;
   x.ip = r.primary_ip;
   x.fetched_at = NowSeconds(w.now_ms);
   x.request_head = r.request_headers;  // As curl sent them; empty only if none was sent.
@@ -271,7 +271,7 @@ void PageProcessor::ExtractArticle(Work* w) {
   if (!a.guard.empty()) {
     if (prometheus::Counter* c = metrics_->ExtractGuarded(a.guard)) c->Increment();
     Log::Limited(LogLevel::kWarn, "guard:" + w->site.config.id, "page parsed only in part",
-                 {{"site", w->site.config.id}, {"url", w->lease.url}, {"reason", a.guard}});
+                 {{"site", w->site.config.id}, {"url", w->lease.fetch_url}, {"reason", a.guard}});
   }
   if (a.page_kind == PageKind::kListing) w->listing_like = true;
   bool usable = a.page_kind == PageKind::kArticle && !a.title.empty() && !a.body.empty();
@@ -289,7 +289,7 @@ void PageProcessor::CountExtractFailure(const CrawlSite& site, const Article& a,
   w->out.extract_failed = true;
   Log::Limited(LogLevel::kWarn, "extract:" + site.config.id, "extraction failed",
                {{"site", site.config.id},
-                {"url", w->lease.url},
+                {"url", w->lease.fetch_url},
                 {"reason", ExtractFailureName(FailureReason(a))}});
 }
 
