@@ -12,13 +12,15 @@ namespace tincrawl {
 namespace {
 
 // Chrome markers matched anywhere inside a lower-cased class/id string.
-constexpr std::array<std::string_view, 34> kChromeSubstrings = {
+constexpr std::array<std::string_view, 46> kChromeSubstrings = {
     "menu",        "navbar",        "navigation",    "sidebar",  "side-bar", "footer",
     "header",      "banner",        "breadcrumb",    "social",   "related",  "comment",
     "tinlienquan", "tin-lien-quan", "tin_lien_quan", "tinkhac",  "tin-khac", "tin_khac",
     "lien-ket",    "lienket",       "lien_ket",      "thong-ke", "thongke",  "thong_ke",
     "truy-cap",    "truycap",       "truy_cap",      "weblink",  "calendar", "advert",
-    "popup",       "login",         "search",        "copyright"};
+    "popup",       "login",         "search",        "copyright", "newsletter", "subscri",
+    "disclosure",  "disclaimer",    "cookie",        "recommend", "promo",      "author-bio",
+    "authorbio",   "about-author",  "author-box",    "authorbox"};
 
 // Chrome markers that must form a whole token ("nav-top" but not "canvas", "ads" but not
 // "downloads", "other-news" but not "mother").
