@@ -180,6 +180,17 @@ std::string LeadBetween(const Analyzer& a, int t, int content) {
   return JoinParagraphs(parts);
 }
 
+// Image descriptions and credits share words with leads ("description").
+bool IsPictureText(const GumboNode* node, std::string_view cls) {
+  for (std::string_view key : {"image", "img", "photo", "picture", "credit"}) {
+    if (ContainsIgnoreCase(cls, key)) return true;
+  }
+  for (const GumboNode* up = node; IsElement(up); up = up->parent) {
+    if (IsTag(up, GUMBO_TAG_FIGURE) || IsTag(up, GUMBO_TAG_FIGCAPTION)) return true;
+  }
+  return false;
+}
+
 std::string SummaryNear(const Analyzer& a, int t, int content) {
   if (t < 0) return {};
   int limit = content >= 0 ? content + 40 : t + 60;
@@ -187,11 +198,11 @@ std::string SummaryNear(const Analyzer& a, int t, int content) {
     const NodeStats& s = a.at(i);
     if (a.chrome(i) || s.text < 30) continue;
     const char* cls = GetAttr(s.node, "class");
-    if (cls == nullptr) continue;
-    std::string_view c = cls;
+    if (cls == nullptr || IsPictureText(s.node, cls)) continue;
     for (std::string_view key : {"sapo", "summary", "hometext", "tomtat", "tom-tat", "lead",
-                                 "article-main", "description", "mota"}) {
-      if (c.find(key) != std::string_view::npos) return NodeText(s.node);
+                                 "article-main", "description", "mota", "subtitle",
+                                 "excerpt", "standfirst", "intro"}) {
+      if (ContainsIgnoreCase(cls, key)) return NodeText(s.node);
     }
   }
   return content > t ? LeadBetween(a, t, content) : std::string();
