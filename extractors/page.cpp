@@ -12,7 +12,7 @@ namespace tincrawl {
 namespace {
 
 // Chrome markers matched anywhere inside a lower-cased class/id string.
-constexpr std::array<std::string_view, 46> kChromeSubstrings = {
+constexpr std::array<std::string_view, 54> kChromeSubstrings = {
     "menu",        "navbar",        "navigation",    "sidebar",  "side-bar", "footer",
     "header",      "banner",        "breadcrumb",    "social",   "related",  "comment",
     "tinlienquan", "tin-lien-quan", "tin_lien_quan", "tinkhac",  "tin-khac", "tin_khac",
@@ -20,12 +20,14 @@ constexpr std::array<std::string_view, 46> kChromeSubstrings = {
     "truy-cap",    "truycap",       "truy_cap",      "weblink",  "calendar", "advert",
     "popup",       "login",         "search",        "copyright", "newsletter", "subscri",
     "disclosure",  "disclaimer",    "cookie",        "recommend", "promo",      "author-bio",
-    "authorbio",   "about-author",  "author-box",    "authorbox"};
+    "authorbio",   "about-author",  "author-box",    "authorbox", "sharedaddy", "sharing",
+    "post-author", "author-info",   "saboxplugin",   "postmetadata", "infobox", "factbox"};
 
 // Chrome markers that must form a whole token ("nav-top" but not "canvas", "ads" but not
 // "downloads", "other-news" but not "mother").
-constexpr std::array<std::string_view, 11> kChromeTokens = {
-    "nav", "share", "print", "tag", "tags", "ads", "ad", "other", "lich", "footer", "widget"};
+constexpr std::array<std::string_view, 14> kChromeTokens = {
+    "nav",   "share", "print", "tag",    "tags", "ads",  "ad",
+    "other", "lich",  "footer", "widget", "meta", "bio", "more"};
 
 // Words that keep an element even when a chrome marker also matches ("main-content header").
 constexpr std::array<std::string_view, 8> kContentMarkers = {
