@@ -10,6 +10,7 @@
 #include "extractors/generic_analyzer.h"
 #include "extractors/page_kind.h"
 #include "extractors/publication_date.h"
+#include "extractors/script_body.h"
 #include "extractors/text.h"
 
 namespace tincrawl {
@@ -381,6 +382,28 @@ KindEvidence Evidence(const Page& page, const Analyzer& a, const std::vector<int
   return e;
 }
 
+// Pages that render their text with JavaScript carry the whole of it only in a script
+// (JSON-LD articleBody). When that text is much longer than what the DOM gave, it is the body.
+void PreferScriptBody(const Page& page, BodyResult* body, std::string* text) {
+  constexpr size_t kMinBytes = 500;
+  std::vector<std::string> paragraphs = ScriptParagraphs(page);
+  std::string joined = JoinParagraphs(paragraphs);
+  if (joined.size() < kMinBytes || joined.size() * 2 < text->size() * 3 + 400) return;
+  body->html.clear();
+  for (const std::string& p : paragraphs) {
+    body->html.append("<p>");
+    for (char c : p) {
+      if (c == '<') body->html.append("&lt;");
+      else if (c == '>') body->html.append("&gt;");
+      else if (c == '&') body->html.append("&amp;");
+      else body->html.push_back(c);
+    }
+    body->html.append("</p>");
+  }
+  body->paragraphs = std::move(paragraphs);
+  *text = std::move(joined);
+}
+
 }  // namespace
 
 void ExtractGeneric(const Page& page, const std::vector<std::string>& date_hints,
@@ -410,6 +433,7 @@ void ExtractGeneric(const Page& page, const std::vector<std::string>& date_hints
   options.trim_tail = true;
   BodyResult body = BuildBody(nodes, &skip, options);
   std::string text = JoinParagraphs(body.paragraphs);
+  PreferScriptBody(page, &body, &text);
   KindEvidence e = Evidence(page, a, roots, body, text);
   e.title_meta = title.matches_meta;
   e.dated = !article->published.empty();

@@ -215,18 +215,20 @@ std::string ScriptDate(std::string_view s) {
   return {};
 }
 
-std::string ScriptPublished(const Page& page) {
+std::string FirstInScripts(const Page& page, std::string (*read)(std::string_view)) {
   for (const GumboNode* node : page.scripts) {
     const GumboVector& kids = node->v.element.children;
     for (unsigned i = 0; i < kids.length; ++i) {
       const auto* kid = static_cast<const GumboNode*>(kids.data[i]);
       if (kid->type != GUMBO_NODE_TEXT && kid->type != GUMBO_NODE_CDATA) continue;
-      std::string date = ScriptDate(kid->v.text.text);
-      if (!date.empty()) return date;
+      std::string value = read(kid->v.text.text);
+      if (!value.empty()) return value;
     }
   }
   return {};
 }
+
+std::string ScriptPublished(const Page& page) { return FirstInScripts(page, ScriptDate); }
 
 namespace {
 
