@@ -35,6 +35,32 @@ bool IsTitleClass(const GumboNode* node) {
   return title;
 }
 
+std::string_view WithoutFragment(std::string_view url) {
+  url = url.substr(0, url.find('#'));
+  while (!url.empty() && url.back() == '/') url.remove_suffix(1);
+  return url;
+}
+
+// True when the element is, or holds, a link to the page itself (themes link the headline of
+// a post to its permalink): such a link is neither navigation nor a listing item.
+bool LinksToSelf(const Page& page, const GumboNode* node) {
+  const GumboNode* a = node;
+  if (!IsTag(a, GUMBO_TAG_A)) {
+    a = nullptr;
+    const GumboVector& kids = node->v.element.children;
+    for (unsigned i = 0; i < kids.length && a == nullptr; ++i) {
+      const auto* kid = static_cast<const GumboNode*>(kids.data[i]);
+      if (IsTag(kid, GUMBO_TAG_A)) a = kid;
+    }
+  }
+  const char* href = a != nullptr ? GetAttr(a, "href") : nullptr;
+  if (href == nullptr) return false;
+  std::string url = ResolveUrl(page.base_url, href);
+  std::string_view u = WithoutFragment(url);
+  return !u.empty() && (u == WithoutFragment(page.base_url) ||
+                        u == WithoutFragment(page.canonical_url));
+}
+
 struct TitlePick {
   const GumboNode* node = nullptr;
   int index = -1;  // The node's Analyzer index.
@@ -54,8 +80,8 @@ TitlePick PickTitle(const Page& page, const Analyzer& a, int content) {
     GumboTag tag = st.node->v.element.tag;
     bool heading = tag == GUMBO_TAG_H1 || tag == GUMBO_TAG_H2 || tag == GUMBO_TAG_H3;
     if (a.chrome(i) || st.in_link || st.text < 8 || st.text > 400) continue;
-    if (st.link * 2 > st.text) continue;
     if (!heading && !IsTitleClass(st.node)) continue;
+    if (st.link * 2 > st.text && !LinksToSelf(page, st.node)) continue;
     double score = tag == GUMBO_TAG_H1 ? 3 : heading ? 2 : 2;
     if (tag == GUMBO_TAG_H3) score = 1;
     std::string text = NodeText(st.node);
@@ -237,12 +263,12 @@ void MeasureProse(const Analyzer& a, const std::vector<int>& roots, KindEvidence
 
 // Headline links inside the content that make up their whole line (an item headline, not a
 // link inside a sentence).
-unsigned StandaloneHeadlines(const Analyzer& a, const std::vector<int>& roots) {
+unsigned StandaloneHeadlines(const Page& page, const Analyzer& a, const std::vector<int>& roots) {
   unsigned n = 0;
   for (int r : roots) {
     for (int i = r; i < a.at(r).end; ++i) {
       const NodeStats& s = a.at(i);
-      if (!s.counted_link || s.headline_links == 0) continue;
+      if (!s.counted_link || s.headline_links == 0 || LinksToSelf(page, s.node)) continue;
       int block = s.parent;
       while (block > r && !IsBlockTag(a.at(block).node->v.element.tag)) block = a.at(block).parent;
       if (block >= 0 && a.at(block).text * 10 <= s.text * 14 + 100) ++n;
@@ -375,7 +401,7 @@ KindEvidence Evidence(const Page& page, const Analyzer& a, const std::vector<int
   for (int r : roots) e.content_headlines += a.at(r).headline_links;
   MeasureProse(a, roots, &e);
   MeasureItems(a, &e);
-  e.standalone_headlines = StandaloneHeadlines(a, roots);
+  e.standalone_headlines = StandaloneHeadlines(page, a, roots);
   e.body_bytes = static_cast<unsigned>(text.size());
   e.attachments = static_cast<unsigned>(body.attachments.size());
   e.garbage = LooksGarbled(a, roots, page, text);

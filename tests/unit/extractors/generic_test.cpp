@@ -265,5 +265,23 @@ TEST(GenericScriptBodyTest, MarkupInArticleBodyIsIgnored) {
   EXPECT_NE(a.body.find("Sáng ngày 12/3"), std::string::npos);
 }
 
+// Blog themes link the post's headline to its own permalink: that link is the title, not a
+// listing item, even when the post is a few lines long.
+TEST(GenericTitleTest, HeadlineLinkedToItselfIsTheTitleOfAShortPost) {
+  std::string url = "https://blog.example.org/2013/06/14/ein-kurzer-eintrag/";
+  std::string html =
+      "<html><head><title>Ein kurzer Eintrag | Blog</title><meta property=\"og:title\" "
+      "content=\"Ein kurzer Eintrag\"></head><body><h1><a href=\"/\">Blog</a></h1>"
+      "<div class=\"post\"><h2 class=\"posttitle\"><a href=\"" + url + "\">Ein kurzer "
+      "Eintrag</a></h2><p>14. Juni 2013</p><div class=\"entry\"><p>Ich weiß nicht, ob ich das "
+      "sagen sollte – also sage ich es nicht. Und dann sage ich es doch, am Ende eines langen "
+      "Abends, leise.</p></div></div></body></html>";
+  Article a = Generic(html, url);
+  EXPECT_EQ(a.page_kind, PageKind::kArticle);
+  EXPECT_EQ(a.title, "Ein kurzer Eintrag");
+  EXPECT_NE(a.signals.find("title_meta=1"), std::string::npos) << a.signals;
+  EXPECT_NE(a.body.find("Ich weiß nicht, ob ich das sagen sollte"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace tincrawl
