@@ -10,6 +10,7 @@
 #include "extractors/generic_analyzer.h"
 #include "extractors/page_kind.h"
 #include "extractors/publication_date.h"
+#include "extractors/script_body.h"
 #include "extractors/text.h"
 
 namespace tincrawl {
@@ -34,6 +35,32 @@ bool IsTitleClass(const GumboNode* node) {
   return title;
 }
 
+std::string_view WithoutFragment(std::string_view url) {
+  url = url.substr(0, url.find('#'));
+  while (!url.empty() && url.back() == '/') url.remove_suffix(1);
+  return url;
+}
+
+// True when the element is, or holds, a link to the page itself (themes link the headline of
+// a post to its permalink): such a link is neither navigation nor a listing item.
+bool LinksToSelf(const Page& page, const GumboNode* node) {
+  const GumboNode* a = node;
+  if (!IsTag(a, GUMBO_TAG_A)) {
+    a = nullptr;
+    const GumboVector& kids = node->v.element.children;
+    for (unsigned i = 0; i < kids.length && a == nullptr; ++i) {
+      const auto* kid = static_cast<const GumboNode*>(kids.data[i]);
+      if (IsTag(kid, GUMBO_TAG_A)) a = kid;
+    }
+  }
+  const char* href = a != nullptr ? GetAttr(a, "href") : nullptr;
+  if (href == nullptr) return false;
+  std::string url = ResolveUrl(page.base_url, href);
+  std::string_view u = WithoutFragment(url);
+  return !u.empty() && (u == WithoutFragment(page.base_url) ||
+                        u == WithoutFragment(page.canonical_url));
+}
+
 struct TitlePick {
   const GumboNode* node = nullptr;
   int index = -1;  // The node's Analyzer index.
@@ -53,8 +80,8 @@ TitlePick PickTitle(const Page& page, const Analyzer& a, int content) {
     GumboTag tag = st.node->v.element.tag;
     bool heading = tag == GUMBO_TAG_H1 || tag == GUMBO_TAG_H2 || tag == GUMBO_TAG_H3;
     if (a.chrome(i) || st.in_link || st.text < 8 || st.text > 400) continue;
-    if (st.link * 2 > st.text) continue;
     if (!heading && !IsTitleClass(st.node)) continue;
+    if (st.link * 2 > st.text && !LinksToSelf(page, st.node)) continue;
     double score = tag == GUMBO_TAG_H1 ? 3 : heading ? 2 : 2;
     if (tag == GUMBO_TAG_H3) score = 1;
     std::string text = NodeText(st.node);
@@ -180,6 +207,17 @@ std::string LeadBetween(const Analyzer& a, int t, int content) {
   return JoinParagraphs(parts);
 }
 
+// Image descriptions and credits share words with leads ("description").
+bool IsPictureText(const GumboNode* node, std::string_view cls) {
+  for (std::string_view key : {"image", "img", "photo", "picture", "credit"}) {
+    if (ContainsIgnoreCase(cls, key)) return true;
+  }
+  for (const GumboNode* up = node; IsElement(up); up = up->parent) {
+    if (IsTag(up, GUMBO_TAG_FIGURE) || IsTag(up, GUMBO_TAG_FIGCAPTION)) return true;
+  }
+  return false;
+}
+
 std::string SummaryNear(const Analyzer& a, int t, int content) {
   if (t < 0) return {};
   int limit = content >= 0 ? content + 40 : t + 60;
@@ -187,11 +225,11 @@ std::string SummaryNear(const Analyzer& a, int t, int content) {
     const NodeStats& s = a.at(i);
     if (a.chrome(i) || s.text < 30) continue;
     const char* cls = GetAttr(s.node, "class");
-    if (cls == nullptr) continue;
-    std::string_view c = cls;
+    if (cls == nullptr || IsPictureText(s.node, cls)) continue;
     for (std::string_view key : {"sapo", "summary", "hometext", "tomtat", "tom-tat", "lead",
-                                 "article-main", "description", "mota"}) {
-      if (c.find(key) != std::string_view::npos) return NodeText(s.node);
+                                 "article-main", "description", "mota", "subtitle",
+                                 "excerpt", "standfirst", "intro"}) {
+      if (ContainsIgnoreCase(cls, key)) return NodeText(s.node);
     }
   }
   return content > t ? LeadBetween(a, t, content) : std::string();
@@ -225,12 +263,12 @@ void MeasureProse(const Analyzer& a, const std::vector<int>& roots, KindEvidence
 
 // Headline links inside the content that make up their whole line (an item headline, not a
 // link inside a sentence).
-unsigned StandaloneHeadlines(const Analyzer& a, const std::vector<int>& roots) {
+unsigned StandaloneHeadlines(const Page& page, const Analyzer& a, const std::vector<int>& roots) {
   unsigned n = 0;
   for (int r : roots) {
     for (int i = r; i < a.at(r).end; ++i) {
       const NodeStats& s = a.at(i);
-      if (!s.counted_link || s.headline_links == 0) continue;
+      if (!s.counted_link || s.headline_links == 0 || LinksToSelf(page, s.node)) continue;
       int block = s.parent;
       while (block > r && !IsBlockTag(a.at(block).node->v.element.tag)) block = a.at(block).parent;
       if (block >= 0 && a.at(block).text * 10 <= s.text * 14 + 100) ++n;
@@ -363,11 +401,33 @@ KindEvidence Evidence(const Page& page, const Analyzer& a, const std::vector<int
   for (int r : roots) e.content_headlines += a.at(r).headline_links;
   MeasureProse(a, roots, &e);
   MeasureItems(a, &e);
-  e.standalone_headlines = StandaloneHeadlines(a, roots);
+  e.standalone_headlines = StandaloneHeadlines(page, a, roots);
   e.body_bytes = static_cast<unsigned>(text.size());
   e.attachments = static_cast<unsigned>(body.attachments.size());
   e.garbage = LooksGarbled(a, roots, page, text);
   return e;
+}
+
+// Pages that render their text with JavaScript carry the whole of it only in a script
+// (JSON-LD articleBody). When that text is much longer than what the DOM gave, it is the body.
+void PreferScriptBody(const Page& page, BodyResult* body, std::string* text) {
+  constexpr size_t kMinBytes = 500;
+  std::vector<std::string> paragraphs = ScriptParagraphs(page);
+  std::string joined = JoinParagraphs(paragraphs);
+  if (joined.size() < kMinBytes || joined.size() * 2 < text->size() * 3 + 400) return;
+  body->html.clear();
+  for (const std::string& p : paragraphs) {
+    body->html.append("<p>");
+    for (char c : p) {
+      if (c == '<') body->html.append("&lt;");
+      else if (c == '>') body->html.append("&gt;");
+      else if (c == '&') body->html.append("&amp;");
+      else body->html.push_back(c);
+    }
+    body->html.append("</p>");
+  }
+  body->paragraphs = std::move(paragraphs);
+  *text = std::move(joined);
 }
 
 }  // namespace
@@ -399,6 +459,7 @@ void ExtractGeneric(const Page& page, const std::vector<std::string>& date_hints
   options.trim_tail = true;
   BodyResult body = BuildBody(nodes, &skip, options);
   std::string text = JoinParagraphs(body.paragraphs);
+  PreferScriptBody(page, &body, &text);
   KindEvidence e = Evidence(page, a, roots, body, text);
   e.title_meta = title.matches_meta;
   e.dated = !article->published.empty();

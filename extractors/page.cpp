@@ -12,18 +12,22 @@ namespace tincrawl {
 namespace {
 
 // Chrome markers matched anywhere inside a lower-cased class/id string.
-constexpr std::array<std::string_view, 34> kChromeSubstrings = {
+constexpr std::array<std::string_view, 54> kChromeSubstrings = {
     "menu",        "navbar",        "navigation",    "sidebar",  "side-bar", "footer",
     "header",      "banner",        "breadcrumb",    "social",   "related",  "comment",
     "tinlienquan", "tin-lien-quan", "tin_lien_quan", "tinkhac",  "tin-khac", "tin_khac",
     "lien-ket",    "lienket",       "lien_ket",      "thong-ke", "thongke",  "thong_ke",
     "truy-cap",    "truycap",       "truy_cap",      "weblink",  "calendar", "advert",
-    "popup",       "login",         "search",        "copyright"};
+    "popup",       "login",         "search",        "copyright", "newsletter", "subscri",
+    "disclosure",  "disclaimer",    "cookie",        "recommend", "promo",      "author-bio",
+    "authorbio",   "about-author",  "author-box",    "authorbox", "sharedaddy", "sharing",
+    "post-author", "author-info",   "saboxplugin",   "postmetadata", "infobox", "factbox"};
 
 // Chrome markers that must form a whole token ("nav-top" but not "canvas", "ads" but not
 // "downloads", "other-news" but not "mother").
-constexpr std::array<std::string_view, 11> kChromeTokens = {
-    "nav", "share", "print", "tag", "tags", "ads", "ad", "other", "lich", "footer", "widget"};
+constexpr std::array<std::string_view, 14> kChromeTokens = {
+    "nav",   "share", "print", "tag",    "tags", "ads",  "ad",
+    "other", "lich",  "footer", "widget", "meta", "bio", "more"};
 
 // Words that keep an element even when a chrome marker also matches ("main-content header").
 constexpr std::array<std::string_view, 8> kContentMarkers = {
@@ -211,18 +215,20 @@ std::string ScriptDate(std::string_view s) {
   return {};
 }
 
-std::string ScriptPublished(const Page& page) {
+std::string FirstInScripts(const Page& page, std::string (*read)(std::string_view)) {
   for (const GumboNode* node : page.scripts) {
     const GumboVector& kids = node->v.element.children;
     for (unsigned i = 0; i < kids.length; ++i) {
       const auto* kid = static_cast<const GumboNode*>(kids.data[i]);
       if (kid->type != GUMBO_NODE_TEXT && kid->type != GUMBO_NODE_CDATA) continue;
-      std::string date = ScriptDate(kid->v.text.text);
-      if (!date.empty()) return date;
+      std::string value = read(kid->v.text.text);
+      if (!value.empty()) return value;
     }
   }
   return {};
 }
+
+std::string ScriptPublished(const Page& page) { return FirstInScripts(page, ScriptDate); }
 
 namespace {
 

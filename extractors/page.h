@@ -37,6 +37,10 @@ Page LoadPage(std::string html, std::string_view url);
 // script text, so callers ask only when the page offers no other date.
 std::string ScriptPublished(const Page& page);
 
+// The first non-empty value `read` returns for the text of one of the page's scripts, in page
+// order; empty when none gives one.
+std::string FirstInScripts(const Page& page, std::string (*read)(std::string_view));
+
 // True when the element's class/id/role or tag marks page chrome (menus, sidebars, footers,
 // related-news boxes, counters, share/print bars, ...), as opposed to article content.
 bool IsChromeElement(const GumboNode* node);

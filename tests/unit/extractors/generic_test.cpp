@@ -233,5 +233,55 @@ TEST(GenericDateTest, PrintedDateBeatsDateOnlyOrConflictingMeta) {
   EXPECT_EQ(Generic(page(ld, "")).published, "2024-03-12T09:30:00+07:00");
 }
 
+// A page that renders its text with JavaScript: the DOM holds the headline and one line, the
+// JSON-LD articleBody the whole text (escapes decoded, one paragraph per line).
+TEST(GenericScriptBodyTest, ArticleBodyInJsonLdIsTheBody) {
+  std::string body;
+  for (int i = 0; i < 8; ++i) {
+    body += "Paragraph " + std::to_string(i) +
+            " tells the story at length, with a \\\"quoted\\\" word and caf\\u00e9 in it.\\n";
+  }
+  std::string html =
+      "<html><head><title>Story</title><script type=\"application/ld+json\">"
+      "{\"@type\":\"NewsArticle\",\"headline\":\"Story\",\"articleBody\":\"" + body +
+      "\"}</script></head><body><h1>Story</h1><div id=\"app\"><p>Loading the story for "
+      "you, one moment please.</p></div></body></html>";
+  Article a = Generic(html, "https://example.org/story");
+  EXPECT_EQ(a.page_kind, PageKind::kArticle);
+  EXPECT_NE(a.body.find("Paragraph 5 tells the story at length, with a \"quoted\" word and café"),
+            std::string::npos);
+  EXPECT_NE(a.body.find("in it.\n\nParagraph 1"), std::string::npos);
+  EXPECT_EQ(a.body.find("Loading the story"), std::string::npos);
+}
+
+// An articleBody that is escaped markup is not used: the DOM text stays.
+TEST(GenericScriptBodyTest, MarkupInArticleBodyIsIgnored) {
+  std::string html =
+      "<html><head><script type=\"application/ld+json\">{\"articleBody\":\"&lt;p&gt;" +
+      std::string(600, 'x') + "&lt;/p&gt;\"}</script></head><body><h1>Tiêu đề bài</h1>" +
+      Prose(4) + "</body></html>";
+  Article a = Generic(html);
+  EXPECT_EQ(a.body.find("xxxx"), std::string::npos);
+  EXPECT_NE(a.body.find("Sáng ngày 12/3"), std::string::npos);
+}
+
+// Blog themes link the post's headline to its own permalink: that link is the title, not a
+// listing item, even when the post is a few lines long.
+TEST(GenericTitleTest, HeadlineLinkedToItselfIsTheTitleOfAShortPost) {
+  std::string url = "https://blog.example.org/2013/06/14/ein-kurzer-eintrag/";
+  std::string html =
+      "<html><head><title>Ein kurzer Eintrag | Blog</title><meta property=\"og:title\" "
+      "content=\"Ein kurzer Eintrag\"></head><body><h1><a href=\"/\">Blog</a></h1>"
+      "<div class=\"post\"><h2 class=\"posttitle\"><a href=\"" + url + "\">Ein kurzer "
+      "Eintrag</a></h2><p>14. Juni 2013</p><div class=\"entry\"><p>Ich weiß nicht, ob ich das "
+      "sagen sollte – also sage ich es nicht. Und dann sage ich es doch, am Ende eines langen "
+      "Abends, leise.</p></div></div></body></html>";
+  Article a = Generic(html, url);
+  EXPECT_EQ(a.page_kind, PageKind::kArticle);
+  EXPECT_EQ(a.title, "Ein kurzer Eintrag");
+  EXPECT_NE(a.signals.find("title_meta=1"), std::string::npos) << a.signals;
+  EXPECT_NE(a.body.find("Ich weiß nicht, ob ich das sagen sollte"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace tincrawl
