@@ -23,8 +23,8 @@
 #include <thread>
 #include <vector>
 
-#include "crawler/net/fetcher.h"
 #include "crawler/daemon/worker_pool.h"
+#include "crawler/net/fetcher.h"
 
 namespace fs = std::filesystem;
 using tincrawl::Fetcher;

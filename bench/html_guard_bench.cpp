@@ -29,8 +29,8 @@ struct Shape {
 };
 
 // `head` once, then `unit(i)` until `bytes`, then `tail`.
-std::string Repeat(size_t bytes, std::string_view head, const std::function<std::string(size_t)>& unit,
-                   std::string_view tail = {}) {
+std::string Repeat(size_t bytes, std::string_view head,
+                   const std::function<std::string(size_t)>& unit, std::string_view tail = {}) {
   std::string s(head);
   s.reserve(bytes + 64);
   for (size_t i = 0; s.size() < bytes; ++i) s += unit(i);
@@ -84,7 +84,10 @@ using Maker = std::function<std::string(size_t)>;
 
 // `unit` repeated between `head` and `tail`.
 Maker Rep(const char* unit, const char* head = "", const char* tail = "") {
-  return [=](size_t b) { return Repeat(b, head, [=](size_t) { return Fixed(unit); }, tail); };
+  return [=](size_t b) {
+    return Repeat(
+        b, head, [=](size_t) { return Fixed(unit); }, tail);
+  };
 }
 
 // `pre` + a running number + `post`, repeated after `head`.
@@ -147,7 +150,8 @@ std::vector<Shape> VolumeShapes() {
       {"million_siblings_b", Rep("<b>x</b>")},
       {"million_void_br", Rep("<br>")},
       {"giant_attribute_count", Numbered(" a", "", "<div")},
-      {"giant_attribute_value", [](size_t b) { return "<div title=\"" + std::string(b, 'x') + "\">"; }},
+      {"giant_attribute_value",
+       [](size_t b) { return "<div title=\"" + std::string(b, 'x') + "\">"; }},
       {"body_attr_merge", Numbered("<body a", ">")},
       {"endless_table_rows", Rep("<tr><td>x</td></tr>", "<table>")},
       {"select_options", Rep("<option>x", "<select>")},
@@ -182,8 +186,8 @@ int main(int argc, char** argv) {
       in.content_type = "text/html; charset=utf-8";
       auto t0 = std::chrono::steady_clock::now();
       Article a = tincrawl::Extract(in);
-      double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
-                      .count();
+      double ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
       tincrawl::GuardResult g = tincrawl::GuardHtml(page);
       size_t kept = g.cut == std::string::npos ? page.size() : g.cut;
       std::printf("%-24s %9zu %9.1f %-9s %10zu %9zu\n", shape.name, page.size(), ms,

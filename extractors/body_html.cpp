@@ -120,8 +120,7 @@ bool IsTextDiv(const GumboNode* node) {
 
 class HtmlWriter {
  public:
-  HtmlWriter(const NodeSet& skip, const NodeSet& captions, std::string_view base,
-             std::string* out)
+  HtmlWriter(const NodeSet& skip, const NodeSet& captions, std::string_view base, std::string* out)
       : skip_(skip), captions_(captions), base_(base), out_(out) {}
 
   void Write(const GumboNode* root) {

@@ -22,9 +22,8 @@ constexpr std::array<std::string_view, 6> kPostedLabels = {
 constexpr std::array<std::string_view, 4> kSourceLabels = {"nguon:", "nguon tin:", "theo ",
                                                            "nguon "};
 constexpr std::array<std::string_view, 11> kRoles = {
-    "admin",       "administrator",  "quan tri",  "quan tri vien", "ban bien tap",
-    "bbt",         "webmaster",      "editor",    "bien tap vien", "phong bien tap",
-    "ban quan tri"};
+    "admin",     "administrator", "quan tri",      "quan tri vien",  "ban bien tap", "bbt",
+    "webmaster", "editor",        "bien tap vien", "phong bien tap", "ban quan tri"};
 
 bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 

@@ -7,9 +7,9 @@ namespace tincrawl {
 
 // Who a short credit line names, as Vietnamese portals print them.
 enum class CreditKind {
-  kNone,      // Not a credit line.
-  kAuthor,    // The signature: "Phạm Linh", "CTV: Trần Thuyết", "Tin, ảnh: Hoàng Linh",
-              // "Nguyễn Văn A - Trung tâm Truyền thông", "Tác giả: Minh Anh" (label dropped).
+  kNone,    // Not a credit line.
+  kAuthor,  // The signature: "Phạm Linh", "CTV: Trần Thuyết", "Tin, ảnh: Hoàng Linh",
+            // "Nguyễn Văn A - Trung tâm Truyền thông", "Tác giả: Minh Anh" (label dropped).
   kPostedBy,  // A CMS account or a generic role: "admin", "Ban biên tập", "Quản trị viên",
               // unaccented account names ("Pho Ban bien tap"), "Người đăng: …".
   kSource,    // The outlet the text came from: "Theo Báo Nhân Dân", "Nguồn: VOV".

@@ -211,7 +211,6 @@ struct Bom {
   std::string_view charset;
 };
 
-
 }  // namespace
 
 DecodedHtml DecodeHtml(std::string_view bytes, std::string_view content_type) {

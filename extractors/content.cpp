@@ -99,7 +99,6 @@ const GumboNode* BoxOf(const GumboNode* node, const GumboNode* stop) {
   return nullptr;
 }
 
-
 // Pass 1: walks the roots and records paragraphs, images and attachments.
 class Collector {
  public:
@@ -275,9 +274,7 @@ bool IsDateLine(const std::string& text) {
 }
 
 // Bold, or right-aligned: how portals set a signature apart.
-bool IsStyledLine(const Para& p) {
-  return p.right || (p.total > 0 && p.bold * 10 >= p.total * 8);
-}
+bool IsStyledLine(const Para& p) { return p.right || (p.total > 0 && p.bold * 10 >= p.total * 8); }
 
 void MarkOwner(const Para& p, const std::string& text, const GumboNode* root, NodeSet* skip) {
   if (p.owner == nullptr || p.owner == root) return;
@@ -339,8 +336,8 @@ int EdgeParagraph(const std::vector<Kept>& kept, bool last) {
 
 // Moves a credit line at index i out of the body into the field of its kind; false when the
 // line is no credit, or its field is taken already.
-bool TakeCredit(int i, bool position, const BodyOptions& options, NodeSet* skip,
-                BodyResult* result, std::vector<Kept>* kept) {
+bool TakeCredit(int i, bool position, const BodyOptions& options, NodeSet* skip, BodyResult* result,
+                std::vector<Kept>* kept) {
   if (i < 0) return false;
   Kept& k = (*kept)[i];
   bool name_line = IsStyledLine(k.p) || (position && k.text.size() <= 40);
@@ -427,8 +424,8 @@ BodyResult BuildBody(const std::vector<const GumboNode*>& roots, NodeSet* skip,
   BodyResult result;
   std::vector<Kept> kept;
   NodeSet captions;
-  for (const GumboNode* root : roots) CollectParagraphs(root, options, skip, &captions, &result,
-                                                        &kept);
+  for (const GumboNode* root : roots)
+    CollectParagraphs(root, options, skip, &captions, &result, &kept);
   TakeCredits(options, skip, &result, &kept);
   if (options.trim_tail) TrimTail(&kept);
   bool photo_story = IsPhotoStory(kept);

@@ -47,7 +47,6 @@ BodyResult BuildBody(const std::vector<const GumboNode*>& roots, NodeSet* skip,
 // cập", "Hôm nay: 345", ...) or starts with one and is short.
 bool IsBoilerplateText(std::string_view text);
 
-
 // Joins paragraphs with one blank line.
 std::string JoinParagraphs(const std::vector<std::string>& paragraphs);
 

@@ -57,8 +57,8 @@ bool LinksToSelf(const Page& page, const GumboNode* node) {
   if (href == nullptr) return false;
   std::string url = ResolveUrl(page.base_url, href);
   std::string_view u = WithoutFragment(url);
-  return !u.empty() && (u == WithoutFragment(page.base_url) ||
-                        u == WithoutFragment(page.canonical_url));
+  return !u.empty() &&
+         (u == WithoutFragment(page.base_url) || u == WithoutFragment(page.canonical_url));
 }
 
 struct TitlePick {
@@ -226,9 +226,9 @@ std::string SummaryNear(const Analyzer& a, int t, int content) {
     if (a.chrome(i) || s.text < 30) continue;
     const char* cls = GetAttr(s.node, "class");
     if (cls == nullptr || IsPictureText(s.node, cls)) continue;
-    for (std::string_view key : {"sapo", "summary", "hometext", "tomtat", "tom-tat", "lead",
-                                 "article-main", "description", "mota", "subtitle",
-                                 "excerpt", "standfirst", "intro"}) {
+    for (std::string_view key :
+         {"sapo", "summary", "hometext", "tomtat", "tom-tat", "lead", "article-main", "description",
+          "mota", "subtitle", "excerpt", "standfirst", "intro"}) {
       if (ContainsIgnoreCase(cls, key)) return NodeText(s.node);
     }
   }
@@ -314,7 +314,7 @@ bool LooksGarbled(const Analyzer& a, const std::vector<int>& roots, const Page& 
 }
 
 bool HasAuthorClass(const GumboNode* node) {
-  static constexpr std::string_view kMarkers[] = {"author", "tacgia", "tac-gia", "byline",
+  static constexpr std::string_view kMarkers[] = {"author",    "tacgia",  "tac-gia",  "byline",
                                                   "signature", "butdanh", "nguoiviet"};
   for (const char* name : {"class", "id", "itemprop", "rel"}) {
     const char* v = GetAttr(node, name);
@@ -419,10 +419,14 @@ void PreferScriptBody(const Page& page, BodyResult* body, std::string* text) {
   for (const std::string& p : paragraphs) {
     body->html.append("<p>");
     for (char c : p) {
-      if (c == '<') body->html.append("&lt;");
-      else if (c == '>') body->html.append("&gt;");
-      else if (c == '&') body->html.append("&amp;");
-      else body->html.push_back(c);
+      if (c == '<')
+        body->html.append("&lt;");
+      else if (c == '>')
+        body->html.append("&gt;");
+      else if (c == '&')
+        body->html.append("&amp;");
+      else
+        body->html.push_back(c);
     }
     body->html.append("</p>");
   }

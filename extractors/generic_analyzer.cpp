@@ -202,8 +202,10 @@ void Analyzer::SumProse() {
     GumboTag tag = stats_[i].node->v.element.tag;
     bool whole = tag == GUMBO_TAG_P || tag == GUMBO_TAG_PRE || tag == GUMBO_TAG_DD;
     unsigned own = whole ? ProseBytes(i) : (ProseBytes(i) > 0 ? stats_[i].own : 0);
-    if (whole && own > 0) prose_[i] = own;  // Children are counted in its text already.
-    else prose_[i] += own;
+    if (whole && own > 0)
+      prose_[i] = own;  // Children are counted in its text already.
+    else
+      prose_[i] += own;
     if (stats_[i].parent >= 0) prose_[stats_[i].parent] += prose_[i];
   }
 }

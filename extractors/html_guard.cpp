@@ -12,13 +12,13 @@ namespace tincrawl {
 namespace {
 
 // Step costs, in units of roughly 0.5 ns of gumbo time on this machine (bench/html_guard_bench).
-constexpr uint64_t kNodeUnits = 2000;    // Allocating, filling and freeing one element.
-constexpr uint64_t kTextUnits = 500;     // One text node.
-constexpr uint64_t kEndUnits = 500;      // An end tag that pops nothing.
-constexpr uint64_t kAttrPairUnits = 10;  // One name comparison of attribute de-duplication.
+constexpr uint64_t kNodeUnits = 2000;     // Allocating, filling and freeing one element.
+constexpr uint64_t kTextUnits = 500;      // One text node.
+constexpr uint64_t kEndUnits = 500;       // An end tag that pops nothing.
+constexpr uint64_t kAttrPairUnits = 10;   // One name comparison of attribute de-duplication.
 constexpr uint64_t kMergePairUnits = 30;  // One lookup merging <html>/<body> attributes.
 constexpr uint64_t kCloneUnits = 1000;    // One element re-created by reconstruction.
-constexpr uint64_t kAdoptionRounds = 8;  // The adoption agency's outer loop.
+constexpr uint64_t kAdoptionRounds = 8;   // The adoption agency's outer loop.
 // Elements gumbo creates without a start tag that stay open: html, head, body, and the
 // transient p of a stray </p> or form and label of <isindex>. tbody and tr implied inside a
 // table are covered by the table's weight.
@@ -45,36 +45,36 @@ bool OneOf(GumboTag tag, const GumboTag (&set)[N]) {
 }
 
 constexpr GumboTag kFormatting[] = {
-    GUMBO_TAG_A,     GUMBO_TAG_B,      GUMBO_TAG_BIG,    GUMBO_TAG_CODE, GUMBO_TAG_EM,
-    GUMBO_TAG_FONT,  GUMBO_TAG_I,      GUMBO_TAG_NOBR,   GUMBO_TAG_S,    GUMBO_TAG_SMALL,
-    GUMBO_TAG_STRIKE, GUMBO_TAG_STRONG, GUMBO_TAG_TT,    GUMBO_TAG_U};
-constexpr GumboTag kMarkers[] = {GUMBO_TAG_TD,     GUMBO_TAG_TH,      GUMBO_TAG_CAPTION,
-                                 GUMBO_TAG_APPLET, GUMBO_TAG_OBJECT,  GUMBO_TAG_MARQUEE,
+    GUMBO_TAG_A,      GUMBO_TAG_B,      GUMBO_TAG_BIG,  GUMBO_TAG_CODE, GUMBO_TAG_EM,
+    GUMBO_TAG_FONT,   GUMBO_TAG_I,      GUMBO_TAG_NOBR, GUMBO_TAG_S,    GUMBO_TAG_SMALL,
+    GUMBO_TAG_STRIKE, GUMBO_TAG_STRONG, GUMBO_TAG_TT,   GUMBO_TAG_U};
+constexpr GumboTag kMarkers[] = {GUMBO_TAG_TD,      GUMBO_TAG_TH,     GUMBO_TAG_CAPTION,
+                                 GUMBO_TAG_APPLET,  GUMBO_TAG_OBJECT, GUMBO_TAG_MARQUEE,
                                  GUMBO_TAG_TEMPLATE};
 // Never pushed in HTML content (void, or merged into the element that already exists).
 constexpr GumboTag kNoPush[] = {
-    GUMBO_TAG_AREA,  GUMBO_TAG_BASE,  GUMBO_TAG_BASEFONT, GUMBO_TAG_BGSOUND, GUMBO_TAG_BR,
-    GUMBO_TAG_COL,   GUMBO_TAG_EMBED, GUMBO_TAG_FRAME,    GUMBO_TAG_HR,      GUMBO_TAG_IMG,
-    GUMBO_TAG_IMAGE, GUMBO_TAG_INPUT, GUMBO_TAG_KEYGEN,   GUMBO_TAG_LINK,    GUMBO_TAG_META,
-    GUMBO_TAG_PARAM, GUMBO_TAG_SOURCE, GUMBO_TAG_TRACK,   GUMBO_TAG_WBR,     GUMBO_TAG_ISINDEX,
-    GUMBO_TAG_HTML,  GUMBO_TAG_HEAD,  GUMBO_TAG_BODY};
+    GUMBO_TAG_AREA,  GUMBO_TAG_BASE,   GUMBO_TAG_BASEFONT, GUMBO_TAG_BGSOUND, GUMBO_TAG_BR,
+    GUMBO_TAG_COL,   GUMBO_TAG_EMBED,  GUMBO_TAG_FRAME,    GUMBO_TAG_HR,      GUMBO_TAG_IMG,
+    GUMBO_TAG_IMAGE, GUMBO_TAG_INPUT,  GUMBO_TAG_KEYGEN,   GUMBO_TAG_LINK,    GUMBO_TAG_META,
+    GUMBO_TAG_PARAM, GUMBO_TAG_SOURCE, GUMBO_TAG_TRACK,    GUMBO_TAG_WBR,     GUMBO_TAG_ISINDEX,
+    GUMBO_TAG_HTML,  GUMBO_TAG_HEAD,   GUMBO_TAG_BODY};
 // Start tags that close an open <p> in button scope (checked against gumbo in the unit test).
 constexpr GumboTag kClosesP[] = {
-    GUMBO_TAG_ADDRESS, GUMBO_TAG_ARTICLE, GUMBO_TAG_ASIDE,   GUMBO_TAG_BLOCKQUOTE,
-    GUMBO_TAG_CENTER,  GUMBO_TAG_DIV,     GUMBO_TAG_DL,      GUMBO_TAG_FIELDSET,
-    GUMBO_TAG_FIGCAPTION, GUMBO_TAG_FIGURE, GUMBO_TAG_FOOTER, GUMBO_TAG_HEADER,
-    GUMBO_TAG_NAV,     GUMBO_TAG_OL,      GUMBO_TAG_P,       GUMBO_TAG_SECTION,
-    GUMBO_TAG_UL,      GUMBO_TAG_H1,      GUMBO_TAG_H2,      GUMBO_TAG_H3,
-    GUMBO_TAG_H4,      GUMBO_TAG_H5,      GUMBO_TAG_H6,      GUMBO_TAG_PRE,
-    GUMBO_TAG_LISTING, GUMBO_TAG_HR,      GUMBO_TAG_XMP,     GUMBO_TAG_PLAINTEXT,
-    GUMBO_TAG_LI,      GUMBO_TAG_DD,      GUMBO_TAG_DT};
+    GUMBO_TAG_ADDRESS,    GUMBO_TAG_ARTICLE, GUMBO_TAG_ASIDE,  GUMBO_TAG_BLOCKQUOTE,
+    GUMBO_TAG_CENTER,     GUMBO_TAG_DIV,     GUMBO_TAG_DL,     GUMBO_TAG_FIELDSET,
+    GUMBO_TAG_FIGCAPTION, GUMBO_TAG_FIGURE,  GUMBO_TAG_FOOTER, GUMBO_TAG_HEADER,
+    GUMBO_TAG_NAV,        GUMBO_TAG_OL,      GUMBO_TAG_P,      GUMBO_TAG_SECTION,
+    GUMBO_TAG_UL,         GUMBO_TAG_H1,      GUMBO_TAG_H2,     GUMBO_TAG_H3,
+    GUMBO_TAG_H4,         GUMBO_TAG_H5,      GUMBO_TAG_H6,     GUMBO_TAG_PRE,
+    GUMBO_TAG_LISTING,    GUMBO_TAG_HR,      GUMBO_TAG_XMP,    GUMBO_TAG_PLAINTEXT,
+    GUMBO_TAG_LI,         GUMBO_TAG_DD,      GUMBO_TAG_DT};
 // Start tags gumbo handles as "reconstruct, insert" or as a formatting element: they never pop
 // an element, so they cannot leave formatting elements to be re-created.
 constexpr GumboTag kNeverPops[] = {
-    GUMBO_TAG_B,    GUMBO_TAG_BIG,  GUMBO_TAG_CODE, GUMBO_TAG_EM,    GUMBO_TAG_FONT,
-    GUMBO_TAG_I,    GUMBO_TAG_S,    GUMBO_TAG_SMALL, GUMBO_TAG_STRIKE, GUMBO_TAG_STRONG,
-    GUMBO_TAG_TT,   GUMBO_TAG_U,    GUMBO_TAG_SPAN, GUMBO_TAG_IMG,   GUMBO_TAG_BR,
-    GUMBO_TAG_SUB,  GUMBO_TAG_SUP,  GUMBO_TAG_ABBR, GUMBO_TAG_LABEL, GUMBO_TAG_UNKNOWN};
+    GUMBO_TAG_B,   GUMBO_TAG_BIG, GUMBO_TAG_CODE,  GUMBO_TAG_EM,     GUMBO_TAG_FONT,
+    GUMBO_TAG_I,   GUMBO_TAG_S,   GUMBO_TAG_SMALL, GUMBO_TAG_STRIKE, GUMBO_TAG_STRONG,
+    GUMBO_TAG_TT,  GUMBO_TAG_U,   GUMBO_TAG_SPAN,  GUMBO_TAG_IMG,    GUMBO_TAG_BR,
+    GUMBO_TAG_SUB, GUMBO_TAG_SUP, GUMBO_TAG_ABBR,  GUMBO_TAG_LABEL,  GUMBO_TAG_UNKNOWN};
 constexpr GumboTag kHeadings[] = {GUMBO_TAG_H1, GUMBO_TAG_H2, GUMBO_TAG_H3,
                                   GUMBO_TAG_H4, GUMBO_TAG_H5, GUMBO_TAG_H6};
 constexpr GumboTag kCells[] = {GUMBO_TAG_TD, GUMBO_TAG_TH};
@@ -123,8 +123,8 @@ struct Entry {
   uint64_t name_hash;
   uint64_t formatting_key;  // 0 unless a formatting element.
   uint32_t weight;
-  uint32_t marker_serial;   // Non-zero for marker elements (td, th, caption, ...).
-  bool foreign;             // <svg> or <math>.
+  uint32_t marker_serial;  // Non-zero for marker elements (td, th, caption, ...).
+  bool foreign;            // <svg> or <math>.
 };
 
 class Scanner {
@@ -163,8 +163,8 @@ class Scanner {
   uint32_t foreign_ = 0;       // <svg>/<math> on stack_: void tags may be real elements.
   uint32_t marker_serials_ = 0;
   std::vector<uint32_t> open_markers_;
-  uint32_t templates_ = 0;    // <template> on stack_.
-  bool no_quirks_ = false;    // The page starts with <!DOCTYPE html>: <table> closes a <p>.
+  uint32_t templates_ = 0;  // <template> on stack_.
+  bool no_quirks_ = false;  // The page starts with <!DOCTYPE html>: <table> closes a <p>.
   bool plaintext_ = false;  // After <plaintext> even tag bytes may be text to gumbo.
   bool may_reconstruct_ = false;
 };
@@ -293,9 +293,9 @@ bool Scanner::EndTag(size_t lt, size_t stop) {
   may_reconstruct_ = true;
   if (stack_.empty() || t.tag == GUMBO_TAG_HTML || t.tag == GUMBO_TAG_BODY) return true;
   const Entry& top = stack_.back();
-  bool same = t.tag == GUMBO_TAG_UNKNOWN ? top.tag == GUMBO_TAG_UNKNOWN &&
-                                               top.name_hash == t.name_hash
-                                         : top.tag == t.tag;
+  bool same = t.tag == GUMBO_TAG_UNKNOWN
+                  ? top.tag == GUMBO_TAG_UNKNOWN && top.name_hash == t.name_hash
+                  : top.tag == t.tag;
   // </h2> closes an open <h3>: gumbo pops until any heading.
   if (same || (OneOf(t.tag, kHeadings) && OneOf(top.tag, kHeadings))) {
     Pop();
@@ -355,8 +355,8 @@ GuardResult Scanner::Run() {
     // A tag, comment or declaration: gumbo's state after it is data at the earliest right after
     // the first '>', so nothing before that '>' can start a tag gumbo sees.
     const void* gt_hit = std::memchr(html_.data() + lt + 1, '>', size - lt - 1);
-    size_t stop = gt_hit ? static_cast<size_t>(static_cast<const char*>(gt_hit) - html_.data())
-                         : size;
+    size_t stop =
+        gt_hit ? static_cast<size_t>(static_cast<const char*>(gt_hit) - html_.data()) : size;
     bool ok = true;
     if (IsAlpha(next)) {
       ok = StartTag(lt, stop);

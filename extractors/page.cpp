@@ -13,20 +13,20 @@ namespace {
 
 // Chrome markers matched anywhere inside a lower-cased class/id string.
 constexpr std::array<std::string_view, 54> kChromeSubstrings = {
-    "menu",        "navbar",        "navigation",    "sidebar",  "side-bar", "footer",
-    "header",      "banner",        "breadcrumb",    "social",   "related",  "comment",
-    "tinlienquan", "tin-lien-quan", "tin_lien_quan", "tinkhac",  "tin-khac", "tin_khac",
-    "lien-ket",    "lienket",       "lien_ket",      "thong-ke", "thongke",  "thong_ke",
-    "truy-cap",    "truycap",       "truy_cap",      "weblink",  "calendar", "advert",
-    "popup",       "login",         "search",        "copyright", "newsletter", "subscri",
-    "disclosure",  "disclaimer",    "cookie",        "recommend", "promo",      "author-bio",
-    "authorbio",   "about-author",  "author-box",    "authorbox", "sharedaddy", "sharing",
-    "post-author", "author-info",   "saboxplugin",   "postmetadata", "infobox", "factbox"};
+    "menu",        "navbar",        "navigation",    "sidebar",      "side-bar",   "footer",
+    "header",      "banner",        "breadcrumb",    "social",       "related",    "comment",
+    "tinlienquan", "tin-lien-quan", "tin_lien_quan", "tinkhac",      "tin-khac",   "tin_khac",
+    "lien-ket",    "lienket",       "lien_ket",      "thong-ke",     "thongke",    "thong_ke",
+    "truy-cap",    "truycap",       "truy_cap",      "weblink",      "calendar",   "advert",
+    "popup",       "login",         "search",        "copyright",    "newsletter", "subscri",
+    "disclosure",  "disclaimer",    "cookie",        "recommend",    "promo",      "author-bio",
+    "authorbio",   "about-author",  "author-box",    "authorbox",    "sharedaddy", "sharing",
+    "post-author", "author-info",   "saboxplugin",   "postmetadata", "infobox",    "factbox"};
 
 // Chrome markers that must form a whole token ("nav-top" but not "canvas", "ads" but not
 // "downloads", "other-news" but not "mother").
 constexpr std::array<std::string_view, 14> kChromeTokens = {
-    "nav",   "share", "print", "tag",    "tags", "ads",  "ad",
+    "nav",   "share", "print",  "tag",    "tags", "ads", "ad",
     "other", "lich",  "footer", "widget", "meta", "bio", "more"};
 
 // Words that keep an element even when a chrome marker also matches ("main-content header").
@@ -201,7 +201,7 @@ void ReadMeta(const GumboNode* node, Page* page) {
 // parses as a date, or "".
 std::string ScriptDate(std::string_view s) {
   static constexpr std::string_view kKeys[] = {
-      "\"datePublished\"", "\"dateCreated\"",    "\"publishedDate\"", "\"publishDate\"",
+      "\"datePublished\"",  "\"dateCreated\"",    "\"publishedDate\"", "\"publishDate\"",
       "\"published_time\"", "\"date_published\"", "\"publishedAt\"",   "\"pubDate\""};
   for (std::string_view key : kKeys) {
     for (size_t pos = s.find(key); pos != std::string_view::npos; pos = s.find(key, pos + 1)) {

@@ -50,8 +50,7 @@ bool IsListing(const KindEvidence& e, double article, double listing) {
   // its own beside one outweighs them.
   if (supported && (e.items < 5 || e.item_text < 500 || e.prose >= 100)) return false;
   // Repeated items that outweigh the prose, and prose too short to be an article on its own.
-  return listing > article && e.prose < kStrongProse && e.longest < 600 &&
-         e.item_text > e.prose;
+  return listing > article && e.prose < kStrongProse && e.longest < 600 && e.item_text > e.prose;
 }
 
 }  // namespace

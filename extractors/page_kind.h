@@ -15,13 +15,13 @@ struct KindEvidence {
   unsigned longest = 0;     // The longest prose block.
   unsigned items = 0;       // Repeated same-shape items with a headline link, outside chrome.
   unsigned item_text = 0;   // Their text bytes.
-  unsigned content_headlines = 0;  // Headline links left inside the chosen content.
+  unsigned content_headlines = 0;     // Headline links left inside the chosen content.
   unsigned standalone_headlines = 0;  // Of those, links that make up their whole line.
-  unsigned body_bytes = 0;         // The extracted body text.
-  unsigned attachments = 0;        // Document links in the content.
-  bool title_meta = false;  // The headline element agrees with og:title / <title>.
-  bool dated = false;       // A publication date was found (meta, script or near the title).
-  bool garbage = false;     // Vietnamese page whose content has no function words (mojibake).
+  unsigned body_bytes = 0;            // The extracted body text.
+  unsigned attachments = 0;           // Document links in the content.
+  bool title_meta = false;            // The headline element agrees with og:title / <title>.
+  bool dated = false;    // A publication date was found (meta, script or near the title).
+  bool garbage = false;  // Vietnamese page whose content has no function words (mojibake).
 };
 
 struct KindVerdict {

@@ -27,8 +27,7 @@ std::string PickPublished(const std::string& printed, const std::string& meta,
   if (!DateOnly(printed)) return printed;
   // A printed day without a time: a machine value of the same day adds the time.
   for (const std::string* machine : {&meta, &script}) {
-    if (!machine->empty() && !DateOnly(*machine) &&
-        SameDay(printed, *machine)) {
+    if (!machine->empty() && !DateOnly(*machine) && SameDay(printed, *machine)) {
       return *machine;
     }
   }

@@ -20,13 +20,24 @@ void AppendEscape(std::string_view s, size_t* i, std::string* out) {
   char c = s[*i];
   ++*i;
   switch (c) {
-    case 'n': out->push_back('\n'); return;
-    case 'r': out->push_back('\n'); return;
-    case 't': out->push_back('\t'); return;
+    case 'n':
+      out->push_back('\n');
+      return;
+    case 'r':
+      out->push_back('\n');
+      return;
+    case 't':
+      out->push_back('\t');
+      return;
     case 'b':
-    case 'f': out->push_back(' '); return;
-    case 'u': break;
-    default: out->push_back(c); return;  // \" \\ \/ and lenient others.
+    case 'f':
+      out->push_back(' ');
+      return;
+    case 'u':
+      break;
+    default:
+      out->push_back(c);
+      return;  // \" \\ \/ and lenient others.
   }
   long cp = Hex4(s, *i);
   if (cp < 0) return;

@@ -25,8 +25,8 @@ int GumboDepth(const std::string& html) {
     stack.pop_back();
     if (depth > best) best = depth;
     const GumboVector* kids = node->type == GUMBO_NODE_DOCUMENT ? &node->v.document.children
-                              : tincrawl::IsElement(node)        ? &node->v.element.children
-                                                                 : nullptr;
+                              : tincrawl::IsElement(node)       ? &node->v.element.children
+                                                                : nullptr;
     for (unsigned i = 0; kids != nullptr && i < kids->length; ++i) {
       stack.push_back({static_cast<const GumboNode*>(kids->data[i]), depth + 1});
     }

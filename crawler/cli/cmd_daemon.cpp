@@ -8,12 +8,12 @@
 #include <string>
 #include <string_view>
 
-#include "crawler/store/article_record.h"
 #include "crawler/cli/commands.h"
 #include "crawler/config/config.h"
 #include "crawler/daemon/daemon.h"
 #include "crawler/net/robots_store.h"
 #include "crawler/output/spool.h"
+#include "crawler/store/article_record.h"
 #include "crawler/store/store.h"
 #include "extractors/dates.h"
 

@@ -12,8 +12,8 @@
 
 #include "crawler/cli/commands.h"
 #include "crawler/config/config.h"
-#include "crawler/pipeline/discovery.h"
 #include "crawler/net/simple_fetch.h"
+#include "crawler/pipeline/discovery.h"
 #include "crawler/sitetools/site_probe.h"
 #include "crawler/sitetools/site_selectors.h"
 #include "crawler/sitetools/site_wizard.h"

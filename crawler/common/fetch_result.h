@@ -71,15 +71,15 @@ struct FetchResult {
   std::string retry_after;  // Raw Retry-After header value, empty when absent.
   std::vector<RedirectHop> redirects;
   FetchTimings timings;
-  std::string error;                // Human-readable cause when outcome is not ok/not_modified.
+  std::string error;  // Human-readable cause when outcome is not ok/not_modified.
   // The host's robots.txt could not be fetched for longer than the wait allows: the outcome is
   // that of the robots.txt fetch, and the URL itself was not contacted.
   bool robots_unavailable = false;
-  unsigned tls_relaxed = 0;         // TlsRelaxation bits.
-  int64_t bytes_received = 0;       // Decoded body bytes seen (also when capped).
-  bool truncated = false;  // The body was cut at the cap (only with FetchRequest::truncate).
-  std::string primary_ip;  // Address of the last connection, empty when none.
-  long http_version = 0;   // CURL_HTTP_VERSION_* of the last response.
+  unsigned tls_relaxed = 0;    // TlsRelaxation bits.
+  int64_t bytes_received = 0;  // Decoded body bytes seen (also when capped).
+  bool truncated = false;      // The body was cut at the cap (only with FetchRequest::truncate).
+  std::string primary_ip;      // Address of the last connection, empty when none.
+  long http_version = 0;       // CURL_HTTP_VERSION_* of the last response.
   // Every header of the final response, in order (only when request.keep_headers).
   std::vector<std::pair<std::string, std::string>> response_headers;
   // The request header block of the last request exactly as curl sent it: request line,

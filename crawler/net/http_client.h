@@ -181,9 +181,9 @@ class HttpClient {
   std::unique_ptr<Fetcher> fetcher_;
   RobotsCache robots_;
   RobotsPolicy robots_policy_;
-  std::unordered_map<std::string, RobotsState> robots_state_;   // Origin -> fetch/outage state.
-  std::unordered_map<std::string, size_t> robots_queued_;        // Host -> requests waiting.
-  std::unordered_set<std::string> robots_loaded_;                // Origins looked up in the store.
+  std::unordered_map<std::string, RobotsState> robots_state_;  // Origin -> fetch/outage state.
+  std::unordered_map<std::string, size_t> robots_queued_;      // Host -> requests waiting.
+  std::unordered_set<std::string> robots_loaded_;              // Origins looked up in the store.
   std::unique_ptr<RobotsCacheStore> robots_store_;
   std::unordered_map<std::string, Site> sites_;
   std::unordered_map<std::string, std::string> host_site_;    // Host -> site it was configured by.

@@ -5,8 +5,8 @@
 #include <thread>
 #include <unordered_set>
 
-#include "crawler/pipeline/link_scan.h"
 #include "crawler/net/simple_fetch.h"
+#include "crawler/pipeline/link_scan.h"
 
 namespace tincrawl {
 

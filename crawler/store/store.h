@@ -141,8 +141,7 @@ class Store {
   // cheap enough for the loop thread. ForEachRobots calls fn(origin, value) until it is false.
   Status GetRobots(std::string_view origin, std::string* value) const;
   Status PutRobots(std::string_view origin, std::string_view value);
-  Status ForEachRobots(
-      const std::function<bool(std::string_view, std::string_view)>& fn) const;
+  Status ForEachRobots(const std::function<bool(std::string_view, std::string_view)>& fn) const;
 
   // Flushes every memtable to SST files (used before shutdown and by tests).
   Status Flush();

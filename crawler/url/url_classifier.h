@@ -9,8 +9,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "crawler/config/config.h"
 #include "crawler/common/status.h"
+#include "crawler/config/config.h"
 #include "crawler/url/url.h"
 
 namespace tincrawl {

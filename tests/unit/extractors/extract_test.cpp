@@ -82,8 +82,9 @@ TEST(ExtractSeedTest, SharepointPresetReproducesTheSeedArticle) {
   EXPECT_EQ(a.body.find("CTV"), std::string::npos);
   EXPECT_EQ(a.body_html.find("CTV"), std::string::npos);
   // The caption stays in body_html in its place, marked as a caption.
-  EXPECT_NE(a.body_html.find("<figcaption><em>Toàn cảnh tại hội nghị họp BTV Thị uỷ</em></figcaption>"),
-            std::string::npos)
+  EXPECT_NE(
+      a.body_html.find("<figcaption><em>Toàn cảnh tại hội nghị họp BTV Thị uỷ</em></figcaption>"),
+      std::string::npos)
       << a.body_html;
   EXPECT_NE(a.body.find("tổ chức hội nghị quán triệt"), std::string::npos)
       << "the double space is collapsed";

@@ -49,8 +49,8 @@ std::string Teaser(int i, bool with_date = true) {
   return "<div class=\"news-item\"><a href=\"/tin/bai-" + n + ".html\"><img src=\"/a" + n +
          ".jpg\"></a><h3><a href=\"/tin/bai-" + n +
          ".html\">Hội nghị triển khai nhiệm vụ phát triển kinh tế xã hội số " + n +
-         "</a></h3><p>Ủy ban nhân dân xã tổ chức hội nghị triển khai nhiệm vụ năm " + n +
-         ".</p>" + (with_date ? "<span>12/03/2024</span>" : "") + "</div>";
+         "</a></h3><p>Ủy ban nhân dân xã tổ chức hội nghị triển khai nhiệm vụ năm " + n + ".</p>" +
+         (with_date ? "<span>12/03/2024</span>" : "") + "</div>";
 }
 
 std::string Page(const std::string& head, const std::string& body) {
@@ -63,8 +63,9 @@ TEST(GenericClassifyTest, ArticleWithRelatedBoxAndLongMenuIsAnArticle) {
   for (int i = 0; i < 6; ++i) related += Teaser(i);
   related += "</div>";
   Article a = Generic(Page("<title>Hội nghị tổng kết công tác năm</title>",
-                           Menu(60) + "<div class=\"main\"><h1>Hội nghị tổng kết công tác năm</h1>"
-                                      "<div class=\"date\">Thứ hai, 18/03/2024 15:17</div>" +
+                           Menu(60) +
+                               "<div class=\"main\"><h1>Hội nghị tổng kết công tác năm</h1>"
+                               "<div class=\"date\">Thứ hai, 18/03/2024 15:17</div>" +
                                Prose(5) + "</div>" + related));
   EXPECT_EQ(a.page_kind, PageKind::kArticle) << a.signals;
   EXPECT_GE(a.confidence, 0.5);
@@ -76,19 +77,20 @@ TEST(GenericClassifyTest, ArticleWithRelatedBoxAndLongMenuIsAnArticle) {
 }
 
 TEST(GenericClassifyTest, TitleDifferingFromOgTitleIsStillAnArticle) {
-  Article a = Generic(Page("<title>Cổng thông tin điện tử xã</title>"
-                           "<meta property=\"og:title\" content=\"Trang chủ\">",
-                           Menu(20) + "<div><h1>Xã tổ chức hội nghị tổng kết công tác năm</h1>" +
-                               Prose(4) + "</div>"));
+  Article a = Generic(Page(
+      "<title>Cổng thông tin điện tử xã</title>"
+      "<meta property=\"og:title\" content=\"Trang chủ\">",
+      Menu(20) + "<div><h1>Xã tổ chức hội nghị tổng kết công tác năm</h1>" + Prose(4) + "</div>"));
   EXPECT_EQ(a.page_kind, PageKind::kArticle) << a.signals;
   EXPECT_EQ(a.title, "Xã tổ chức hội nghị tổng kết công tác năm");
   EXPECT_NE(a.signals.find("title_meta=0"), std::string::npos);
 }
 
 TEST(GenericClassifyTest, CategoryPageWithASingleItemIsAListing) {
-  Article a = Generic(Page("<title>Tin tức - Cổng thông tin điện tử xã</title>",
-                           Menu(12) + "<div class=\"category\"><h1>Tin tức</h1>" + Teaser(1, false) +
-                               "<div class=\"pager\"><a href=\"?page=2\">2</a></div></div>"));
+  Article a =
+      Generic(Page("<title>Tin tức - Cổng thông tin điện tử xã</title>",
+                   Menu(12) + "<div class=\"category\"><h1>Tin tức</h1>" + Teaser(1, false) +
+                       "<div class=\"pager\"><a href=\"?page=2\">2</a></div></div>"));
   EXPECT_EQ(a.page_kind, PageKind::kListing) << a.signals;
   ASSERT_FALSE(a.links.empty());
   EXPECT_EQ(a.links.front(), "https://xa.gov.vn/tin/bai-1.html");
@@ -165,13 +167,14 @@ TEST(GenericAttachmentTest, AttachmentOnlyPostHasLinkTextsAsBody) {
   std::string sidebar =
       "<div class=\"video-box\"><h3>Video</h3><p>Không tìm thấy video nào trong thư viện, "
       "xin vui lòng quay lại sau hoặc liên hệ với ban quản trị của trang.</p></div>";
-  Article a = Generic(Page(
-      "<title>Quyết định phê duyệt kế hoạch năm 2024</title>",
-      Menu(20) + "<div class=\"khung\"><h1>Quyết định phê duyệt kế hoạch năm 2024</h1>"
-                 "<div class=\"date\">19/4/2021 - 15:17 GMT+7</div>"
-                 "<p><a href=\"/files/qd-12.pdf\">Quyết định số 12/QĐ-UBND</a></p>"
-                 "<p><a href=\"/files/phu-luc.docx\">Phụ lục kèm theo</a></p></div>" +
-          sidebar));
+  Article a =
+      Generic(Page("<title>Quyết định phê duyệt kế hoạch năm 2024</title>",
+                   Menu(20) +
+                       "<div class=\"khung\"><h1>Quyết định phê duyệt kế hoạch năm 2024</h1>"
+                       "<div class=\"date\">19/4/2021 - 15:17 GMT+7</div>"
+                       "<p><a href=\"/files/qd-12.pdf\">Quyết định số 12/QĐ-UBND</a></p>"
+                       "<p><a href=\"/files/phu-luc.docx\">Phụ lục kèm theo</a></p></div>" +
+                       sidebar));
   EXPECT_EQ(a.page_kind, PageKind::kArticle) << a.signals;
   ASSERT_EQ(a.attachments.size(), 2u);
   EXPECT_EQ(a.attachments[0].type, "pdf");
@@ -182,11 +185,11 @@ TEST(GenericAttachmentTest, AttachmentOnlyPostHasLinkTextsAsBody) {
 }
 
 TEST(GenericCaptionTest, CaptionsStayInPlaceInBodyHtml) {
-  Article a = Generic(Page(
-      "<title>Hội nghị tổng kết</title>",
-      "<div class=\"content\"><h1>Hội nghị tổng kết</h1>" + Prose(2) +
-          "<figure><img src=\"/a.jpg\"><figcaption>Quang cảnh hội nghị</figcaption></figure>" +
-          Prose(2) + "</div>"));
+  Article a = Generic(
+      Page("<title>Hội nghị tổng kết</title>",
+           "<div class=\"content\"><h1>Hội nghị tổng kết</h1>" + Prose(2) +
+               "<figure><img src=\"/a.jpg\"><figcaption>Quang cảnh hội nghị</figcaption></figure>" +
+               Prose(2) + "</div>"));
   ASSERT_EQ(a.images.size(), 1u);
   EXPECT_EQ(a.images[0].caption, "Quang cảnh hội nghị");
   size_t cap = a.body_html.find("<figcaption>Quang cảnh hội nghị</figcaption>");
@@ -203,22 +206,20 @@ TEST(GenericCaptionTest, PhotoStoryKeepsItsCaptionsInTheBody) {
               ".jpg\"><figcaption>Đoàn viên thanh niên tham gia dọn vệ sinh tại khu dân cư số " +
               std::to_string(i) + " trong ngày chủ nhật xanh</figcaption></figure>";
   }
-  Article a = Generic(Page("<title>Ngày chủ nhật xanh</title>",
-                           "<div class=\"content\"><h1>Ngày chủ nhật xanh</h1>" + Prose(1) +
-                               photos + "</div>"));
+  Article a = Generic(
+      Page("<title>Ngày chủ nhật xanh</title>",
+           "<div class=\"content\"><h1>Ngày chủ nhật xanh</h1>" + Prose(1) + photos + "</div>"));
   EXPECT_EQ(a.page_kind, PageKind::kArticle) << a.signals;
   EXPECT_NE(a.body.find("khu dân cư số 3"), std::string::npos) << a.body;
 }
 
 TEST(GenericDateTest, PrintedDateBeatsDateOnlyOrConflictingMeta) {
   auto page = [](const std::string& meta, const std::string& printed) {
-    return Page("<title>Hội nghị</title>" + meta,
-                "<div><h1>Hội nghị</h1><div class=\"time\">" + printed + "</div>" + Prose(4) +
-                    "</div>");
+    return Page("<title>Hội nghị</title>" + meta, "<div><h1>Hội nghị</h1><div class=\"time\">" +
+                                                      printed + "</div>" + Prose(4) + "</div>");
   };
   std::string date_only = "<meta property=\"article:published_time\" content=\"2012-12-24\">";
-  EXPECT_EQ(Generic(page(date_only, "24/12/2012 03:04 AM")).published,
-            "2012-12-24T03:04:00+07:00");
+  EXPECT_EQ(Generic(page(date_only, "24/12/2012 03:04 AM")).published, "2012-12-24T03:04:00+07:00");
   std::string other_day =
       "<meta property=\"article:published_time\" content=\"2021-04-20T01:00:00+07:00\">";
   EXPECT_EQ(Generic(page(other_day, "Thứ hai, 19/04/2021 15:17")).published,
@@ -228,8 +229,9 @@ TEST(GenericDateTest, PrintedDateBeatsDateOnlyOrConflictingMeta) {
       "<meta property=\"article:published_time\" content=\"2021-04-19T08:17:00Z\">";
   EXPECT_EQ(Generic(page(with_time, "Ngày 19/04/2021")).published, "2021-04-19T08:17:00+00:00");
   // Only a script knows the date.
-  std::string ld = "<script type=\"application/ld+json\">{\"@type\":\"NewsArticle\","
-                   "\"datePublished\": \"2024-03-12T09:30:00+07:00\"}</script>";
+  std::string ld =
+      "<script type=\"application/ld+json\">{\"@type\":\"NewsArticle\","
+      "\"datePublished\": \"2024-03-12T09:30:00+07:00\"}</script>";
   EXPECT_EQ(Generic(page(ld, "")).published, "2024-03-12T09:30:00+07:00");
 }
 
@@ -243,7 +245,8 @@ TEST(GenericScriptBodyTest, ArticleBodyInJsonLdIsTheBody) {
   }
   std::string html =
       "<html><head><title>Story</title><script type=\"application/ld+json\">"
-      "{\"@type\":\"NewsArticle\",\"headline\":\"Story\",\"articleBody\":\"" + body +
+      "{\"@type\":\"NewsArticle\",\"headline\":\"Story\",\"articleBody\":\"" +
+      body +
       "\"}</script></head><body><h1>Story</h1><div id=\"app\"><p>Loading the story for "
       "you, one moment please.</p></div></body></html>";
   Article a = Generic(html, "https://example.org/story");
@@ -258,8 +261,8 @@ TEST(GenericScriptBodyTest, ArticleBodyInJsonLdIsTheBody) {
 TEST(GenericScriptBodyTest, MarkupInArticleBodyIsIgnored) {
   std::string html =
       "<html><head><script type=\"application/ld+json\">{\"articleBody\":\"&lt;p&gt;" +
-      std::string(600, 'x') + "&lt;/p&gt;\"}</script></head><body><h1>Tiêu đề bài</h1>" +
-      Prose(4) + "</body></html>";
+      std::string(600, 'x') + "&lt;/p&gt;\"}</script></head><body><h1>Tiêu đề bài</h1>" + Prose(4) +
+      "</body></html>";
   Article a = Generic(html);
   EXPECT_EQ(a.body.find("xxxx"), std::string::npos);
   EXPECT_NE(a.body.find("Sáng ngày 12/3"), std::string::npos);
@@ -272,7 +275,9 @@ TEST(GenericTitleTest, HeadlineLinkedToItselfIsTheTitleOfAShortPost) {
   std::string html =
       "<html><head><title>Ein kurzer Eintrag | Blog</title><meta property=\"og:title\" "
       "content=\"Ein kurzer Eintrag\"></head><body><h1><a href=\"/\">Blog</a></h1>"
-      "<div class=\"post\"><h2 class=\"posttitle\"><a href=\"" + url + "\">Ein kurzer "
+      "<div class=\"post\"><h2 class=\"posttitle\"><a href=\"" +
+      url +
+      "\">Ein kurzer "
       "Eintrag</a></h2><p>14. Juni 2013</p><div class=\"entry\"><p>Ich weiß nicht, ob ich das "
       "sagen sollte – also sage ich es nicht. Und dann sage ich es doch, am Ende eines langen "
       "Abends, leise.</p></div></div></body></html>";

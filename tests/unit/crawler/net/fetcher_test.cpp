@@ -1,5 +1,4 @@
 #include "crawler/net/fetcher.h"
-#include "crawler/net/curl_outcome.h"
 
 #include <gtest/gtest.h>
 #include <uv.h>
@@ -8,6 +7,7 @@
 #include <functional>
 #include <memory>
 
+#include "crawler/net/curl_outcome.h"
 #include "support/run_loop.h"
 #include "support/test_http_server.h"
 
