@@ -33,6 +33,8 @@ const CommandInfo kCommands[] = {
      "print stored articles as JSON Lines (works while the daemon runs)", CmdExport},
     {"sites", "sites [-c FILE]", "one line per site: state, last success, articles, errors",
      CmdSites},
+    {"url", "url [-c FILE] URL...",
+     "what the crawler knows of each URL: state, last outcome, next visit, sources", CmdUrl},
     {"new-site", "new-site [-c FILE] [--id ID] [-o FILE] URL|FILE...",
      "propose a commented site file from a home page and a few pages (live or saved)", CmdNewSite},
     {"test-site", "test-site [-c FILE] ID [--pages N]",
@@ -129,6 +131,27 @@ int ApplyValue(const std::string& opt, const std::string& value, CliOptions* o, 
   return kExitOk;
 }
 
+// The checks of a command's positional arguments and option combinations.
+int CheckArguments(const CliOptions& o, std::string* err) {
+  if (o.command == "extract") {
+    if (o.inputs.empty()) return UsageError(err, "extract needs at least one INPUT");
+    if (o.generic && !o.site_ids.empty()) {
+      return UsageError(err, "--site and --generic are mutually exclusive");
+    }
+    if (o.site_ids.size() > 1) return UsageError(err, "extract takes one --site");
+  }
+  if (o.command == "new-site" && o.inputs.empty()) {
+    return UsageError(err, "new-site needs at least one URL or FILE");
+  }
+  if (o.command == "url" && o.inputs.empty()) {
+    return UsageError(err, "url needs at least one URL");
+  }
+  if (o.command == "test-site" && o.inputs.size() != 1) {
+    return UsageError(err, "test-site needs exactly one site ID");
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 int ParseCli(int argc, char** argv, CliOptions* o, std::string* out, std::string* err) {
@@ -163,8 +186,8 @@ int ParseCli(int argc, char** argv, CliOptions* o, std::string* out, std::string
       if (int rc = ApplyValue(a, argv[i], o, err); rc != kExitOk) return rc;
       continue;
     }
-    bool takes_inputs =
-        o->command == "extract" || o->command == "new-site" || o->command == "test-site";
+    bool takes_inputs = o->command == "extract" || o->command == "new-site" ||
+                        o->command == "test-site" || o->command == "url";
     if (cmd != nullptr && (a == "-" || a[0] != '-') && takes_inputs) {
       o->inputs.push_back(a);
       continue;
@@ -173,19 +196,7 @@ int ParseCli(int argc, char** argv, CliOptions* o, std::string* out, std::string
                                : "unknown option '" + a + "'");
   }
   if (cmd == nullptr) return UsageError(err, "no command given");
-  if (o->command == "extract") {
-    if (o->inputs.empty()) return UsageError(err, "extract needs at least one INPUT");
-    if (o->generic && !o->site_ids.empty()) {
-      return UsageError(err, "--site and --generic are mutually exclusive");
-    }
-    if (o->site_ids.size() > 1) return UsageError(err, "extract takes one --site");
-  }
-  if (o->command == "new-site" && o->inputs.empty()) {
-    return UsageError(err, "new-site needs at least one URL or FILE");
-  }
-  if (o->command == "test-site" && o->inputs.size() != 1) {
-    return UsageError(err, "test-site needs exactly one site ID");
-  }
+  if (int rc = CheckArguments(*o, err); rc != kExitOk) return rc;
   if (o->config_path.empty()) o->config_path = DefaultConfigPath();
   return kExitOk;
 }

@@ -19,14 +19,14 @@
 
 namespace tincrawl {
 
-namespace {
-
 bool LoadOrReport(const CliOptions& opts, Config* config) {
   std::vector<ConfigError> errors;
   *config = LoadConfig(opts.config_path, &errors);
   for (const auto& e : errors) std::fprintf(stderr, "%s\n", e.ToString().c_str());
   return errors.empty();
 }
+
+namespace {
 
 int RunCrawler(const CliOptions& opts, CrawlOptions crawl) {
   Config config;
@@ -43,8 +43,8 @@ int RunCrawler(const CliOptions& opts, CrawlOptions crawl) {
   return kExitOk;
 }
 
-// Opens the store for reading: as a secondary of a running daemon when one holds the lock,
-// otherwise read-only.
+}  // namespace
+
 Status OpenForReading(const Config& config, std::unique_ptr<Store>* store) {
   std::string db = config.daemon.state_dir + "/db";
   if (!std::filesystem::exists(db)) {
@@ -58,6 +58,8 @@ Status OpenForReading(const Config& config, std::unique_ptr<Store>* store) {
   std::filesystem::remove_all(secondary, ec);
   return s;
 }
+
+namespace {
 
 std::string Age(int64_t then, int64_t now) {
   if (then <= 0) return "never";

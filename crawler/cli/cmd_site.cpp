@@ -441,10 +441,8 @@ int CmdTestSite(const CliOptions& opts) {
     std::fprintf(stderr, "usage: tincrawl test-site [-c FILE] ID [--pages N]\n");
     return kExitUsage;
   }
-  std::vector<ConfigError> errors;
-  Config config = LoadConfig(opts.config_path, &errors);
-  for (const auto& e : errors) std::fprintf(stderr, "%s\n", e.ToString().c_str());
-  if (!errors.empty()) return kExitUsage;
+  Config config;
+  if (!LoadOrReport(opts, &config)) return kExitUsage;
   const SiteConfig* site = config.FindSite(opts.inputs[0]);
   if (site == nullptr) {
     std::fprintf(stderr, "tincrawl: no site \"%s\" in %s\n", opts.inputs[0].c_str(),

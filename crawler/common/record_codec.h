@@ -14,6 +14,9 @@ namespace tincrawl {
 // and a reader of version N accepts any record whose trailing optional fields are absent.
 class RecordWriter {
  public:
+  RecordWriter() = default;
+  // Starts a record of format `version`.
+  explicit RecordWriter(uint64_t version) { U64(version); }
   void U64(uint64_t v) {
     while (v >= 0x80) {
       out_.push_back(static_cast<char>(v | 0x80));
@@ -43,6 +46,12 @@ class RecordWriter {
 class RecordReader {
  public:
   explicit RecordReader(std::string_view in) : in_(in) {}
+
+  // Reads the leading format version; false unless it is `expected`.
+  bool Version(uint64_t expected) {
+    uint64_t version = 0;
+    return U64(&version) && (version == expected || Fail());
+  }
 
   bool U64(uint64_t* v) {
     uint64_t result = 0;

@@ -330,16 +330,11 @@ Status Frontier::Release(const Lease& lease, int64_t retry_at_ms, FrontierBatch*
   return Status::Ok();
 }
 
-uint8_t Frontier::SeenBy(std::string_view url) const {
+Status Frontier::GetSchedule(std::string_view url, UrlSchedule* schedule, bool* found) const {
   Schedule sc;
-  bool found = false;
-  return ReadSchedule(url, &sc, &found).ok() && found ? sc.seen_by : 0;
-}
-
-ListingModel Frontier::ListingModelOf(std::string_view url) const {
-  Schedule sc;
-  bool found = false;
-  return ReadSchedule(url, &sc, &found).ok() && found ? sc.model : ListingModel();
+  const Status st = ReadSchedule(url, &sc, found);
+  if (st.ok() && *found) *schedule = sc;
+  return st;
 }
 
 FrontierSiteStats Frontier::Stats(int site) const {

@@ -122,6 +122,18 @@ struct FrontierSiteStats {
   std::array<uint64_t, kTrapReasonCount> trapped{};
 };
 
+// What the frontier's schedule record holds for one URL: when and why it is next due.
+struct UrlSchedule {
+  UrlKind kind = UrlKind::kUnknown;
+  Priority priority = Priority::kNew;
+  int64_t due_ms = 0;
+  bool queued = false;    // It has a queue entry (due or leased); false once finished.
+  bool backfill = false;  // Queued by an archive backfill (lower share of the budget).
+  uint8_t seen_by = 0;    // Mask of the DiscoveredBy values that found it (bit 1 << value).
+  int64_t lastmod = 0;    // The newest feed/sitemap lastmod seen, Unix seconds.
+  ListingModel model;     // Listings: the adaptive recrawl model.
+};
+
 // The crawl frontier, persisted in two column families.
 //
 // `frontier` CF keys:
@@ -183,10 +195,9 @@ class Frontier {
   void Applied(FrontierBatch* batch);
   void Abandon(FrontierBatch* batch);
 
-  // The mask of DiscoveredBy values that found `url` (bit 1 << value); 0 when unknown.
-  uint8_t SeenBy(std::string_view url) const;
-  // The listing model of `url` (default when unknown).
-  ListingModel ListingModelOf(std::string_view url) const;
+  // The schedule record of `url` (a normalized key), for `tincrawl url`; *found is false when
+  // the frontier has never seen it. A plain read: the frontier need not be Open().
+  Status GetSchedule(std::string_view url, UrlSchedule* schedule, bool* found) const;
 
   int SiteIndex(std::string_view site_id) const;
   FrontierSiteStats Stats(int site) const;

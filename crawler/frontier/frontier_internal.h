@@ -35,8 +35,7 @@ struct QueueValue {
 };
 
 inline std::string EncodeQueueValue(const QueueValue& v) {
-  RecordWriter w;
-  w.U64(kFormat);
+  RecordWriter w(kFormat);
   w.Str(v.site);
   w.U64(static_cast<uint64_t>(v.kind));
   w.I64(v.depth);
@@ -49,11 +48,10 @@ inline std::string EncodeQueueValue(const QueueValue& v) {
 
 inline bool DecodeQueueValue(std::string_view in, QueueValue* v) {
   RecordReader r(in);
-  uint64_t version = 0, kind = 0, by = 0, backfill = 0, fetches = 0;
+  uint64_t kind = 0, by = 0, backfill = 0, fetches = 0;
   v->fetch_url.clear();
-  if (!r.U64(&version) || version != kFormat || !r.Str(&v->site) || !r.U64(&kind) ||
-      !r.Int(&v->depth) || !r.U64(&by) || !r.U64(&backfill) || !r.U64(&fetches) ||
-      !(r.done() || r.Str(&v->fetch_url))) {
+  if (!r.Version(kFormat) || !r.Str(&v->site) || !r.U64(&kind) || !r.Int(&v->depth) ||
+      !r.U64(&by) || !r.U64(&backfill) || !r.U64(&fetches) || !(r.done() || r.Str(&v->fetch_url))) {
     return false;
   }
   v->kind = static_cast<UrlKind>(std::min<uint64_t>(kind, 5));
@@ -138,19 +136,9 @@ inline uint8_t SourceBit(DiscoveredBy by) {
 
 }  // namespace frontier_internal
 
-struct Frontier::Schedule {
-  UrlKind kind = UrlKind::kUnknown;
-  Priority priority = Priority::kNew;
-  int64_t due_ms = 0;
-  bool queued = false;
-  bool backfill = false;
-  uint8_t seen_by = 0;
-  int64_t lastmod = 0;
-  ListingModel model;
-
+struct Frontier::Schedule : UrlSchedule {
   std::string Encode() const {
-    RecordWriter w;
-    w.U64(frontier_internal::kFormat);
+    RecordWriter w(frontier_internal::kFormat);
     w.U64(static_cast<uint64_t>(kind));
     w.U64(static_cast<uint64_t>(priority));
     w.I64(due_ms);
@@ -165,11 +153,10 @@ struct Frontier::Schedule {
 
   bool Decode(std::string_view in) {
     RecordReader r(in);
-    uint64_t version = 0, k = 0, p = 0, flags = 0, seen = 0;
-    if (!r.U64(&version) || version != frontier_internal::kFormat || !r.U64(&k) || !r.U64(&p) ||
-        !r.I64(&due_ms) || !r.U64(&flags) || !r.U64(&seen) || !r.I64(&lastmod) ||
-        !r.F64(&model.decayed_new) || !r.F64(&model.decayed_seconds) ||
-        !r.F64(&model.interval_seconds)) {
+    uint64_t k = 0, p = 0, flags = 0, seen = 0;
+    if (!r.Version(frontier_internal::kFormat) || !r.U64(&k) || !r.U64(&p) || !r.I64(&due_ms) ||
+        !r.U64(&flags) || !r.U64(&seen) || !r.I64(&lastmod) || !r.F64(&model.decayed_new) ||
+        !r.F64(&model.decayed_seconds) || !r.F64(&model.interval_seconds)) {
       return false;
     }
     kind = static_cast<UrlKind>(std::min<uint64_t>(k, 5));

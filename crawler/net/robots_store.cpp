@@ -11,8 +11,7 @@ constexpr uint64_t kRobotsRecordVersion = 1;
 }  // namespace
 
 std::string EncodeRobotsRecord(const RobotsRecord& r) {
-  RecordWriter w;
-  w.U64(kRobotsRecordVersion);
+  RecordWriter w(kRobotsRecordVersion);
   w.Str(r.site_id);
   w.I64(r.fetched_unix);
   w.I64(r.expires_unix);
@@ -25,8 +24,7 @@ std::string EncodeRobotsRecord(const RobotsRecord& r) {
 
 bool DecodeRobotsRecord(std::string_view data, RobotsRecord* record) {
   RecordReader in(data);
-  uint64_t version = 0;
-  if (!in.U64(&version) || version == 0 || version > kRobotsRecordVersion) return false;
+  if (!in.Version(kRobotsRecordVersion)) return false;
   RobotsRecord r;
   uint64_t allow_all = 0;
   const bool read = in.Str(&r.site_id) && in.I64(&r.fetched_unix) && in.I64(&r.expires_unix) &&

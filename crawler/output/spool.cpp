@@ -252,13 +252,6 @@ Status Spool::Emit(const ArticleRecord& record) {
   return AppendLocked(std::move(line), EmitMarkerKey(record.id, record.revision));
 }
 
-Status Spool::AppendLine(std::string_view json) {
-  std::string line(json);
-  line.push_back('\n');
-  std::lock_guard<std::mutex> lock(mu_);
-  return AppendLocked(std::move(line), "");
-}
-
 Status Spool::Retry() {
   std::lock_guard<std::mutex> lock(mu_);
   return DrainLocked();
@@ -276,7 +269,7 @@ Status Spool::DrainLocked() {
   while (!unwritten_.empty()) {
     Line& l = unwritten_.front();
     if (Status st = WriteLocked(l.text); !st.ok()) return st;
-    if (!l.marker.empty()) pending_markers_.push_back(std::move(l.marker));
+    pending_markers_.push_back(std::move(l.marker));
     unwritten_.pop_front();
     ++lines_written_;
     if (unsynced_lines_++ == 0) first_unsynced_at_ = Now();
@@ -301,9 +294,6 @@ Status Spool::DrainLocked() {
 // commit may sit in the WAL's page cache, and a power cut would undo it but keep the line.
 Status Spool::SyncStoreWalLocked() {
   if (store_ == nullptr || options_.fsync == FsyncPolicy::kNever) return Status::Ok();
-  const bool any_marker = std::any_of(unwritten_.begin(), unwritten_.end(),
-                                      [](const Line& l) { return !l.marker.empty(); });
-  if (!any_marker) return Status::Ok();
   Status st = FromRocks(store_->db()->FlushWAL(/*sync=*/true), "spool: syncing the store WAL");
   if (st.ok()) return st;
   if (st.code() != Status::Code::kNoSpace) st = Status::IoError(st.message());

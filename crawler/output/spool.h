@@ -94,8 +94,6 @@ class Spool {
   // IoError: the line (and any queued before it) is kept and written by a later call; fsync
   // errors leave the line written but its marker in place.
   Status Emit(const ArticleRecord& record);
-  // Appends one JSON line that has no store marker (for tools); `json` has no newline.
-  Status AppendLine(std::string_view json);
   // Writes the lines kept by earlier write errors. Ok when none is left; else NoSpace/IoError
   // (callers pause their producers, as for a full store).
   Status Retry();
@@ -127,7 +125,7 @@ class Spool {
   Status Recover();
   struct Line {
     std::string text;    // With its newline.
-    std::string marker;  // Emit marker key; empty for AppendLine.
+    std::string marker;  // Emit marker key.
   };
   Status AppendLocked(std::string line, std::string marker);
   Status DrainLocked();

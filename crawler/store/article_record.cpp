@@ -74,9 +74,8 @@ bool GetLists(RecordReader* r, ArticleRecord* a) {
 }  // namespace
 
 std::string EncodeArticleRecord(const ArticleRecord& a) {
-  RecordWriter w;
+  RecordWriter w(kArticleRecordVersion);
   w.out().reserve(a.body.size() + a.body_html.size() + 512);
-  w.U64(kArticleRecordVersion);
   for (const std::string* s : {&a.id, &a.url, &a.canonical_url, &a.site}) w.Str(*s);
   PutLocality(&w, a.locality);
   for (const std::string* s : {&a.title, &a.published, &a.modified, &a.author, &a.summary, &a.body,
@@ -99,8 +98,7 @@ std::string EncodeArticleRecord(const ArticleRecord& a) {
 
 bool DecodeArticleRecord(std::string_view data, ArticleRecord* a) {
   RecordReader r(data);
-  uint64_t version = 0;
-  if (!r.U64(&version) || version != kArticleRecordVersion) return false;
+  if (!r.Version(kArticleRecordVersion)) return false;
   for (std::string* s : {&a->id, &a->url, &a->canonical_url, &a->site}) {
     if (!r.Str(s)) return false;
   }
@@ -146,12 +144,7 @@ bool ParseEmitMarkerKey(std::string_view key, std::string* id, int* revision) {
 }
 
 Status GetArticle(const Store& store, std::string_view id, ArticleRecord* record) {
-  std::string value;
-  if (Status st = store.Get(Cf::kArticles, id, &value); !st.ok()) return st;
-  if (!DecodeArticleRecord(value, record)) {
-    return Status::Corruption("bad article record " + std::string(id));
-  }
-  return Status::Ok();
+  return store.GetRecord(Cf::kArticles, id, DecodeArticleRecord, record);
 }
 
 Status ForEachArticle(const Store& store, const std::function<bool(const ArticleRecord&)>& fn) {

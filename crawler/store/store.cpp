@@ -50,8 +50,7 @@ Status FromRocks(const rocksdb::Status& s, std::string_view context) {
 }
 
 std::string EncodeUrlState(const UrlState& s) {
-  RecordWriter w;
-  w.U64(kRecordVersion);
+  RecordWriter w(kRecordVersion);
   w.U64(static_cast<uint64_t>(s.status));
   w.Str(s.last_outcome);
   w.I64(s.http_status);
@@ -70,8 +69,8 @@ std::string EncodeUrlState(const UrlState& s) {
 
 bool DecodeUrlState(std::string_view data, UrlState* s) {
   RecordReader r(data);
-  uint64_t version = 0, status = 0, by = 0;
-  if (!r.U64(&version) || version != kRecordVersion) return false;
+  uint64_t status = 0, by = 0;
+  if (!r.Version(kRecordVersion)) return false;
   s->fetch_url.clear();
   const bool ok = r.U64(&status) && r.Str(&s->last_outcome) && r.Int(&s->http_status) &&
                   r.Str(&s->etag) && r.Str(&s->last_modified) && r.I64(&s->next_visit) &&
@@ -85,8 +84,7 @@ bool DecodeUrlState(std::string_view data, UrlState* s) {
 }
 
 std::string EncodeSiteState(const SiteState& s) {
-  RecordWriter w;
-  w.U64(kRecordVersion);
+  RecordWriter w(kRecordVersion);
   w.I64(s.pages_fetched);
   w.I64(s.articles_new);
   w.I64(s.articles_updated);
@@ -101,8 +99,7 @@ std::string EncodeSiteState(const SiteState& s) {
 
 bool DecodeSiteState(std::string_view data, SiteState* s) {
   RecordReader r(data);
-  uint64_t version = 0;
-  if (!r.U64(&version) || version != kRecordVersion) return false;
+  if (!r.Version(kRecordVersion)) return false;
   return r.I64(&s->pages_fetched) && r.I64(&s->articles_new) && r.I64(&s->articles_updated) &&
          r.I64(&s->duplicates) && r.I64(&s->errors) && r.I64(&s->last_success) &&
          r.I64(&s->last_new_article) && r.F64(&s->listing_interval_seconds) &&
@@ -339,10 +336,7 @@ Status Store::Get(Cf which, std::string_view key, std::string* value) const {
 }
 
 Status Store::GetUrlState(std::string_view url, UrlState* state) const {
-  std::string value;
-  if (Status st = Get(Cf::kUrls, url, &value); !st.ok()) return st;
-  if (!DecodeUrlState(value, state)) return Status::Corruption("bad url state record");
-  return Status::Ok();
+  return GetRecord(Cf::kUrls, url, DecodeUrlState, state);
 }
 
 void Store::PutUrlState(rocksdb::WriteBatch* batch, std::string_view url,
@@ -352,10 +346,7 @@ void Store::PutUrlState(rocksdb::WriteBatch* batch, std::string_view url,
 }
 
 Status Store::GetSiteState(std::string_view site, SiteState* state) const {
-  std::string value;
-  if (Status st = Get(Cf::kSites, site, &value); !st.ok()) return st;
-  if (!DecodeSiteState(value, state)) return Status::Corruption("bad site state record");
-  return Status::Ok();
+  return GetRecord(Cf::kSites, site, DecodeSiteState, state);
 }
 
 void Store::PutSiteState(rocksdb::WriteBatch* batch, std::string_view site,

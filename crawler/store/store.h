@@ -120,6 +120,16 @@ class Store {
   Status Write(rocksdb::WriteBatch* batch);
   // Point read; NotFound when absent.
   Status Get(Cf which, std::string_view key, std::string* value) const;
+  // Point read of one record: NotFound when absent, Corruption when `decode` refuses it.
+  template <typename Record>
+  Status GetRecord(Cf which, std::string_view key, bool (*decode)(std::string_view, Record*),
+                   Record* record) const {
+    std::string value;
+    if (Status st = Get(which, key, &value); !st.ok()) return st;
+    if (decode(value, record)) return Status::Ok();
+    return Status::Corruption("bad record in " + std::string(CfName(which)) + ": " +
+                              std::string(key));
+  }
 
   Status GetUrlState(std::string_view url, UrlState* state) const;
   void PutUrlState(rocksdb::WriteBatch* batch, std::string_view url, const UrlState& state) const;

@@ -99,6 +99,21 @@ class CrawlFarmTest(unittest.TestCase):
         for site in self.farm.manifest["sites"]:
             self.assertRegex(out, r"(?m)^%s\s+ok\s" % site["id"])
 
+    def test_url_command_explains_a_stored_article_and_an_unknown_url(self):
+        article = self.articles[0]
+        out = tincrawl("url", "-c", self.config, article["url"]).stdout
+        self.assertIn("status      fetched", out)
+        self.assertRegex(out, r"last fetch  \d{4}-\d\d-\d\dT.*outcome ok, HTTP 200")
+        self.assertRegex(out, r"found by    \S")
+        self.assertIn("kind        article", out)
+        unknown = article["url"].rstrip("/") + "-never-linked"
+        proc = tincrawl("url", "-c", self.config, unknown, check=False)
+        self.assertEqual(proc.returncode, 1)
+        self.assertIn("never discovered", proc.stdout)
+        listing = article["url"][:article["url"].index("/", len("http://"))] + "/"
+        proc = tincrawl("url", "-c", self.config, listing, check=False)
+        self.assertIn("status      fetched", proc.stdout, proc.stdout)
+
 
 class FreshnessTest(unittest.TestCase):
     """The farm publishes while the daemon runs: each new article is fetched within its

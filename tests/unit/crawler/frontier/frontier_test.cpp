@@ -199,8 +199,12 @@ TEST_F(FrontierTest, UrlDedupAndDiscoverySources) {
   ASSERT_TRUE(frontier_->Commit(&batch).ok());
   EXPECT_EQ(Add(0, url, UrlKind::kArticle, kNow, DiscoveredBy::kFeed), AddResult::kKnown);
   EXPECT_EQ(Add(0, url, UrlKind::kArticle, kNow, DiscoveredBy::kSitemap), AddResult::kKnown);
-  EXPECT_EQ(frontier_->SeenBy(url), (1 << static_cast<int>(DiscoveredBy::kFeed)) |
-                                        (1 << static_cast<int>(DiscoveredBy::kSitemap)));
+  UrlSchedule sc;
+  bool found = false;
+  ASSERT_TRUE(frontier_->GetSchedule(url, &sc, &found).ok());
+  ASSERT_TRUE(found);
+  EXPECT_EQ(sc.seen_by, (1 << static_cast<int>(DiscoveredBy::kFeed)) |
+                            (1 << static_cast<int>(DiscoveredBy::kSitemap)));
   const UrlState st = ReadState(url);
   EXPECT_EQ(st.discovered_by, DiscoveredBy::kFeed);
   EXPECT_EQ(st.status, UrlStatus::kPending);
@@ -332,7 +336,11 @@ TEST_F(FrontierTest, AdaptiveListingIntervalFollowsObservedRate) {
     published -= found;
     now = next;
   }
-  const ListingModel model = frontier_->ListingModelOf(listing);
+  UrlSchedule sc;
+  bool known = false;
+  ASSERT_TRUE(frontier_->GetSchedule(listing, &sc, &known).ok());
+  ASSERT_TRUE(known);
+  const ListingModel& model = sc.model;
   EXPECT_NEAR(model.Rate() * 3600.0, 1.0, 0.25);
   EXPECT_GT(model.interval_seconds, 1800.0);
   EXPECT_LT(model.interval_seconds, 7200.0);

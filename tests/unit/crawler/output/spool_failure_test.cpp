@@ -129,11 +129,13 @@ TEST(SpoolFailureTest, FileSizeLimitPausesUntilLifted) {
     small.rlim_cur = 2000;
     if (setrlimit(RLIMIT_FSIZE, &small) != 0) _exit(3);
     int failed = 0;
-    for (int i = 0; i < 20; ++i)
-      failed += !spool
-                     ->AppendLine("{\"id\":\"" + std::to_string(i) + "\",\"pad\":\"" +
-                                  std::string(200, 'x') + "\"}")
-                     .ok();
+    for (int i = 0; i < 20; ++i) {
+      ArticleRecord record;
+      record.id = std::to_string(i);
+      record.revision = 1;
+      record.body = std::string(200, 'x');
+      failed += !spool->Emit(record).ok();
+    }
     if (failed == 0 || spool->errors(SpoolError::kFileTooLarge) == 0) _exit(4);
     if (spool->Retry().code() != Status::Code::kNoSpace) _exit(5);
     if (setrlimit(RLIMIT_FSIZE, &old) != 0) _exit(6);

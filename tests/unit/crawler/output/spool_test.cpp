@@ -207,14 +207,13 @@ TEST(SpoolExactlyOnceTest, RecoveryReemitsOnlyWhatIsMissing) {
     // 6: crash mid-line. 0: updated to revision 2, not yet spooled.
     h.Ingest(MakeArticle(4));
     const IngestResult r5 = h.Ingest(MakeArticle(5));
-    ASSERT_TRUE(h.spool->AppendLine(ArticleRecordToJson(r5.record)).ok());
     const IngestResult r6 = h.Ingest(MakeArticle(6));
     const IngestResult upd = h.Ingest(MakeArticle(0, "đã sửa"));
     ASSERT_EQ(upd.decision, IngestDecision::kUpdated);
     file = h.spool->current_file();
     ASSERT_TRUE(h.spool->Close().ok());
     std::ofstream out(file, std::ios::app | std::ios::binary);
-    out << ArticleRecordToJson(r6.record).substr(0, 100);
+    out << ArticleRecordToJson(r5.record) << '\n' << ArticleRecordToJson(r6.record).substr(0, 100);
   }
   Harness h(tmp);
   EXPECT_EQ(h.spool->reemitted(), 3);  // 4, 6 and 0 rev 2.
