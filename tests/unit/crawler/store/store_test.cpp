@@ -1,7 +1,6 @@
 #include "crawler/store/store.h"
 
 #include <gtest/gtest.h>
-#include <rocksdb/file_system.h>
 
 #include <atomic>
 #include <chrono>
@@ -11,12 +10,14 @@
 #include <string>
 #include <thread>
 
+#include "support/full_disk_fs.h"
 #include "support/temp_dir.h"
 
 namespace tincrawl {
 namespace {
 
 namespace fs = std::filesystem;
+using test_support::FullDiskFs;
 
 class TempDir : public test_support::TempDir {
  public:
@@ -280,66 +281,6 @@ TEST(StoreTest, RawRetentionPrunesByFetchTime) {
                   .ok());
   EXPECT_EQ(urls, (std::vector<std::string>{"https://a/mid", "https://a/new"}));
 }
-
-// A file system whose writable files fail Append/Sync with NoSpace while `full` is set.
-class FullDiskFs : public rocksdb::FileSystemWrapper {
- public:
-  explicit FullDiskFs(const std::shared_ptr<rocksdb::FileSystem>& base) : FileSystemWrapper(base) {}
-  const char* Name() const override { return "FullDiskFs"; }
-
-  rocksdb::IOStatus NewWritableFile(const std::string& name, const rocksdb::FileOptions& opts,
-                                    std::unique_ptr<rocksdb::FSWritableFile>* result,
-                                    rocksdb::IODebugContext* dbg) override {
-    std::unique_ptr<rocksdb::FSWritableFile> file;
-    rocksdb::IOStatus s = target()->NewWritableFile(name, opts, &file, dbg);
-    if (s.ok()) result->reset(new File(std::move(file), this));
-    return s;
-  }
-  rocksdb::IOStatus ReopenWritableFile(const std::string& name, const rocksdb::FileOptions& opts,
-                                       std::unique_ptr<rocksdb::FSWritableFile>* result,
-                                       rocksdb::IODebugContext* dbg) override {
-    std::unique_ptr<rocksdb::FSWritableFile> file;
-    rocksdb::IOStatus s = target()->ReopenWritableFile(name, opts, &file, dbg);
-    if (s.ok()) result->reset(new File(std::move(file), this));
-    return s;
-  }
-
-  std::atomic<bool> full{false};
-  std::atomic<int> failures{0};
-
- private:
-  class File : public rocksdb::FSWritableFileOwnerWrapper {
-   public:
-    File(std::unique_ptr<rocksdb::FSWritableFile>&& t, FullDiskFs* fs)
-        : FSWritableFileOwnerWrapper(std::move(t)), fs_(fs) {}
-    rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& o,
-                             rocksdb::IODebugContext* dbg) override {
-      if (fs_->full) return Fail();
-      return FSWritableFileOwnerWrapper::Append(data, o, dbg);
-    }
-    rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& o,
-                             const rocksdb::DataVerificationInfo& v,
-                             rocksdb::IODebugContext* dbg) override {
-      if (fs_->full) return Fail();
-      return FSWritableFileOwnerWrapper::Append(data, o, v, dbg);
-    }
-    rocksdb::IOStatus Sync(const rocksdb::IOOptions& o, rocksdb::IODebugContext* dbg) override {
-      if (fs_->full) return Fail();
-      return FSWritableFileOwnerWrapper::Sync(o, dbg);
-    }
-    rocksdb::IOStatus Fsync(const rocksdb::IOOptions& o, rocksdb::IODebugContext* dbg) override {
-      if (fs_->full) return Fail();
-      return FSWritableFileOwnerWrapper::Fsync(o, dbg);
-    }
-
-   private:
-    rocksdb::IOStatus Fail() {
-      fs_->failures++;
-      return rocksdb::IOStatus::NoSpace("No space left on device (injected)");
-    }
-    FullDiskFs* fs_;
-  };
-};
 
 TEST(StoreTest, DiskFullReturnsNoSpaceThenResumes) {
   TempDir tmp;
