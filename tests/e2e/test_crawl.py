@@ -131,8 +131,17 @@ class FreshnessTest(unittest.TestCase):
                 f.write(text)
             p = subprocess.Popen([BINARY, "run", "-c", config], stdout=subprocess.DEVNULL,
                                  stderr=subprocess.DEVNULL)
-            time.sleep(45)
-            p.send_signal(signal.SIGTERM)
+            # Runs until ten articles are due (published more than a listing interval plus a
+            # fetch ago) and all of them are in the spool, or a generous deadline passes.
+            deadline = time.time() + 180
+            try:
+                while time.time() < deadline and p.poll() is None:
+                    due, spooled = self.due_and_spooled(farm, state_dir(config), time.time())
+                    if due >= 10 and spooled:
+                        break
+                    time.sleep(0.5)
+            finally:
+                p.send_signal(signal.SIGTERM)
             self.assertEqual(p.wait(timeout=30), 0)
             stopped = time.time()
             stored = {strip_port(a["url"]): a for a in export(config)}
@@ -147,6 +156,17 @@ class FreshnessTest(unittest.TestCase):
                 self.assertLessEqual(delay, 8 + 5, g["url"])
         finally:
             farm.stop()
+
+    @staticmethod
+    def due_and_spooled(farm, state, now):
+        """How many published articles are due at `now`, and whether all of them are spooled."""
+        try:
+            fresh = [g for g in farm.gold().values() if "published_unix" in g]
+            spooled = {strip_port(l["url"]) for l in spool_lines(state) if "url" in l}
+        except (AssertionError, OSError, ValueError):
+            return 0, False  # A line being written; look again.
+        due = [g for g in fresh if g["published_unix"] < now - 8 - 5]
+        return len(due), all(g["url"] in spooled for g in due)
 
     @staticmethod
     def unix(rfc3339):

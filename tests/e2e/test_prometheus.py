@@ -45,13 +45,19 @@ class PrometheusTest(unittest.TestCase):
                         break
                 except OSError:
                     time.sleep(0.5)
-            time.sleep(30)  # Scrapes every second while the daemon crawls.
+            # Prometheus scrapes every second while the daemon crawls: ask until every dashboard
+            # expression returns data (or a generous deadline passes), not for a fixed time.
+            deadline = time.time() + 240
+            while True:
+                check = subprocess.run(
+                    ["/usr/bin/python3", os.path.join(ROOT, "dashboards", "extract_promql.py"),
+                     "--query-url", url, "--require-data", "--timeout", "10",
+                     "-o", os.path.join(tmp, "promql.txt")],
+                    capture_output=True, text=True, timeout=300, cwd=ROOT)
+                if check.returncode == 0 or time.time() > deadline:
+                    break
+                time.sleep(2)
             self.assertIn("tincrawl_up 1", scrape(mport))
-            check = subprocess.run(
-                ["/usr/bin/python3", os.path.join(ROOT, "dashboards", "extract_promql.py"),
-                 "--query-url", url, "--require-data", "--timeout", "10",
-                 "-o", os.path.join(tmp, "promql.txt")],
-                capture_output=True, text=True, timeout=300, cwd=ROOT)
             self.assertEqual(check.returncode, 0, check.stdout[-4000:] + check.stderr[-4000:])
             with urllib.request.urlopen(url + "/api/v1/rules", timeout=10) as r:
                 body = r.read().decode("utf-8")

@@ -258,7 +258,11 @@ TEST_F(FetcherTest, StalledServerTimesOut) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_EQ(r.outcome, Outcome::kTimeout) << r.error;
   EXPECT_GE(took, 0.9);
-  EXPECT_LT(took, 5.0);
+  // The client gave up on its own: the server is still stalling (its hour-long stall has not
+  // ended the response).
+  const auto log = server_.Log();
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0].end, 0);
 }
 
 TEST_F(FetcherTest, ResetMidBody) {
@@ -337,13 +341,11 @@ TEST_F(FetcherTest, TwoHundredConcurrentTransfers) {
     });
     max_in_flight = std::max(max_in_flight, fetcher().InFlight());
   }
-  const auto start = std::chrono::steady_clock::now();
-  RunUntil([&] { return done == 200; }, 30);
-  const double took =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  RunUntil([&] { return done == 200; }, 60);
   EXPECT_EQ(ok, 200);
   EXPECT_EQ(max_in_flight, 200u);
-  EXPECT_LT(took, 10.0);  // Parallel: 200 x 0.2 s sequentially would take 40 s.
+  // Parallel, as the server saw it: many requests in progress at once (sequential would be 1).
+  EXPECT_GE(server_.MaxHostConcurrency("127.0.0.1"), 50);
   EXPECT_GE(server_.connections(), 100);
 }
 

@@ -86,8 +86,19 @@ TEST_F(HttpClientTest, ConnectionLimitAboveOne) {
 }
 
 TEST_F(HttpClientTest, TwoHostsProceedInParallel) {
-  a_.SetHandler([](const TestRequest&) { return Body("a"); });
-  b_.SetHandler([](const TestRequest&) { return Body("b"); });
+  // The order pages arrive in over both servers: parallel hosts interleave, one host after the
+  // other would not (a progress check, not a stopwatch).
+  std::mutex order_mu;
+  std::string order;
+  auto record = [&](char host) {
+    return [&, host](const TestRequest&) {
+      std::lock_guard<std::mutex> lock(order_mu);
+      order.push_back(host);
+      return Body(std::string(1, host));
+    };
+  };
+  a_.SetHandler(record('a'));
+  b_.SetHandler(record('b'));
   ASSERT_TRUE(client().ConfigureSite(Site("a", "a.test", 0.4)).ok());
   ASSERT_TRUE(client().ConfigureSite(Site("b", "b.test", 0.4)).ok());
   std::vector<std::string> urls = Urls(a_, "a.test", 4);
@@ -107,11 +118,18 @@ TEST_F(HttpClientTest, TwoHostsProceedInParallel) {
   RunUntil([&] { return done == urls.size(); });
   const double took =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  // Each host needs 4 gaps of 0.4 s (robots + 4 pages); sequentially it would be >= 3.2 s.
-  EXPECT_LT(took, 2.8);
+  ASSERT_EQ(done, urls.size());
+  // Each host needs 4 gaps of 0.4 s (robots + 4 pages): a lower bound only.
   EXPECT_GE(took, 1.5);
-  EXPECT_GE(MinStartGap(a_.Log(), "a.test"), 0.39);
-  EXPECT_GE(MinStartGap(b_.Log(), "b.test"), 0.39);
+  ASSERT_EQ(order.size(), 8u);
+  // Each host had fetched two of its pages before the other fetched its last.
+  const auto second = [&](char host) { return order.find(host, order.find(host) + 1); };
+  EXPECT_LT(second('a'), order.rfind('b')) << order;
+  EXPECT_LT(second('b'), order.rfind('a')) << order;
+  // Server-side arrival times jitter by a few ms (seen: 0.3897 s under ThreadSanitizer); the
+  // check is that the delay is enforced, not its exact value.
+  EXPECT_GE(MinStartGap(a_.Log(), "a.test"), 0.35);
+  EXPECT_GE(MinStartGap(b_.Log(), "b.test"), 0.35);
   EXPECT_EQ(client().QueuedFor("a"), 0u);
 }
 
@@ -275,29 +293,29 @@ TEST_F(HttpClientTest, BrokenHostDoesNotSlowAnother) {
   ASSERT_TRUE(client().ConfigureSite(Site("b", "b.test", 0.2)).ok());
   size_t a_done = 0;
   size_t b_done = 0;
-  double b_finished = 0;
-  const auto start = std::chrono::steady_clock::now();
+  // Progress of each host measured against the other's: b needs 5 gaps of 0.2 s (about 1 s),
+  // a's first page times out after 1 s and a then backs off for at least 1 s.
+  size_t b_at_first_a_timeout = 0;
+  size_t a_when_b_finished = 0;
   for (const auto& url : Urls(a_, "a.test", 3)) {
     client().Submit(Request(url, "a"), [&](FetchResult r) {
       // Timeouts while running; whatever is still backing off is cancelled at teardown.
       EXPECT_TRUE(r.outcome == Outcome::kTimeout || r.outcome == Outcome::kCancelled);
-      if (r.outcome == Outcome::kTimeout) ++a_done;
+      if (r.outcome == Outcome::kTimeout && ++a_done == 1) b_at_first_a_timeout = b_done;
     });
   }
   for (const auto& url : Urls(b_, "b.test", 5)) {
     client().Submit(Request(url, "b"), [&](FetchResult r) {
       EXPECT_EQ(r.outcome, Outcome::kOk) << r.error;
-      if (++b_done == 5) {
-        b_finished =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      }
+      if (++b_done == 5) a_when_b_finished = a_done;
     });
   }
   RunUntil([&] { return b_done == 5; }, 10);
   EXPECT_EQ(b_done, 5u);
-  EXPECT_LT(b_finished, 1.8);  // 5 gaps of 0.2 s, unaffected by a's 1 s timeouts and backoff.
+  EXPECT_LE(a_when_b_finished, 1u);  // b was done before a's second timeout ...
   RunUntil([&] { return a_done >= 1; }, 5);
-  EXPECT_EQ(a_done, 1u);  // a timed out once and is now backing off (>= 1 s).
+  EXPECT_EQ(a_done, 1u);                // a timed out once and is now backing off (>= 1 s).
+  EXPECT_GE(b_at_first_a_timeout, 3u);  // ... and kept its pace while a's transfer stalled.
   EXPECT_EQ(client().HostState("a.test").consecutive_failures, 1);
 }
 
