@@ -10,7 +10,6 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
-#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -19,6 +18,7 @@
 #include "crawler/frontier/frontier.h"
 #include "crawler/store/article_record.h"
 #include "extractors/extract.h"
+#include "support/article_pages.h"
 #include "support/temp_dir.h"
 #include "support/test_http_server.h"
 #include "unit/crawler/output/spool_test_support.h"
@@ -42,33 +42,7 @@ TestResponse Html(std::string body) {
 std::string ArticlePath(int i) { return "/vi/news/tin-tuc/bai-so-" + std::to_string(i) + ".html"; }
 const char kDisallowedPath[] = "/vi/news/noi-bo/bai-mat-9.html";
 
-// A NukeViet article page whose text differs from every other article's (random words from a
-// seeded generator), so the deduper sees three stories.
-std::string ArticleHtml(int i) {
-  static const char* const kWords[] = {
-      "huyện",    "tỉnh",       "xã",       "hội nghị",     "cán bộ",    "nhân dân",
-      "kế hoạch", "triển khai", "đánh giá", "kết quả",      "nông thôn", "giao thông",
-      "y tế",     "giáo dục",   "đầu tư",   "dự án",        "thủy lợi",  "môi trường",
-      "an ninh",  "văn hóa",    "du lịch",  "doanh nghiệp", "thuế",      "đất đai"};
-  std::mt19937 rng(static_cast<unsigned>(1000 + i));
-  std::string body;
-  for (int p = 0; p < 4; ++p) {
-    body += "<p>";
-    for (int s = 0; s < 3; ++s) {
-      for (int w = 0; w < 14; ++w) {
-        body += std::string(kWords[rng() % std::size(kWords)]) + (w == 13 ? ". " : " ");
-      }
-    }
-    body += "</p>";
-  }
-  const std::string title = "Bài số " + std::to_string(i) + ": tin hoạt động của huyện";
-  return "<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\"><title>" + title +
-         "</title></head><body><div id=\"news-detail\"><h1 class=\"title\">" + title +
-         "</h1><span class=\"h-date\">Thứ hai - 1" + std::to_string(i) +
-         "/04/2024 08:00</span><div class=\"hometext\">Tóm tắt bài số " + std::to_string(i) +
-         ".</div><div id=\"news-bodyhtml\" class=\"bodytext\">" + body +
-         "</div></div></body></html>";
-}
+std::string ArticleHtml(int i) { return test_support::NukeVietArticleHtml(i); }
 
 std::string HomeHtml() {
   std::string links;

@@ -4,8 +4,14 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <optional>
 #include <string>
+#include <thread>
+#include <utility>
+#include <vector>
 
+#include "support/article_pages.h"
 #include "unit/crawler/output/spool_test_support.h"
 #include "unit/crawler/pipeline/page_processor_harness.h"
 
@@ -197,6 +203,49 @@ TEST(PageProcessorTest, RevisitWritesARevisionOnlyWhenTheArticleChanged) {
   spool_test::ExpectExactlyOnce(h.store(), h.spool_dir(), 1);
   EXPECT_EQ(SpoolLines(h, id, 1), 1);
   EXPECT_EQ(SpoolLines(h, id, 2), 1);
+}
+
+// Workers process pages at the same time, as the daemon's pool does: every page commits, two
+// copies of one story processed at once still make one story, and every line is spooled once.
+TEST(PageProcessorTest, ConcurrentWorkersCommitEveryPage) {
+  PipelineHarness h;
+  constexpr int kStories = 12;
+  std::vector<std::string> urls;
+  for (int i = 0; i < 2 * kStories; ++i) {
+    urls.push_back("https://bavi.hanoi.gov.vn/vi/news/tin-tuc/bai-" + std::to_string(i) + ".html");
+  }
+  ASSERT_TRUE(
+      h.processor().Seed(kBavi, urls, UrlKind::kUnknown, DiscoveredBy::kSeed, kStartMs).ok());
+  std::vector<std::pair<Lease, FetchResult>> pages;
+  while (std::optional<Lease> lease = h.frontier().PopReady(kStartMs)) {
+    const int n = std::stoi(lease->url.substr(lease->url.rfind('-') + 1));
+    FetchResult page = Ok(*lease, test_support::NukeVietArticleHtml(n % kStories));
+    pages.emplace_back(std::move(*lease), std::move(page));
+  }
+  ASSERT_EQ(pages.size(), urls.size());
+  std::atomic<size_t> next{0};
+  std::atomic<int> failed{0};
+  std::vector<std::thread> workers;
+  for (int w = 0; w < 4; ++w) {
+    workers.emplace_back([&] {
+      for (size_t i = next++; i < pages.size(); i = next++) {
+        const PageOutcome out = h.processor().Process(pages[i].first, pages[i].second, kStartMs);
+        if (!out.status.ok() || !out.article) ++failed;
+      }
+    });
+  }
+  for (std::thread& t : workers) t.join();
+  EXPECT_EQ(failed.load(), 0);
+  const auto articles = h.Articles();
+  EXPECT_EQ(articles.size(), urls.size());
+  int stories = 0;
+  for (const ArticleRecord& r : articles) stories += r.duplicate_of.empty();
+  EXPECT_EQ(stories, kStories);
+  EXPECT_EQ(h.counters().articles_new.load(), kStories);
+  EXPECT_EQ(h.counters().duplicates_exact.load(), kStories);
+  for (const std::string& url : urls) EXPECT_EQ(h.UrlStateOf(url).status, UrlStatus::kFetched);
+  ASSERT_TRUE(h.spool().Close().ok());
+  spool_test::ExpectExactlyOnce(h.store(), h.spool_dir(), urls.size());
 }
 
 }  // namespace
