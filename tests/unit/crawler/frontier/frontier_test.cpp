@@ -2,129 +2,20 @@
 
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <cstdlib>
-#include <filesystem>
 #include <set>
+#include <string>
 #include <thread>
+#include <vector>
+
+#include "unit/crawler/frontier/frontier_fixture.h"
 
 namespace tincrawl {
 namespace {
 
-constexpr int64_t kNow = 1'700'000'000'000;  // ms
-constexpr int64_t kMinute = 60'000;
-
-SiteConfig MakeSite(const std::string& id, std::vector<std::string> hosts) {
-  SiteConfig s;
-  s.id = id;
-  s.hosts = std::move(hosts);
-  s.recrawl.listing_min_seconds = 600;
-  s.recrawl.listing_max_seconds = 86400;
-  s.recrawl.article_seconds = 30 * 86400;
-  s.recrawl.backfill_pages = 20;
-  s.recrawl.max_depth = 5;
-  s.recrawl.pages_per_day = 100000;
-  return s;
-}
-
-class FrontierTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("frontier_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    sites_ = TestSites();
-    OpenAll();
-  }
-  static std::vector<SiteConfig> TestSites() {
-    return {MakeSite("qn", {"quangninh.gov.vn", "halong.gov.vn"}),
-            MakeSite("hn", {"hanoi.gov.vn"})};
-  }
-  void TearDown() override {
-    CloseAll();
-    std::filesystem::remove_all(dir_);
-  }
-
-  void OpenAll() {
-    rocksdb::Options options;
-    options.create_if_missing = true;
-    options.create_missing_column_families = true;
-    std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
-        {rocksdb::kDefaultColumnFamilyName, {}}, {"urls", {}}, {"frontier", {}}};
-    rocksdb::DB* db = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(options, dir_.string(), cfs, &handles_, &db).ok());
-    db_.reset(db);
-    frontier_ = std::make_unique<Frontier>(db_.get(), handles_[1], handles_[2], sites_, options_);
-    ASSERT_TRUE(frontier_->Open().ok());
-  }
-  void CloseAll() {
-    frontier_.reset();
-    for (auto* h : handles_) ASSERT_TRUE(db_->DestroyColumnFamilyHandle(h).ok());
-    handles_.clear();
-    db_.reset();
-  }
-  void Reopen() {
-    CloseAll();
-    OpenAll();
-  }
-
-  AddResult Add(int site, const std::string& url, UrlKind kind, int64_t due,
-                DiscoveredBy by = DiscoveredBy::kListing, int depth = 1, bool reschedule = false) {
-    rocksdb::WriteBatch wb;
-    FrontierBatch batch(&wb);
-    AddRequest r;
-    r.url = url;
-    r.kind = kind;
-    r.discovered_by = by;
-    r.depth = depth;
-    r.due_ms = due;
-    r.reschedule = reschedule;
-    AddResult result = AddResult::kKnown;
-    EXPECT_TRUE(frontier_->Add(site, r, &batch, &result).ok());
-    EXPECT_TRUE(frontier_->Commit(&batch).ok());
-    return result;
-  }
-
-  int64_t Complete(const Lease& lease, int64_t now, Outcome outcome = Outcome::kOk,
-                   int new_links = 0, int http = 200) {
-    rocksdb::WriteBatch wb;
-    FrontierBatch batch(&wb);
-    FetchReport report;
-    report.outcome = outcome;
-    report.http_status = http;
-    report.new_links = new_links;
-    report.now_ms = now;
-    int64_t next = -1;
-    EXPECT_TRUE(frontier_->Complete(lease, report, &batch, &next).ok());
-    EXPECT_TRUE(frontier_->Commit(&batch).ok());
-    return next;
-  }
-
-  std::vector<std::string> DrainUrls(int64_t now) {
-    std::vector<std::string> out;
-    while (std::optional<Lease> l = frontier_->PopReady(now)) out.push_back(l->url);
-    return out;
-  }
-
-  UrlState ReadState(const std::string& url) {
-    std::string v;
-    UrlState st;
-    EXPECT_TRUE(db_->Get({}, handles_[1], url, &v).ok());
-    EXPECT_TRUE(DecodeUrlState(v, &st));
-    return st;
-  }
-
-  std::filesystem::path dir_;
-  std::vector<SiteConfig> sites_;
-  FrontierOptions options_;
-  std::unique_ptr<rocksdb::DB> db_;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
-  std::unique_ptr<Frontier> frontier_;
-};
+using frontier_test::FrontierTest;
+using frontier_test::kMinute;
+using frontier_test::kNow;
 
 TEST_F(FrontierTest, NewArticlesFirstThenListingsThenRevisits) {
   const std::string listing = "https://quangninh.gov.vn/Trang/Tin-tuc-su-kien.aspx";
@@ -250,93 +141,6 @@ TEST_F(FrontierTest, AbandonedBatchLeavesNothingBehind) {
   EXPECT_EQ(DrainUrls(kNow).size(), 1u);
 }
 
-TEST_F(FrontierTest, RestartKeepsPendingAndNeverRefetchesCompleted) {
-  std::set<std::string> all;
-  for (int i = 0; i < 60; ++i) {
-    const std::string host = i % 3 == 0   ? "quangninh.gov.vn"
-                             : i % 3 == 1 ? "halong.gov.vn"
-                                          : "hanoi.gov.vn";
-    const std::string url = "https://" + host + "/tin/" + std::to_string(i) + ".html";
-    all.insert(url);
-    Add(host == "hanoi.gov.vn" ? 1 : 0, url, UrlKind::kArticle, kNow - i);
-  }
-  std::set<std::string> completed, leased_only;
-  for (int i = 0; i < 15; ++i) {
-    std::optional<Lease> l = frontier_->PopReady(kNow);
-    ASSERT_TRUE(l);
-    Complete(*l, kNow);
-    completed.insert(l->url);
-  }
-  for (int i = 0; i < 5; ++i) leased_only.insert(frontier_->PopReady(kNow)->url);
-  Reopen();  // Leases are memory only: the 5 in flight are due again.
-  std::set<std::string> pending;
-  for (const std::string& u : DrainUrls(kNow + kMinute)) EXPECT_TRUE(pending.insert(u).second);
-  std::set<std::string> expected;
-  for (const std::string& u : all) {
-    if (completed.count(u) == 0) expected.insert(u);
-  }
-  EXPECT_EQ(pending, expected);
-  for (const std::string& u : leased_only) EXPECT_EQ(pending.count(u), 1u);
-  Reopen();
-  // Nothing completed is due before its revisit time, and all of it is then.
-  EXPECT_EQ(DrainUrls(kNow + 30LL * 86400 * 1000 - 1).size(), 45u);
-  Reopen();
-  std::set<std::string> revisits;
-  for (const std::string& u : DrainUrls(kNow + 30LL * 86400 * 1000)) revisits.insert(u);
-  EXPECT_EQ(revisits.size(), 60u);
-  for (const std::string& u : completed) EXPECT_EQ(ReadState(u).fetch_count, 1);
-}
-
-// The child half of SurvivesKill9, re-executed rather than forked: a fork of this process
-// inherits none of RocksDB's background threads (and ThreadSanitizer cannot follow a forked
-// child that starts threads). It works in the parent's directory and dies by SIGKILL.
-class FrontierKill9Child : public FrontierTest {
- protected:
-  void SetUp() override {
-    const char* dir = std::getenv("TINCRAWL_FRONTIER_DIR");
-    if (dir == nullptr) GTEST_SKIP() << "helper for FrontierTest.SurvivesKill9";
-    dir_ = dir;
-    sites_ = TestSites();
-    OpenAll();
-  }
-  void TearDown() override {}
-};
-
-TEST_F(FrontierKill9Child, Run) {
-  for (int i = 0; i < 40; ++i) {
-    Add(0, "https://quangninh.gov.vn/tin/" + std::to_string(i), UrlKind::kArticle, kNow + i);
-  }
-  for (int i = 0; i < 10; ++i) Complete(*frontier_->PopReady(kNow + 100), kNow + 100);
-  for (int i = 0; i < 5; ++i) frontier_->PopReady(kNow + 100);
-  kill(getpid(), SIGKILL);
-}
-
-// A child process queues URLs, completes some, leases others and dies by SIGKILL without
-// closing anything: the WAL must give the parent exactly the committed state.
-TEST_F(FrontierTest, SurvivesKill9) {
-  CloseAll();
-  const pid_t pid = fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    setenv("TINCRAWL_FRONTIER_DIR", dir_.c_str(), 1);
-    execl("/proc/self/exe", "frontier_kill9_child", "--gtest_filter=FrontierKill9Child.Run",
-          static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  int status = 0;
-  ASSERT_EQ(waitpid(pid, &status, 0), pid);
-  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "status " << status;
-  OpenAll();
-  std::vector<std::string> due = DrainUrls(kNow + 100);
-  EXPECT_EQ(due.size(), 30u);  // 40 queued - 10 completed; the 5 leased are due again.
-  for (int i = 0; i < 10; ++i) {
-    const UrlState st = ReadState("https://quangninh.gov.vn/tin/" + std::to_string(i));
-    EXPECT_EQ(st.fetch_count, 1) << i;
-    EXPECT_EQ(st.status, UrlStatus::kFetched);
-  }
-  EXPECT_EQ(DrainUrls(kNow + 100 + 30LL * 86400 * 1000).size(), 10u);
-}
-
 TEST_F(FrontierTest, AdaptiveListingIntervalFollowsObservedRate) {
   const std::string listing = "https://quangninh.gov.vn/tin-tuc";
   Add(0, listing, UrlKind::kListing, kNow);
@@ -452,17 +256,6 @@ TEST_F(FrontierTest, DailyBudgetDefersTheSite) {
   EXPECT_EQ(DrainUrls(tomorrow).size(), 3u);
 }
 
-TEST_F(FrontierTest, BudgetSurvivesRestart) {
-  sites_[1].recrawl.pages_per_day = 3;
-  Reopen();
-  for (int i = 0; i < 10; ++i) {
-    Add(1, "https://hanoi.gov.vn/tin/" + std::to_string(i), UrlKind::kArticle, kNow);
-  }
-  for (int i = 0; i < 2; ++i) Complete(*frontier_->PopReady(kNow), kNow);
-  Reopen();
-  EXPECT_EQ(DrainUrls(kNow).size(), 1u);
-}
-
 TEST_F(FrontierTest, FailuresBackOffAndGoneIsDropped) {
   const std::string a = "https://quangninh.gov.vn/tin/1.html";
   const std::string b = "https://quangninh.gov.vn/tin/2.html";
@@ -549,6 +342,10 @@ TEST_F(FrontierTest, BackfillThenSteadyPagination) {
 namespace tincrawl {
 namespace {
 
+using frontier_test::FrontierTest;
+using frontier_test::kMinute;
+using frontier_test::kNow;
+
 // The schedule record is read-modify-written by a sighting (AddKnown) and by Complete. They
 // never interleave: an uncommitted sighting holds its URL back from PopReady, and a sighting of
 // a leased URL leaves the schedule to Complete.
@@ -595,6 +392,10 @@ TEST_F(FrontierTest, SightingAndCompletionNeverOverwriteEachOther) {
 
 namespace tincrawl {
 namespace {
+
+using frontier_test::FrontierTest;
+using frontier_test::kMinute;
+using frontier_test::kNow;
 
 // The key names the URL; the lease carries the spelling the page published, across a
 // completion, a re-queue and a restart.
