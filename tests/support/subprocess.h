@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <string>
+#include <utility>
 #include <vector>
 
 extern char** environ;
@@ -99,6 +100,30 @@ inline ProcessResult RunProcess(const std::vector<std::string>& argv,
   if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
   return r;
+}
+
+// Forks and re-executes this test binary running only `gtest_filter`, with `env` added to its
+// environment, for crash tests whose child uses RocksDB: a re-executed child starts with none of
+// the parent's threads (a plain fork would keep RocksDB's state but not its background threads,
+// and ThreadSanitizer cannot follow such a child). Everything the child needs is built before
+// fork(), so the child only calls execve. Returns the child's pid, or -1.
+inline pid_t ForkSelf(const std::string& gtest_filter,
+                      const std::vector<std::pair<std::string, std::string>>& env) {
+  std::vector<std::string> env_store;
+  for (char** e = environ; *e != nullptr; ++e) env_store.emplace_back(*e);
+  for (const auto& [name, value] : env) env_store.push_back(name + "=" + value);
+  std::vector<char*> envp;
+  for (auto& e : env_store) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  std::string filter = "--gtest_filter=" + gtest_filter;
+  char self[] = "/proc/self/exe";
+  char* argv[] = {self, filter.data(), nullptr};
+  const pid_t pid = fork();
+  if (pid == 0) {
+    execve(self, argv, envp.data());
+    _exit(127);
+  }
+  return pid;
 }
 
 }  // namespace tincrawl::testing

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "crawler/frontier/frontier.h"
+#include "support/subprocess.h"
 #include "unit/crawler/frontier/frontier_fixture.h"
 
 namespace tincrawl {
@@ -85,14 +86,9 @@ TEST_F(FrontierKill9Child, Run) {
 // closing anything: the WAL must give the parent exactly the committed state.
 TEST_F(FrontierTest, SurvivesKill9) {
   CloseAll();
-  const pid_t pid = fork();
+  const pid_t pid =
+      testing::ForkSelf("FrontierKill9Child.Run", {{"TINCRAWL_FRONTIER_DIR", dir_.string()}});
   ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    setenv("TINCRAWL_FRONTIER_DIR", dir_.c_str(), 1);
-    execl("/proc/self/exe", "frontier_kill9_child", "--gtest_filter=FrontierKill9Child.Run",
-          static_cast<char*>(nullptr));
-    _exit(127);
-  }
   int status = 0;
   ASSERT_EQ(waitpid(pid, &status, 0), pid);
   ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "status " << status;

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "crawler/output/spool.h"
+#include "support/subprocess.h"
 #include "unit/crawler/output/spool_test_support.h"
 
 namespace tincrawl {
@@ -219,16 +220,11 @@ TEST(SpoolExactlyOnceTest, SurvivesKillAtEveryPoint) {
       SCOPED_TRACE(std::string(policy) + " / " + point);
       TempDir tmp;
       const std::string root = tmp.Sub("");
-      const pid_t child = fork();
+      const pid_t child =
+          testing::ForkSelf("SpoolPointChild.Run", {{"TINCRAWL_POINT_DIR", root},
+                                                    {"TINCRAWL_POINT", point},
+                                                    {"TINCRAWL_POINT_POLICY", policy}});
       ASSERT_GE(child, 0);
-      if (child == 0) {
-        setenv("TINCRAWL_POINT_DIR", root.c_str(), 1);
-        setenv("TINCRAWL_POINT", point, 1);
-        setenv("TINCRAWL_POINT_POLICY", policy, 1);
-        execl("/proc/self/exe", "spool_point_child", "--gtest_filter=SpoolPointChild.Run",
-              static_cast<char*>(nullptr));
-        _exit(127);
-      }
       int status = 0;
       ASSERT_EQ(waitpid(child, &status, 0), child);
       ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "status " << status;

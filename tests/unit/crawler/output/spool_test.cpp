@@ -15,6 +15,7 @@
 
 #include "crawler/dedup/dedup.h"
 #include "crawler/store/store.h"
+#include "support/subprocess.h"
 #include "support/temp_dir.h"
 #include "unit/crawler/output/spool_test_support.h"
 
@@ -266,15 +267,10 @@ TEST(SpoolExactlyOnceTest, SurvivesSigkill) {
     TempDir tmp;
     const std::string root = tmp.Sub("");
     const size_t kill_after = 50 + rng() % 700;
-    const pid_t child = fork();
+    const pid_t child = testing::ForkSelf(
+        "SpoolCrashChild.Run",
+        {{"TINCRAWL_CRASH_DIR", root}, {"TINCRAWL_CRASH_POLICY", policies[round]}});
     ASSERT_GE(child, 0);
-    if (child == 0) {
-      setenv("TINCRAWL_CRASH_DIR", root.c_str(), 1);
-      setenv("TINCRAWL_CRASH_POLICY", policies[round], 1);
-      execl("/proc/self/exe", "spool_crash_child", "--gtest_filter=SpoolCrashChild.Run",
-            static_cast<char*>(nullptr));
-      _exit(127);
-    }
     size_t seen = 0;
     for (int wait = 0; wait < 3000 && seen < kill_after; ++wait) {
       usleep(10000);
