@@ -71,6 +71,7 @@ KNOWN_METRICS = {
     "tincrawl_worker_queue_full_total", "tincrawl_extract_guarded_total",
     "tincrawl_frontier_links_total", "tincrawl_frontier_leases_total",
     "tincrawl_frontier_budget_deferrals_total", "tincrawl_site_delay_seconds",
+    "tincrawl_urls_given_up_total",
 }
 HISTOGRAMS = {"tincrawl_loop_lag_seconds", "tincrawl_fetch_duration_seconds"}
 # Not from tincrawl: Prometheus' own `up` and the optional node_exporter rule.

@@ -501,6 +501,12 @@ def sites():
         description="Current delay between requests to the site's hosts. It doubles on each 429 "
         "(or 503 with Retry-After), up to crawl_delay_cap_seconds, and relaxes back to the "
         "configured delay after successes; rate limits never open the circuit.")
+    b.panel("timeseries", "URLs given up", [{
+        "expr": f"sum by (site, reason) (increase(tincrawl_urls_given_up_total{{{SITE_SEL}}}[1h]))",
+        "legendFormat": "{{site}} {{reason}}"}], w=12, unit="short",
+        description="URLs no longer fetched after 4 permanent refusals in a row (other 4xx, "
+        "redirect loops, unknown errors), per hour. Transient failures (DNS, timeouts, 5xx, 429, "
+        "robots.txt outages) never give a URL up; docs/outcomes.md has the table.")
 
     variables = common_vars() + [query_var(
         "site", "Site", 'label_values(tincrawl_fetches_total{job=~"$job", instance=~"$instance"}, site)',

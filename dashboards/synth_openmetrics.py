@@ -127,6 +127,8 @@ def main():
         add("tincrawl_site_consecutive_failures", lbl(s), lambda t, i, h=healthy: 0 if h else 5 + i)
         add("tincrawl_site_circuit_open", lbl(s), lambda t, i, site=site: 1 if site == "down" else 0)
         add("tincrawl_site_delay_seconds", lbl(s), lambda t, i, site=site: 30 if site == "down" else 5)
+        for reason in ("http_4xx", "redirect", "error"):
+            add("tincrawl_urls_given_up_total", lbl(f'{s},reason="{reason}"'), counter(0.01))
         for state, val in (("due", 120), ("inflight", 2), ("scheduled", 3000)):
             add("tincrawl_frontier_urls", lbl(f'{s},state="{state}"'),
                 lambda t, i, v=val, h=healthy: v if h else v // 10)

@@ -77,17 +77,21 @@ void ReadPoliteness(YamlReader& r, const YAML::Node& n, Politeness* p) {
 void ReadRecrawl(YamlReader& r, const YAML::Node& n, Recrawl* c) {
   if (!r.ExpectMap(n, "recrawl")) return;
   r.CheckKeys(n,
-              {"listing_min_seconds", "listing_max_seconds", "article_seconds", "backfill_pages",
-               "max_depth", "pages_per_day"},
+              {"listing_min_seconds", "listing_max_seconds", "article_seconds",
+               "article_max_seconds", "backfill_pages", "max_depth", "pages_per_day"},
               "recrawl");
   r.Get(n, "listing_min_seconds", &c->listing_min_seconds, 1, 30 * kDay);
   r.Get(n, "listing_max_seconds", &c->listing_max_seconds, 1, 365 * kDay);
   r.Get(n, "article_seconds", &c->article_seconds, 60, 3650 * kDay);
+  r.Get(n, "article_max_seconds", &c->article_max_seconds, 60, 3650 * kDay);
   r.Get(n, "backfill_pages", &c->backfill_pages, 0, 100000);
   r.Get(n, "max_depth", &c->max_depth, 0, 1000);
   r.Get(n, "pages_per_day", &c->pages_per_day, 1, 100000000);
   if (c->listing_min_seconds > c->listing_max_seconds) {
     r.Error(n, "listing_min_seconds must not exceed listing_max_seconds");
+  }
+  if (c->article_seconds > c->article_max_seconds) {
+    r.Error(n, "article_seconds must not exceed article_max_seconds");
   }
 }
 
@@ -168,7 +172,8 @@ void ReadOutput(YamlReader& r, const YAML::Node& n, OutputConfig* o) {
 
 void ReadStore(YamlReader& r, const YAML::Node& n, StoreConfig* s) {
   if (!r.ExpectMap(n, "store")) return;
-  r.CheckKeys(n, {"block_cache_bytes", "compression", "sync_wal"}, "store");
+  r.CheckKeys(n, {"block_cache_bytes", "compression", "sync_wal", "io_error_exit_seconds"},
+              "store");
   r.Get(n, "block_cache_bytes", &s->block_cache_bytes, 1 << 20, int64_t{1} << 40);
   if (r.Get(n, "compression", &s->compression)) {
     static const std::vector<std::string_view> kKinds = {"none", "lz4", "zstd", "snappy"};
@@ -177,6 +182,7 @@ void ReadStore(YamlReader& r, const YAML::Node& n, StoreConfig* s) {
     }
   }
   r.Get(n, "sync_wal", &s->sync_wal);
+  r.Get(n, "io_error_exit_seconds", &s->io_error_exit_seconds, 1, 86400);
 }
 
 void ReadLog(YamlReader& r, const YAML::Node& n, LogConfig* l) {

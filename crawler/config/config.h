@@ -42,7 +42,8 @@ struct TlsPolicy {
 struct Recrawl {
   double listing_min_seconds = 600.0;
   double listing_max_seconds = 86400.0;
-  double article_seconds = 30.0 * 86400.0;
+  double article_seconds = 30.0 * 86400.0;       // The first revisit of an article ...
+  double article_max_seconds = 365.0 * 86400.0;  // ... doubling each time up to this.
   int backfill_pages = 20;  // Pagination depth walked on the first crawl of a site.
   int max_depth = 10;
   int pages_per_day = 20000;
@@ -123,6 +124,9 @@ struct StoreConfig {
   int64_t block_cache_bytes = 64 * 1024 * 1024;
   std::string compression = "zstd";  // "none", "lz4", "zstd", "snappy".
   bool sync_wal = false;
+  // A store or spool I/O error (not a full disk) that lasts this long stops the daemon with a
+  // non-zero exit, so systemd restarts it; shorter ones pause fetching and are retried.
+  double io_error_exit_seconds = 60.0;
 };
 
 struct LogConfig {

@@ -198,10 +198,11 @@ Status Crawler::Run() {
     return Status::Internal(std::string("uv_loop_close: ") + uv_strerror(close_rc));
   }
   LogInfo("crawler stopped", {{"summary", StatusLine()}});
+  if (!fatal_.ok()) return fatal_;
   if (!spool.ok()) return spool;
   if (!flush.ok()) return flush;
-  // Nothing else is fatal: a failed page write pauses fetching and is retried, and per-page
-  // errors are counted and logged where they happen.
+  // Nothing else is fatal: a full disk pauses fetching, and per-page errors are counted and
+  // logged where they happen.
   return Status::Ok();
 }
 
@@ -245,10 +246,13 @@ void Crawler::StartFetch(Lease lease) {
 }
 
 void Crawler::OnFetched(std::shared_ptr<InFlight> f, FetchResult result) {
-  if (closing_ && result.outcome == Outcome::kCancelled) {
+  if (result.outcome == Outcome::kCancelled && (closing_ || reloading_)) {
     // Shutdown: the lease lives in memory only, so the URL is simply due again next start.
+    // Reload: it goes back to the frontier, due when it was.
+    if (reloading_ && !closing_) ReleaseLease(f->lease, NowMs());
     --inflight_;
     --inflight_per_site_[static_cast<size_t>(f->lease.site)];
+    MaybeFinish();
     return;
   }
   CountFetch(sites_[static_cast<size_t>(f->lease.site)], result);
@@ -311,22 +315,55 @@ void Crawler::Dispatch(std::shared_ptr<InFlight> f) {
   }
 }
 
+// A page the store or spool could not write: nothing of it was committed, so it is kept and
+// retried. A full disk pauses fetching until space returns. An I/O error pauses and retries the
+// same way, but one that lasts store.io_error_exit_seconds stops the daemon with a non-zero
+// exit (Run returns the error), so systemd restarts it; the uncommitted pages are due again.
+bool Crawler::HoldForStorage(std::shared_ptr<InFlight>& f) {
+  const Status& s = f->outcome.status;
+  const bool full = s.code() == Status::Code::kNoSpace;
+  if (!full && s.code() != Status::Code::kIoError) return false;
+  metrics_.store_write_errors->Increment();
+  const int64_t now = NowMs();
+  if (full) {
+    io_error_since_ms_ = 0;
+  } else if (io_error_since_ms_ == 0) {
+    io_error_since_ms_ = now;
+  }
+  const double limit_s = config_.daemon.store.io_error_exit_seconds;
+  if (!full && static_cast<double>(now - io_error_since_ms_) >= limit_s * 1000) {
+    if (fatal_.ok()) {
+      const std::string seconds = std::to_string(static_cast<int64_t>(limit_s));
+      LogError("store I/O error persists; stopping so the service restarts",
+               {{"error", s.message()}, {"seconds", seconds}});
+      fatal_ = Status::IoError("store or spool I/O error for " + seconds + " s: " + s.message());
+    }
+    retry_.push_back(std::move(f));
+    for (const auto& held : retry_) --inflight_per_site_[static_cast<size_t>(held->lease.site)];
+    inflight_ -= retry_.size();
+    retry_.clear();
+    BeginDrain("persistent I/O error");
+    return true;
+  }
+  if (!paused_) {
+    LogError(full ? "disk full; fetching paused" : "store I/O error; fetching paused, retrying",
+             {{"error", s.message()}});
+  }
+  paused_ = true;
+  metrics_.store_paused->Set(1);
+  retry_.push_back(std::move(f));
+  retry_at_ms_ = now + kRetryAfterMs;
+  return true;
+}
+
 void Crawler::OnProcessed(std::shared_ptr<InFlight> f) {
   const Status& s = f->outcome.status;
-  if (!s.ok() && (s.code() == Status::Code::kNoSpace || s.code() == Status::Code::kIoError)) {
-    // Nothing of the page was committed; keep the fetched bytes and retry when space returns.
-    metrics_.store_write_errors->Increment();
-    if (!paused_) LogError("store write failed; fetching paused", {{"error", s.message()}});
-    paused_ = true;
-    metrics_.store_paused->Set(1);
-    retry_.push_back(std::move(f));
-    retry_at_ms_ = NowMs() + kRetryAfterMs;
-    return;
-  }
+  if (!s.ok() && HoldForStorage(f)) return;
+  if (s.ok()) io_error_since_ms_ = 0;
   if (!s.ok()) {
     metrics_.store_write_errors->Increment();
     LogError("page processing failed", {{"url", f->lease.url}, {"error", s.message()}});
-    ReleaseLease(f->lease);
+    ReleaseLease(f->lease, NowMs() + kReleaseRetryMs);
   } else if (paused_ && retry_.empty()) {
     paused_ = false;
     metrics_.store_paused->Set(0);
@@ -356,22 +393,42 @@ void Crawler::OnSitemaps(const std::string& site_id, const std::vector<std::stri
       [this] { Pump(); });
 }
 
-// A page whose processing failed for good goes back to the frontier, due again later, instead
-// of staying leased (invisible) until the next restart.
-void Crawler::ReleaseLease(const Lease& lease) {
-  Background(
-      [this, lease] {
-        rocksdb::WriteBatch wb;
-        FrontierBatch batch(&wb);
-        Status st = frontier_->Release(lease, NowMs() + kReleaseRetryMs, &batch);
-        if (st.ok()) st = frontier_->Commit(&batch);
-        if (!st.ok())
-          LogError("lease release failed", {{"url", lease.url}, {"error", st.message()}});
-      },
-      nullptr);
+// A lease given back unfetched (reload) or whose processing failed for good goes back to the
+// frontier, due at retry_at_ms or its old time, instead of staying leased (invisible) until the
+// next restart. Releases are written in batches by a worker; when the pool is full they wait
+// for the next tick, and a reload or drain waits for them.
+void Crawler::ReleaseLease(const Lease& lease, int64_t retry_at_ms) {
+  releases_.push_back({lease, retry_at_ms});
+  FlushReleases();
 }
 
-void Crawler::Background(std::function<void()> work, std::function<void()> done) {
+void Crawler::FlushReleases() {
+  if (releases_.empty() || release_job_) return;
+  auto batch = std::make_shared<std::vector<PendingRelease>>(releases_.begin(), releases_.end());
+  releases_.clear();
+  release_job_ = true;
+  const bool queued = Background(
+      [this, batch] {
+        rocksdb::WriteBatch wb;
+        FrontierBatch fb(&wb);
+        Status st;
+        for (const PendingRelease& r : *batch) {
+          if (st.ok()) st = frontier_->Release(r.lease, r.retry_at_ms, &fb);
+        }
+        if (st.ok()) st = frontier_->Commit(&fb);
+        if (!st.ok()) LogError("lease release failed", {{"error", st.message()}});
+      },
+      [this] {
+        release_job_ = false;
+        FlushReleases();
+      });
+  if (!queued) {
+    release_job_ = false;
+    releases_.insert(releases_.begin(), batch->begin(), batch->end());
+  }
+}
+
+bool Crawler::Background(std::function<void()> work, std::function<void()> done) {
   ++background_jobs_;
   bool queued = pool_->Submit(std::move(work), [this, done = std::move(done)] {
     --background_jobs_;
@@ -379,6 +436,7 @@ void Crawler::Background(std::function<void()> work, std::function<void()> done)
     MaybeFinish();
   });
   if (!queued) --background_jobs_;  // Pool full: periodic jobs simply run next time.
+  return queued;
 }
 
 }  // namespace tincrawl

@@ -58,8 +58,11 @@ class Crawler {
   Status BuildSites(const Config& config);
   void ApplyReload();
   void StartCensus();
-  void Background(std::function<void()> work, std::function<void()> done);
-  void ReleaseLease(const Lease& lease);
+  // Runs `work` on a worker, then `done` on the loop; false (nothing runs) when the pool is full.
+  bool Background(std::function<void()> work, std::function<void()> done);
+  void ReleaseLease(const Lease& lease, int64_t retry_at_ms);
+  void FlushReleases();
+  bool HoldForStorage(std::shared_ptr<InFlight>& f);
   Status StartLoop();
   void SeedSites();
   void Pump();
@@ -108,6 +111,14 @@ class Crawler {
 
   std::deque<std::shared_ptr<InFlight>> backlog_;  // Fetched, waiting for a worker slot.
   std::deque<std::shared_ptr<InFlight>> retry_;    // Processing failed (disk full): retry later.
+  struct PendingRelease {
+    Lease lease;
+    int64_t retry_at_ms = 0;
+  };
+  std::deque<PendingRelease> releases_;  // Leases to give back, not yet handed to a worker.
+  bool release_job_ = false;             // A worker is writing a batch of releases.
+  int64_t io_error_since_ms_ = 0;        // First of a run of store/spool I/O errors; 0: none.
+  Status fatal_;                         // Why the daemon stops on its own (Run returns it).
   std::vector<int> inflight_per_site_;
   std::vector<FrontierSiteStats> exported_stats_;  // What ExportFrontierStats last counted.
   size_t inflight_ = 0;                            // Leased and not yet processed.

@@ -33,6 +33,7 @@ void Crawler::Tick() {
     again.swap(retry_);
     for (auto& f : again) Dispatch(std::move(f));
   }
+  FlushReleases();
   Pump();
   if (now - last_gauges_ms_ >= kGaugeEveryMs) {
     last_gauges_ms_ = now;
@@ -97,6 +98,9 @@ void Crawler::ExportFrontierStats(size_t site) {
   advance(m.links_known, now.known, &last.known);
   advance(m.leases, now.leased, &last.leased);
   advance(m.budget_deferrals, now.budget_deferrals, &last.budget_deferrals);
+  for (int i = 0; i < kOutcomeCount; ++i) {
+    if (m.given_up[i] != nullptr) advance(m.given_up[i], now.given_up[i], &last.given_up[i]);
+  }
 }
 
 std::string Crawler::StatusLine() const {

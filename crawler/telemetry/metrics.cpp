@@ -164,6 +164,8 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
       CounterFamily(r, "tincrawl_frontier_leases_total", "URLs the frontier handed out to fetch.");
   budget_deferrals_ = CounterFamily(r, "tincrawl_frontier_budget_deferrals_total",
                                     "Times a host was held back by its site's pages_per_day.");
+  given_up_ = CounterFamily(r, "tincrawl_urls_given_up_total",
+                            "URLs no longer fetched after repeated permanent errors, by reason.");
   CreateProcessSeries();
   process_ = std::make_shared<ProcessCollector>();
 }
@@ -290,6 +292,10 @@ SiteMetrics* Metrics::AddSite(const std::string& id) {
   m.links_known = &frontier_links_->Add({{"site", id}, {"result", "known"}});
   m.leases = &frontier_leases_->Add({{"site", id}});
   m.budget_deferrals = &budget_deferrals_->Add({{"site", id}});
+  for (Outcome o : {Outcome::kHttp4xx, Outcome::kRedirect, Outcome::kError}) {
+    m.given_up[static_cast<int>(o)] =
+        &given_up_->Add({{"site", id}, {"reason", std::string(OutcomeName(o))}});
+  }
   return slot.get();
 }
 
@@ -317,6 +323,9 @@ void Metrics::RemoveSite(const std::string& id) {
   frontier_links_->Remove(m.links_known);
   frontier_leases_->Remove(m.leases);
   budget_deferrals_->Remove(m.budget_deferrals);
+  for (auto* c : m.given_up) {
+    if (c != nullptr) given_up_->Remove(c);
+  }
   sites_.erase(it);
 }
 

@@ -56,6 +56,9 @@ struct SiteMetrics {
   prometheus::Counter* links_known = nullptr;       // Discovered links the frontier already knew.
   prometheus::Counter* leases = nullptr;            // URLs handed out for fetching.
   prometheus::Counter* budget_deferrals = nullptr;  // Hosts held back by pages_per_day.
+  // URLs the frontier dropped for good, by their last outcome; only the outcomes that can give
+  // up a URL (docs/outcomes.md: http_4xx, redirect, error) have a series, the rest are null.
+  std::array<prometheus::Counter*, kOutcomeCount> given_up{};
 };
 
 // The process's metrics registry, optional HTTP exposer and process collector. Thread-safe:
@@ -134,6 +137,7 @@ class Metrics {
   prometheus::Family<prometheus::Counter>* frontier_links_;
   prometheus::Family<prometheus::Counter>* frontier_leases_;
   prometheus::Family<prometheus::Counter>* budget_deferrals_;
+  prometheus::Family<prometheus::Counter>* given_up_;
 
   std::mutex mu_;
   std::map<std::string, std::unique_ptr<SiteMetrics>> sites_;

@@ -10,117 +10,10 @@
 #include <set>
 #include <thread>
 
+#include "unit/crawler/frontier/frontier_fixture.h"
+
 namespace tincrawl {
 namespace {
-
-constexpr int64_t kNow = 1'700'000'000'000;  // ms
-constexpr int64_t kMinute = 60'000;
-
-SiteConfig MakeSite(const std::string& id, std::vector<std::string> hosts) {
-  SiteConfig s;
-  s.id = id;
-  s.hosts = std::move(hosts);
-  s.recrawl.listing_min_seconds = 600;
-  s.recrawl.listing_max_seconds = 86400;
-  s.recrawl.article_seconds = 30 * 86400;
-  s.recrawl.backfill_pages = 20;
-  s.recrawl.max_depth = 5;
-  s.recrawl.pages_per_day = 100000;
-  return s;
-}
-
-class FrontierTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("frontier_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    sites_ = {MakeSite("qn", {"quangninh.gov.vn", "halong.gov.vn"}),
-              MakeSite("hn", {"hanoi.gov.vn"})};
-    OpenAll();
-  }
-  void TearDown() override {
-    CloseAll();
-    std::filesystem::remove_all(dir_);
-  }
-
-  void OpenAll() {
-    rocksdb::Options options;
-    options.create_if_missing = true;
-    options.create_missing_column_families = true;
-    std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
-        {rocksdb::kDefaultColumnFamilyName, {}}, {"urls", {}}, {"frontier", {}}};
-    rocksdb::DB* db = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(options, dir_.string(), cfs, &handles_, &db).ok());
-    db_.reset(db);
-    frontier_ = std::make_unique<Frontier>(db_.get(), handles_[1], handles_[2], sites_, options_);
-    ASSERT_TRUE(frontier_->Open().ok());
-  }
-  void CloseAll() {
-    frontier_.reset();
-    for (auto* h : handles_) ASSERT_TRUE(db_->DestroyColumnFamilyHandle(h).ok());
-    handles_.clear();
-    db_.reset();
-  }
-  void Reopen() {
-    CloseAll();
-    OpenAll();
-  }
-
-  AddResult Add(int site, const std::string& url, UrlKind kind, int64_t due,
-                DiscoveredBy by = DiscoveredBy::kListing, int depth = 1, bool reschedule = false) {
-    rocksdb::WriteBatch wb;
-    FrontierBatch batch(&wb);
-    AddRequest r;
-    r.url = url;
-    r.kind = kind;
-    r.discovered_by = by;
-    r.depth = depth;
-    r.due_ms = due;
-    r.reschedule = reschedule;
-    AddResult result = AddResult::kKnown;
-    EXPECT_TRUE(frontier_->Add(site, r, &batch, &result).ok());
-    EXPECT_TRUE(frontier_->Commit(&batch).ok());
-    return result;
-  }
-
-  int64_t Complete(const Lease& lease, int64_t now, Outcome outcome = Outcome::kOk,
-                   int new_links = 0, int http = 200) {
-    rocksdb::WriteBatch wb;
-    FrontierBatch batch(&wb);
-    FetchReport report;
-    report.outcome = outcome;
-    report.http_status = http;
-    report.new_links = new_links;
-    report.now_ms = now;
-    int64_t next = -1;
-    EXPECT_TRUE(frontier_->Complete(lease, report, &batch, &next).ok());
-    EXPECT_TRUE(frontier_->Commit(&batch).ok());
-    return next;
-  }
-
-  std::vector<std::string> DrainUrls(int64_t now) {
-    std::vector<std::string> out;
-    while (std::optional<Lease> l = frontier_->PopReady(now)) out.push_back(l->url);
-    return out;
-  }
-
-  UrlState ReadState(const std::string& url) {
-    std::string v;
-    UrlState st;
-    EXPECT_TRUE(db_->Get({}, handles_[1], url, &v).ok());
-    EXPECT_TRUE(DecodeUrlState(v, &st));
-    return st;
-  }
-
-  std::filesystem::path dir_;
-  std::vector<SiteConfig> sites_;
-  FrontierOptions options_;
-  std::unique_ptr<rocksdb::DB> db_;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
-  std::unique_ptr<Frontier> frontier_;
-};
 
 TEST_F(FrontierTest, NewArticlesFirstThenListingsThenRevisits) {
   const std::string listing = "https://quangninh.gov.vn/Trang/Tin-tuc-su-kien.aspx";
@@ -359,9 +252,9 @@ TEST(ListingModelTest, BackoffAndBounds) {
   EXPECT_EQ(UpdateListingModel(&m, 3037.5, 0, false, cfg), 3600.0);  // Clamped to max.
   EXPECT_EQ(UpdateListingModel(&m, 3600, 100, false, cfg), 600.0);   // Burst: clamped to min.
   EXPECT_GT(m.Rate(), 0.0);
-  EXPECT_EQ(FailureBackoffSeconds(1), 60.0);
-  EXPECT_EQ(FailureBackoffSeconds(3), 240.0);
-  EXPECT_EQ(FailureBackoffSeconds(30), 6 * 3600.0);
+  EXPECT_EQ(FailureBackoffSeconds(1, 86400), 60.0);
+  EXPECT_EQ(FailureBackoffSeconds(3, 86400), 240.0);
+  EXPECT_EQ(FailureBackoffSeconds(30, 86400), 86400.0);
 }
 
 TEST_F(FrontierTest, TrapGuardsCutOffAndCount) {
@@ -448,14 +341,20 @@ TEST_F(FrontierTest, FailuresBackOffAndGoneIsDropped) {
   std::optional<Lease> lb = frontier_->PopReady(kNow);
   ASSERT_TRUE(la && lb);
   EXPECT_EQ(Complete(*la, kNow, Outcome::kTimeout, 0, 0), kNow + 60'000);
-  EXPECT_EQ(Complete(*lb, kNow, Outcome::kHttp4xx, 0, 404), 0);
-  EXPECT_EQ(ReadState(b).status, UrlStatus::kGone);
+  // A first 404 is confirmed an hour later; the second makes it gone.
+  EXPECT_EQ(Complete(*lb, kNow, Outcome::kHttp4xx, 0, 404), kNow + 3'600'000);
+  EXPECT_EQ(ReadState(b).status, UrlStatus::kFailed);
   EXPECT_EQ(ReadState(a).consecutive_failures, 1);
   std::optional<Lease> retry = frontier_->PopReady(kNow + 60'000);
   ASSERT_TRUE(retry);
   EXPECT_EQ(retry->url, a);
   EXPECT_EQ(retry->priority, Priority::kNew);  // A retry keeps its class.
-  EXPECT_FALSE(frontier_->PopReady(kNow + 86400'000LL * 365));
+  std::optional<Lease> again = frontier_->PopReady(kNow + 3'600'000);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->url, b);
+  EXPECT_EQ(Complete(*again, kNow + 3'600'000, Outcome::kHttp4xx, 0, 410), 0);
+  EXPECT_EQ(ReadState(b).status, UrlStatus::kGone);
+  EXPECT_FALSE(frontier_->PopReady(kNow + 86400'000LL * 365));  // a is leased, b gone.
   // A gone URL stays known: rediscovering it queues nothing.
   EXPECT_EQ(Add(0, b, UrlKind::kArticle, kNow), AddResult::kKnown);
 }
