@@ -114,7 +114,8 @@ void ReadNetwork(YamlReader& r, const YAML::Node& n, NetworkConfig* net) {
   r.CheckKeys(n,
               {"user_agent", "max_connections", "connect_timeout_seconds", "timeout_seconds",
                "low_speed_limit_bytes", "low_speed_time_seconds", "max_body_bytes",
-               "max_header_bytes", "max_redirects", "proxy", "resolve", "allow_private_networks"},
+               "max_buffered_body_bytes", "max_header_bytes", "max_redirects", "proxy",
+               "proxy_unguarded", "resolve", "allow_private_networks"},
               "network");
   if (r.Get(n, "user_agent", &net->user_agent) &&
       net->user_agent.find("http") == std::string::npos) {
@@ -126,6 +127,7 @@ void ReadNetwork(YamlReader& r, const YAML::Node& n, NetworkConfig* net) {
   r.Get(n, "low_speed_limit_bytes", &net->low_speed_limit_bytes, 0, 1 << 30);
   r.Get(n, "low_speed_time_seconds", &net->low_speed_time_seconds, 0, 3600);
   r.Get(n, "max_body_bytes", &net->max_body_bytes, 1024, int64_t{1} << 34);
+  r.Get(n, "max_buffered_body_bytes", &net->max_buffered_body_bytes, 1 << 20, int64_t{1} << 40);
   r.Get(n, "max_header_bytes", &net->max_header_bytes, 1024, 1 << 24);
   r.Get(n, "max_redirects", &net->max_redirects, 0, 50);
   if (r.Get(n, "proxy", &net->proxy) && !net->proxy.empty()) {
@@ -133,6 +135,13 @@ void ReadNetwork(YamlReader& r, const YAML::Node& n, NetworkConfig* net) {
     if (!std::regex_match(net->proxy, kProxy)) {
       r.Error(n["proxy"], "proxy must be an http://, https://, socks5:// or socks5h:// URL");
     }
+  }
+  r.Get(n, "proxy_unguarded", &net->proxy_unguarded);
+  if (!net->proxy.empty() && !net->proxy_unguarded) {
+    r.Error(n["proxy"],
+            "through a proxy tincrawl cannot check the address each request reaches, so "
+            "loopback and private addresses are no longer refused; set "
+            "network.proxy_unguarded: true to accept that (and guard at the proxy)");
   }
   if (r.Get(n, "resolve", &net->resolve)) {
     for (size_t i = 0; i < net->resolve.size(); ++i) {

@@ -98,9 +98,15 @@ struct NetworkConfig {
   int low_speed_limit_bytes = 100;       // Abort when slower than this ...
   double low_speed_time_seconds = 30.0;  // ... for this long.
   int64_t max_body_bytes = 10 * 1024 * 1024;
+  // New fetches wait while response bodies held in memory (arriving or awaiting processing)
+  // add up to this much.
+  int64_t max_buffered_body_bytes = 256 * 1024 * 1024;
   int64_t max_header_bytes = 64 * 1024;
   int max_redirects = 5;
   std::string proxy;  // http://, https://, socks5:// or socks5h:// URL; empty = none.
+  // Through a proxy tincrawl cannot see the address a request reaches, so the private-address
+  // guard cannot apply: a proxy is refused unless this says the user accepts that.
+  bool proxy_unguarded = false;
   std::vector<std::string> resolve;  // curl --resolve entries "HOST:PORT:ADDR[,ADDR]".
   std::vector<std::string> allow_private_networks;  // CIDRs exempt from the private-address ban.
 };

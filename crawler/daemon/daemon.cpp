@@ -14,6 +14,8 @@ namespace {
 constexpr uint64_t kTickMs = 100;
 constexpr int64_t kRetryAfterMs = 5000;
 constexpr int64_t kReleaseRetryMs = 10 * 60 * 1000;  // A page that failed processing.
+// Start time asked for per kIndexProgressEvery articles indexed (far more than it takes).
+constexpr uint64_t kIndexLoadExtendUsec = 60ull * 1000 * 1000;
 constexpr size_t kMaxBacklog = 64;
 constexpr size_t kWorkerQueue = 256;
 }  // namespace
@@ -57,7 +59,15 @@ Status Crawler::OpenState() {
     return Status::IoError("cannot create state_dir " + d.state_dir + ": " + ec.message());
   }
   if (Status s = Store::Open(d.state_dir + "/db", d.store, &store_); !s.ok()) return s;
-  if (Status s = Deduper::Open(store_.get(), DedupOptions{}, &dedup_); !s.ok()) return s;
+  // Loading (or rebuilding) the near-duplicate index of a big store takes a while before READY:
+  // each step asks systemd for more start time, so TimeoutStartSec does not restart-loop it.
+  DedupOptions dedup;
+  dedup.on_index_progress = [this](size_t indexed) {
+    notifier_.Notify("EXTEND_TIMEOUT_USEC=" + std::to_string(kIndexLoadExtendUsec) +
+                     "\nSTATUS=loading the duplicate index: " + std::to_string(indexed) +
+                     " articles");
+  };
+  if (Status s = Deduper::Open(store_.get(), dedup, &dedup_); !s.ok()) return s;
   SpoolOptions so;
   so.dir = d.output.spool_dir;
   so.rotate_bytes = d.output.rotate_bytes;
@@ -213,6 +223,11 @@ bool Crawler::HostAvailable(std::string_view host) {
 
 void Crawler::Pump() {
   if (draining_ || closing_ || paused_ || reloading_) return;
+  // Response bodies held in memory (arriving, and fetched but not yet processed) stop new
+  // fetches at network.max_buffered_body_bytes; the running ones finish.
+  const size_t buffered = held_body_bytes_ + http_->BufferedBodyBytes();
+  metrics_.buffered_body_bytes->Set(static_cast<double>(buffered));
+  if (buffered >= static_cast<size_t>(config_.daemon.network.max_buffered_body_bytes)) return;
   const size_t cap = static_cast<size_t>(config_.daemon.network.max_connections);
   while (inflight_ < cap && backlog_.size() < kMaxBacklog) {
     if (options_.max_pages > 0 && started_ >= options_.max_pages) break;
@@ -250,13 +265,13 @@ void Crawler::OnFetched(std::shared_ptr<InFlight> f, FetchResult result) {
     // Shutdown: the lease lives in memory only, so the URL is simply due again next start.
     // Reload: it goes back to the frontier, due when it was.
     if (reloading_ && !closing_) ReleaseLease(f->lease, NowMs());
-    --inflight_;
-    --inflight_per_site_[static_cast<size_t>(f->lease.site)];
+    Finished(*f);
     MaybeFinish();
     return;
   }
   CountFetch(sites_[static_cast<size_t>(f->lease.site)], result);
   f->result = std::move(result);
+  held_body_bytes_ += f->result.body.size();
   Dispatch(std::move(f));
 }
 
@@ -301,10 +316,16 @@ void Crawler::CountFetch(const CrawlSite& site, const FetchResult& r) {
                 {"error", r.error}});
 }
 
+// A lease's fetch is over (processed, dropped at shutdown or handed back).
+void Crawler::Finished(const InFlight& f) {
+  --inflight_;
+  --inflight_per_site_[static_cast<size_t>(f.lease.site)];
+  held_body_bytes_ -= std::min(held_body_bytes_, f.result.body.size());
+}
+
 void Crawler::Dispatch(std::shared_ptr<InFlight> f) {
   if (closing_) {
-    --inflight_;
-    --inflight_per_site_[static_cast<size_t>(f->lease.site)];
+    Finished(*f);
     return;
   }
   auto work = [this, f] { f->outcome = processor_->Process(f->lease, f->result, NowMs()); };
@@ -339,8 +360,7 @@ bool Crawler::HoldForStorage(std::shared_ptr<InFlight>& f) {
       fatal_ = Status::IoError("store or spool I/O error for " + seconds + " s: " + s.message());
     }
     retry_.push_back(std::move(f));
-    for (const auto& held : retry_) --inflight_per_site_[static_cast<size_t>(held->lease.site)];
-    inflight_ -= retry_.size();
+    for (const auto& held : retry_) Finished(*held);
     retry_.clear();
     BeginDrain("persistent I/O error");
     return true;
@@ -369,8 +389,7 @@ void Crawler::OnProcessed(std::shared_ptr<InFlight> f) {
     metrics_.store_paused->Set(0);
     LogInfo("store writable again; fetching resumed");
   }
-  --inflight_;
-  --inflight_per_site_[static_cast<size_t>(f->lease.site)];
+  Finished(*f);
   while (!backlog_.empty() && !closing_ && pool_->Queued() < pool_->capacity()) {
     std::shared_ptr<InFlight> next = std::move(backlog_.front());
     backlog_.pop_front();

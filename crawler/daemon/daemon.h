@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "crawler/config/config.h"
+#include "crawler/daemon/loop_lag.h"
 #include "crawler/daemon/sd_notify.h"
 #include "crawler/daemon/worker_pool.h"
 #include "crawler/net/http_client.h"
@@ -63,6 +64,8 @@ class Crawler {
   void ReleaseLease(const Lease& lease, int64_t retry_at_ms);
   void FlushReleases();
   bool HoldForStorage(std::shared_ptr<InFlight>& f);
+  bool CheckWorkers();
+  void Finished(const InFlight& f);
   Status StartLoop();
   void SeedSites();
   void Pump();
@@ -119,6 +122,8 @@ class Crawler {
   bool release_job_ = false;             // A worker is writing a batch of releases.
   int64_t io_error_since_ms_ = 0;        // First of a run of store/spool I/O errors; 0: none.
   Status fatal_;                         // Why the daemon stops on its own (Run returns it).
+  bool worker_stuck_logged_ = false;
+  size_t held_body_bytes_ = 0;  // Bodies fetched, waiting for or in processing.
   std::vector<int> inflight_per_site_;
   std::vector<FrontierSiteStats> exported_stats_;  // What ExportFrontierStats last counted.
   size_t inflight_ = 0;                            // Leased and not yet processed.

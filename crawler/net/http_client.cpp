@@ -163,6 +163,8 @@ HostSnapshot HttpClient::HostState(const std::string& host) const {
 
 size_t HttpClient::InFlight() const { return fetcher_->InFlight(); }
 
+size_t HttpClient::BufferedBodyBytes() const { return fetcher_->BufferedBodyBytes(); }
+
 double HttpClient::SiteDelaySeconds(const std::string& site_id) const {
   const Site* site = FindSite(site_id);
   double delay = 0;

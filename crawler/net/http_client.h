@@ -81,6 +81,8 @@ class HttpClient {
 
   size_t QueuedFor(const std::string& site_id) const;
   size_t InFlight() const;
+  // Bytes of response bodies received so far by running transfers.
+  size_t BufferedBodyBytes() const;
   // The scheduler's view of the host; `queued` includes the requests waiting for its robots.txt.
   HostSnapshot HostState(const std::string& host) const;
   // The largest current delay between request starts over the site's hosts, in seconds

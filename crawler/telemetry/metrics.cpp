@@ -180,6 +180,16 @@ void Metrics::CreateProcessSeries() {
   sites_configured =
       &GaugeFamily(r, "tincrawl_sites_configured", "Enabled sites in the loaded config.")->Add({});
   store_bytes = &GaugeFamily(r, "tincrawl_store_bytes", "Size of the store's SST files.")->Add({});
+  buffered_body_bytes =
+      &GaugeFamily(r, "tincrawl_buffered_body_bytes",
+                   "Response bodies held in memory: arriving, or fetched and not yet processed.")
+           ->Add({});
+  dedup_index_bytes = &GaugeFamily(r, "tincrawl_dedup_index_bytes",
+                                   "Memory held by the in-memory near-duplicate index.")
+                           ->Add({});
+  dedup_index_articles = &GaugeFamily(r, "tincrawl_dedup_index_articles",
+                                      "Articles in the in-memory near-duplicate index.")
+                              ->Add({});
   store_pending_compaction_bytes = &GaugeFamily(r, "tincrawl_store_pending_compaction_bytes",
                                                 "Bytes RocksDB estimates compaction must rewrite.")
                                         ->Add({});
@@ -237,6 +247,13 @@ void Metrics::CreatePipelineSeries() {
   worker_queue_full = &CounterFamily(r, "tincrawl_worker_queue_full_total",
                                      "Times the worker queue was full (backpressure).")
                            ->Add({});
+  worker_jobs_overdue = &CounterFamily(r, "tincrawl_worker_jobs_overdue_total",
+                                       "Worker jobs (one page each) still running after 30 s.")
+                             ->Add({});
+  worker_oldest_job_seconds =
+      &GaugeFamily(r, "tincrawl_worker_oldest_job_seconds",
+                   "How long the longest-running worker job has run (0: all idle).")
+           ->Add({});
 }
 
 Metrics::~Metrics() {

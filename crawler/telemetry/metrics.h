@@ -91,6 +91,9 @@ class Metrics {
   prometheus::Gauge* inflight = nullptr;
   prometheus::Gauge* sites_configured = nullptr;
   prometheus::Gauge* store_bytes = nullptr;
+  prometheus::Gauge* buffered_body_bytes = nullptr;   // Response bodies held in memory.
+  prometheus::Gauge* dedup_index_bytes = nullptr;     // Memory of the near-duplicate index.
+  prometheus::Gauge* dedup_index_articles = nullptr;  // Articles in it.
   prometheus::Gauge* store_pending_compaction_bytes = nullptr;
   prometheus::Gauge* store_paused = nullptr;
   prometheus::Counter* store_write_errors = nullptr;
@@ -104,6 +107,8 @@ class Metrics {
   prometheus::Counter* urls_dropped_trap = nullptr;
   prometheus::Counter* urls_dropped_robots = nullptr;
   prometheus::Counter* worker_queue_full = nullptr;
+  prometheus::Counter* worker_jobs_overdue = nullptr;      // Jobs that ran past the deadline.
+  prometheus::Gauge* worker_oldest_job_seconds = nullptr;  // Age of the longest-running job.
   // Pages the HTML guard parsed only in part, by Article::guard ("depth", "elements", "work",
   // "parser"); nullptr for any other value.
   prometheus::Counter* ExtractGuarded(std::string_view reason) const;
