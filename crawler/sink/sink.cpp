@@ -42,11 +42,9 @@ PostgresSink::PostgresSink(SinkOptions options, Metrics* metrics)
 
 PostgresSink::~PostgresSink() { Stop(0); }
 
-int64_t PostgresSink::Now() const {
+double PostgresSink::Now() const {
   if (options_.now) return options_.now();
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 Status PostgresSink::Connect() {
@@ -178,13 +176,13 @@ PostgresSink::StepResult PostgresSink::Step() {
 
 void PostgresSink::UpdateLag() {
   if (metrics_ == nullptr) return;
-  int64_t lag = 0;
+  double lag = 0;
   if (!seeked_) {
     lag = Now() - started_;  // Never reached the database: nothing is known to be loaded.
   } else if (oldest_pending_ > 0) {
-    lag = std::max<int64_t>(0, Now() - oldest_pending_);
+    lag = std::max(0.0, Now() - static_cast<double>(oldest_pending_));
   }
-  metrics_->sink_lag->Set(static_cast<double>(lag));
+  metrics_->sink_lag->Set(lag);
 }
 
 double PostgresSink::NextBackoff() {
@@ -258,7 +256,7 @@ void PostgresSink::Stop(double drain_seconds) {
   std::unique_lock<std::mutex> lock(mu_);
   if (!thread_.joinable()) return;
   stopping_ = true;
-  drain_until_ = Now() + static_cast<int64_t>(drain_seconds);
+  drain_until_ = Now() + drain_seconds;
   cv_.notify_all();
   // A statement still running well past the drain time is cancelled (a hung server).
   const auto grace = std::chrono::duration<double>(drain_seconds + 10);
@@ -278,7 +276,7 @@ void PostgresSink::Stop(double drain_seconds) {
 }
 
 Status PostgresSink::RunUntilCaughtUp(double seconds) {
-  const int64_t deadline = Now() + static_cast<int64_t>(seconds);
+  const double deadline = Now() + seconds;
   Status last = Status::Unavailable("no attempt");
   while (Now() <= deadline) {
     const StepResult r = Step();

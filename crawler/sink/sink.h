@@ -26,7 +26,7 @@ struct SinkOptions {
   std::function<SpoolPosition()> durable_end;
   double poll_seconds = 0.25;  // How often an idle sink looks for new durable lines.
   int connect_timeout_seconds = 5;
-  std::function<int64_t()> now;  // Unix seconds; the system clock when empty (tests inject).
+  std::function<double()> now;  // Unix seconds; the system clock when empty (tests inject).
 };
 
 // What the sink has done since it started.
@@ -81,7 +81,7 @@ class PostgresSink {
   void Loop();
   bool WaitFor(double seconds);  // False when told to stop meanwhile.
   double NextBackoff();
-  int64_t Now() const;
+  double Now() const;
 
   SinkOptions options_;
   Metrics* metrics_;
@@ -92,15 +92,15 @@ class PostgresSink {
   int64_t oldest_pending_ = 0;      // fetched_at of pending_.front(); 0 when none.
   bool seeked_ = false;             // reader_ is at the committed position.
   double backoff_ = 0;
-  int64_t started_ = 0;
+  double started_ = 0;
   ApplyCounts exported_;  // What Count() already added to the metrics.
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
   SinkStats stats_;
   bool stopping_ = false;
-  bool done_ = false;        // Loop() returned.
-  int64_t drain_until_ = 0;  // Unix seconds; while stopping, work goes on until then.
+  bool done_ = false;       // Loop() returned.
+  double drain_until_ = 0;  // Unix seconds; while stopping, work goes on until then.
   std::thread thread_;
 };
 
