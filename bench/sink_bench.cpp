@@ -67,11 +67,13 @@ ArticleRecord Article(int i, std::mt19937_64* rng) {
   return r;
 }
 
+fs::path Script() {
+  return fs::path(__FILE__).parent_path().parent_path() / "tests/support/pg_server.py";
+}
+
 // Starts the private server; returns its DSN and sets *dir (empty on failure).
 std::string StartServer(std::string* dir) {
-  const fs::path script =
-      fs::path(__FILE__).parent_path().parent_path() / "tests/support/pg_server.py";
-  std::FILE* p = popen(("/usr/bin/python3 " + script.string() + " start").c_str(), "r");
+  std::FILE* p = popen(("/usr/bin/python3 " + Script().string() + " start").c_str(), "r");
   if (p == nullptr) return "";
   std::string out;
   char buf[512];
@@ -89,6 +91,54 @@ double CpuSeconds() {
   getrusage(RUSAGE_SELF, &u);
   return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
          static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+// Writes the spool; returns its size in bytes (-1 on failure).
+int64_t WriteSpool(const std::string& dir, int articles) {
+  tincrawl::SpoolOptions so;
+  so.dir = dir;
+  so.fsync = tincrawl::FsyncPolicy::kNever;
+  std::unique_ptr<tincrawl::Spool> spool;
+  if (!tincrawl::Spool::Open(so, nullptr, &spool).ok()) return -1;
+  std::mt19937_64 rng(16);
+  int64_t bytes = 0;
+  for (int i = 0; i < articles + articles / 20; ++i) {
+    ArticleRecord r = Article(i < articles ? i : (i - articles) * 20 + 5, &rng);
+    if (i >= articles) r.revision = 2;  // Revisits that changed 5% of the articles.
+    bytes += static_cast<int64_t>(tincrawl::ArticleRecordToJson(r).size()) + 1;
+    if (!spool->Emit(r).ok()) return -1;
+  }
+  return spool->Close().ok() ? bytes : -1;
+}
+
+// Loads the spool in `dir` and prints the figures.
+bool Load(const std::string& dsn, const std::string& dir, int batch, int64_t bytes) {
+  tincrawl::SinkOptions options;
+  options.postgres.dsn = dsn;
+  options.postgres.batch = batch;
+  options.spool_dir = dir;
+  tincrawl::PostgresSink sink(options, nullptr);
+  if (tincrawl::Status s = sink.Open(); !s.ok()) {
+    std::fprintf(stderr, "sink_bench: %s\n", s.message().c_str());
+    return false;
+  }
+  const double cpu0 = CpuSeconds();
+  const auto t0 = std::chrono::steady_clock::now();
+  tincrawl::Status s = sink.RunUntilCaughtUp(3600);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double cpu = CpuSeconds() - cpu0;
+  const tincrawl::SinkStats st = sink.stats();
+  std::printf(
+      "loaded %lld lines in %lld commits (batch %d): %.2f s, %.0f lines/s, "
+      "%.1f MB/s; tincrawl CPU %.2f s (%.0f%% of one core; the rest is the server)\n",
+      static_cast<long long>(st.counts.lines), static_cast<long long>(st.counts.commits), batch,
+      wall, static_cast<double>(st.counts.lines) / wall, static_cast<double>(bytes) / 1e6 / wall,
+      cpu, 100 * cpu / wall);
+  std::printf("insert %lld, update %lld, skip %lld, reject %lld%s\n",
+              static_cast<long long>(st.counts.inserted), static_cast<long long>(st.counts.updated),
+              static_cast<long long>(st.counts.skipped), static_cast<long long>(st.counts.rejected),
+              s.ok() ? "" : (" -- stopped: " + s.message()).c_str());
+  return s.ok();
 }
 
 }  // namespace
@@ -111,55 +161,15 @@ int main(int argc, char** argv) {
     return 1;
   }
   const fs::path tmp = fs::temp_directory_path() / ("sink_bench_" + std::to_string(getpid()));
-  tincrawl::SpoolOptions so;
-  so.dir = (tmp / "spool").string();
-  so.fsync = tincrawl::FsyncPolicy::kNever;
-  std::unique_ptr<tincrawl::Spool> spool;
-  if (!tincrawl::Spool::Open(so, nullptr, &spool).ok()) return 1;
-  std::mt19937_64 rng(16);
-  int64_t bytes = 0;
-  for (int i = 0; i < articles + articles / 20; ++i) {
-    ArticleRecord r = Article(i < articles ? i : (i - articles) * 20 + 5, &rng);
-    if (i >= articles) r.revision = 2;  // Revisits that changed 5% of the articles.
-    bytes += static_cast<int64_t>(tincrawl::ArticleRecordToJson(r).size()) + 1;
-    if (!spool->Emit(r).ok()) return 1;
-  }
-  (void)spool->Close();
+  const int64_t bytes = WriteSpool((tmp / "spool").string(), articles);
   std::printf("spool: %d articles + %d revisions, %.1f MB\n", articles, articles / 20,
               static_cast<double>(bytes) / 1e6);
-
-  tincrawl::SinkOptions options;
-  options.postgres.dsn = dsn;
-  options.postgres.batch = batch;
-  options.spool_dir = so.dir;
-  tincrawl::PostgresSink sink(options, nullptr);
-  if (tincrawl::Status s = sink.Open(); !s.ok()) {
-    std::fprintf(stderr, "sink_bench: %s\n", s.message().c_str());
-    return 1;
-  }
-  const double cpu0 = CpuSeconds();
-  const auto t0 = std::chrono::steady_clock::now();
-  tincrawl::Status s = sink.RunUntilCaughtUp(3600);
-  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const double cpu = CpuSeconds() - cpu0;
-  const tincrawl::SinkStats st = sink.stats();
-  std::printf(
-      "loaded %lld lines in %lld commits (batch %d): %.2f s, %.0f lines/s, "
-      "%.1f MB/s; tincrawl CPU %.2f s (%.0f%% of one core; the rest is the server)\n",
-      static_cast<long long>(st.counts.lines), static_cast<long long>(st.counts.commits), batch,
-      wall, static_cast<double>(st.counts.lines) / wall, static_cast<double>(bytes) / 1e6 / wall,
-      cpu, 100 * cpu / wall);
-  std::printf("insert %lld, update %lld, skip %lld, reject %lld%s\n",
-              static_cast<long long>(st.counts.inserted), static_cast<long long>(st.counts.updated),
-              static_cast<long long>(st.counts.skipped), static_cast<long long>(st.counts.rejected),
-              s.ok() ? "" : (" -- stopped: " + s.message()).c_str());
+  const bool ok = bytes > 0 && Load(dsn, (tmp / "spool").string(), batch, bytes);
   std::error_code ec;
   fs::remove_all(tmp, ec);
   if (!server_dir.empty()) {
-    const fs::path script =
-        fs::path(__FILE__).parent_path().parent_path() / "tests/support/pg_server.py";
     (void)std::system(
-        ("/usr/bin/python3 " + script.string() + " destroy --dir " + server_dir).c_str());
+        ("/usr/bin/python3 " + Script().string() + " destroy --dir " + server_dir).c_str());
   }
-  return s.ok() ? 0 : 1;
+  return ok ? 0 : 1;
 }
