@@ -41,10 +41,14 @@ Status Crawler::Open() {
   if (int rc = uv_loop_init(&loop_); rc != 0) {
     return Status::Internal(std::string("uv_loop_init: ") + uv_strerror(rc));
   }
-  if (Status s = OpenState(); !s.ok()) return s;
-  if (Status s = BuildSites(config_); !s.ok()) return s;
-  if (Status s = metrics_.Serve(config_.daemon.metrics); !s.ok()) return s;
-  if (Status s = StartLoop(); !s.ok()) return s;
+  Status s = OpenState();
+  if (s.ok()) s = BuildSites(config_);
+  if (s.ok()) s = metrics_.Serve(config_.daemon.metrics);
+  if (!s.ok()) {
+    (void)uv_loop_close(&loop_);  // No handle exists yet: nothing is left behind.
+    return s;
+  }
+  if (Status st = StartLoop(); !st.ok()) return st;
   SeedSites();
   return Status::Ok();
 }
