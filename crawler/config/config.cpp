@@ -161,11 +161,18 @@ void ReadNetwork(YamlReader& r, const YAML::Node& n, NetworkConfig* net) {
   }
 }
 
+}  // namespace
+
+// output.postgres lives in config_postgres.cpp.
+void ReadPostgres(YamlReader& r, const YAML::Node& n, PostgresConfig* pg);
+
+namespace {
+
 void ReadOutput(YamlReader& r, const YAML::Node& n, OutputConfig* o) {
   if (!r.ExpectMap(n, "output")) return;
   r.CheckKeys(n,
               {"spool_dir", "rotate_bytes", "rotate_seconds", "fsync", "warc", "warc_dir",
-               "keep_raw_html_days"},
+               "keep_raw_html_days", "postgres"},
               "output");
   r.Get(n, "spool_dir", &o->spool_dir);
   r.Get(n, "rotate_bytes", &o->rotate_bytes, 4096, int64_t{1} << 40);
@@ -177,6 +184,7 @@ void ReadOutput(YamlReader& r, const YAML::Node& n, OutputConfig* o) {
   r.Get(n, "warc", &o->warc);
   r.Get(n, "warc_dir", &o->warc_dir);
   r.Get(n, "keep_raw_html_days", &o->keep_raw_html_days, -1, 100000);
+  if (n["postgres"]) ReadPostgres(r, n["postgres"], &o->postgres);
 }
 
 void ReadStore(YamlReader& r, const YAML::Node& n, StoreConfig* s) {

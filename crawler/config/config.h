@@ -116,6 +116,20 @@ struct MetricsConfig {
   bool enabled = true;
 };
 
+// output.postgres: the PostgreSQL sink (crawler/sink/). Exactly one of dsn, dsn_file and dsn_env
+// names the connection string; `dsn` holds it resolved and must never be printed or logged.
+struct PostgresConfig {
+  bool enabled = false;  // The section is present and not `enabled: false`.
+  std::string dsn;       // libpq conninfo or URI (the password may be in it).
+  std::string dsn_from;  // Where it came from, for messages: "dsn", "dsn_file PATH", "dsn_env VAR".
+  std::string schema = "tincrawl";
+  int batch = 500;                  // Spool lines per transaction.
+  double max_backoff_seconds = 30;  // Retry delay cap while the server is down or failing.
+  std::string file;                 // The config file and the position of the section, for
+  int line = 0;                     // errors found later (check-config connects).
+  int column = 0;
+};
+
 struct OutputConfig {
   std::string spool_dir;  // Relative to state_dir when not absolute; default "<state>/spool".
   int64_t rotate_bytes = 256 * 1024 * 1024;
@@ -124,6 +138,7 @@ struct OutputConfig {
   bool warc = false;
   std::string warc_dir;
   int keep_raw_html_days = 0;  // 0 = do not keep raw HTML; -1 = keep forever.
+  PostgresConfig postgres;
 };
 
 struct StoreConfig {

@@ -43,10 +43,14 @@ Status Crawler::Open() {
   if (int rc = uv_loop_init(&loop_); rc != 0) {
     return Status::Internal(std::string("uv_loop_init: ") + uv_strerror(rc));
   }
-  if (Status s = OpenState(); !s.ok()) return s;
-  if (Status s = BuildSites(config_); !s.ok()) return s;
-  if (Status s = metrics_.Serve(config_.daemon.metrics); !s.ok()) return s;
-  if (Status s = StartLoop(); !s.ok()) return s;
+  Status s = OpenState();
+  if (s.ok()) s = BuildSites(config_);
+  if (s.ok()) s = metrics_.Serve(config_.daemon.metrics);
+  if (!s.ok()) {
+    (void)uv_loop_close(&loop_);  // No handle exists yet: nothing is left behind.
+    return s;
+  }
+  if (Status st = StartLoop(); !st.ok()) return st;
   SeedSites();
   return Status::Ok();
 }
@@ -82,7 +86,25 @@ Status Crawler::OpenState() {
     if (ec) return Status::IoError("cannot create warc_dir " + wo.dir + ": " + ec.message());
     warc_ = std::make_unique<WarcWriter>(std::move(wo));
   }
-  return Spool::Open(so, store_.get(), &spool_);
+  if (Status s = Spool::Open(so, store_.get(), &spool_); !s.ok()) return s;
+  return OpenSink();
+}
+
+// The PostgreSQL sink tails the spool up to its durable end on its own thread.
+Status Crawler::OpenSink() {
+  if (!config_.daemon.output.postgres.enabled) return Status::Ok();
+  SinkOptions options;
+  options.postgres = config_.daemon.output.postgres;
+  options.spool_dir = config_.daemon.output.spool_dir;
+  options.durable_end = [spool = spool_.get()] { return spool->durable_end(); };
+  sink_ = std::make_unique<PostgresSink>(std::move(options), &metrics_);
+  if (Status s = sink_->Open(); !s.ok()) {
+    const PostgresConfig& pg = config_.daemon.output.postgres;
+    return Status::InvalidArgument(pg.file + ":" + std::to_string(pg.line) + ":" +
+                                   std::to_string(pg.column) + ": output.postgres: " + s.message());
+  }
+  sink_->Start();
+  return Status::Ok();
 }
 
 Status Crawler::BuildSites(const Config& config) {
@@ -200,6 +222,7 @@ Status Crawler::Run() {
   uv_run(&loop_, UV_RUN_DEFAULT);
   if (options_.progress) std::fprintf(stderr, "\r%s\x1b[K\n", StatusLine().c_str());
   Status spool = spool_->Close();
+  if (sink_) sink_->Stop(config_.daemon.drain_seconds);  // Everything is durable now.
   if (warc_) {
     if (Status w = warc_->Close(); !w.ok()) LogError("WARC close failed", {{"error", w.message()}});
   }

@@ -16,6 +16,7 @@
 #include "crawler/daemon/worker_pool.h"
 #include "crawler/net/http_client.h"
 #include "crawler/pipeline/page_processor.h"
+#include "crawler/sink/sink.h"
 #include "crawler/telemetry/metrics.h"
 
 namespace tincrawl {
@@ -54,6 +55,7 @@ class Crawler {
   struct InFlight;
 
   Status OpenState();
+  Status OpenSink();
   // Builds the per-site runtime, router, frontier and processor for `config` and swaps them in
   // only when all of it succeeded.
   Status BuildSites(const Config& config);
@@ -99,7 +101,8 @@ class Crawler {
   std::unique_ptr<Store> store_;
   std::unique_ptr<Deduper> dedup_;
   std::unique_ptr<Spool> spool_;
-  std::unique_ptr<WarcWriter> warc_;  // When output.warc is on.
+  std::unique_ptr<PostgresSink> sink_;  // output.postgres; reads spool_, so declared after it.
+  std::unique_ptr<WarcWriter> warc_;    // When output.warc is on.
   std::vector<CrawlSite> sites_;
   std::unique_ptr<SiteRouter> router_;
   std::unique_ptr<Frontier> frontier_;

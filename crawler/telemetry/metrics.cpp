@@ -121,14 +121,28 @@ const char* ExtractFailureName(ExtractFailure reason) {
   return kNames[static_cast<int>(reason)];
 }
 
+namespace {
+
+prometheus::Counter* Lookup(const std::map<std::string, prometheus::Counter*, std::less<>>& series,
+                            std::string_view label) {
+  const auto it = series.find(label);
+  return it == series.end() ? nullptr : it->second;
+}
+
+}  // namespace
+
 prometheus::Counter* Metrics::ExtractGuarded(std::string_view reason) const {
-  const auto it = extract_guarded_.find(reason);
-  return it == extract_guarded_.end() ? nullptr : it->second;
+  return Lookup(extract_guarded_, reason);
 }
 
 prometheus::Counter* Metrics::SpoolErrors(std::string_view reason) const {
-  const auto it = spool_errors_.find(reason);
-  return it == spool_errors_.end() ? nullptr : it->second;
+  return Lookup(spool_errors_, reason);
+}
+
+prometheus::Counter* Metrics::SinkRows(std::string_view op) const { return Lookup(sink_rows_, op); }
+
+prometheus::Counter* Metrics::SinkErrors(std::string_view reason) const {
+  return Lookup(sink_errors_, reason);
 }
 
 Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
@@ -199,6 +213,7 @@ void Metrics::CreateProcessSeries() {
   store_write_errors =
       &CounterFamily(r, "tincrawl_store_write_errors_total", "Failed store writes.")->Add({});
   CreatePipelineSeries();
+  CreateSinkSeries();
   loop_lag = &prometheus::BuildHistogram()
                   .Name("tincrawl_loop_lag_seconds")
                   .Help("Event loop lag: how late a periodic timer fired.")
@@ -254,6 +269,25 @@ void Metrics::CreatePipelineSeries() {
       &GaugeFamily(r, "tincrawl_worker_oldest_job_seconds",
                    "How long the longest-running worker job has run (0: all idle).")
            ->Add({});
+}
+
+// Series of the PostgreSQL sink; they stay 0 when output.postgres is not configured.
+void Metrics::CreateSinkSeries() {
+  auto& r = *registry_;
+  sink_lag = &GaugeFamily(r, "tincrawl_sink_lag_seconds",
+                          "Age of the oldest durable spool line not yet in PostgreSQL; 0 when "
+                          "caught up.")
+                  ->Add({});
+  auto* rows = CounterFamily(r, "tincrawl_sink_rows_total",
+                             "Spool lines committed to PostgreSQL, by what they did to the row.");
+  for (const char* op : {"insert", "update", "skip", "reject"}) {
+    sink_rows_[op] = &rows->Add({{"op", op}});
+  }
+  auto* errors = CounterFamily(r, "tincrawl_sink_errors_total",
+                               "PostgreSQL sink failures, by reason (each is retried).");
+  for (const char* reason : {"connect", "schema", "query", "rejected", "spool", "position"}) {
+    sink_errors_[reason] = &errors->Add({{"reason", reason}});
+  }
 }
 
 Metrics::~Metrics() {

@@ -115,14 +115,24 @@ class Metrics {
   // Failed spool operations, by SpoolErrorName ("no_space", "file_too_large", "io_error",
   // "fsync", "wal_sync", "markers"); nullptr for any other value.
   prometheus::Counter* SpoolErrors(std::string_view reason) const;
+  // The PostgreSQL sink (crawler/sink/): seconds the database is behind the spool (0 when
+  // caught up), committed lines by op ("insert", "update", "skip", "reject") and failures by
+  // reason ("connect", "schema", "query", "rejected", "spool", "position"); nullptr for any
+  // other label value.
+  prometheus::Gauge* sink_lag = nullptr;
+  prometheus::Counter* SinkRows(std::string_view op) const;
+  prometheus::Counter* SinkErrors(std::string_view reason) const;
 
  private:
   void CreateProcessSeries();
   void CreatePipelineSeries();
+  void CreateSinkSeries();
 
   std::shared_ptr<prometheus::Registry> registry_;
   std::map<std::string, prometheus::Counter*, std::less<>> extract_guarded_;
   std::map<std::string, prometheus::Counter*, std::less<>> spool_errors_;
+  std::map<std::string, prometheus::Counter*, std::less<>> sink_rows_;
+  std::map<std::string, prometheus::Counter*, std::less<>> sink_errors_;
   std::unique_ptr<prometheus::Exposer> exposer_;
   std::shared_ptr<prometheus::Collectable> process_;
 
