@@ -23,7 +23,7 @@
 #include <thread>
 #include <vector>
 
-#include "crawler/daemon/worker_pool.h"
+#include "crawler/daemon/loop_lag.h"
 #include "crawler/net/fetcher.h"
 
 namespace fs = std::filesystem;

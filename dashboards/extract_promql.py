@@ -71,6 +71,8 @@ KNOWN_METRICS = {
     "tincrawl_worker_queue_full_total", "tincrawl_extract_guarded_total",
     "tincrawl_frontier_links_total", "tincrawl_frontier_leases_total",
     "tincrawl_frontier_budget_deferrals_total", "tincrawl_site_delay_seconds",
+    "tincrawl_urls_given_up_total",
+    "tincrawl_sink_lag_seconds", "tincrawl_sink_rows_total", "tincrawl_sink_errors_total",
 }
 HISTOGRAMS = {"tincrawl_loop_lag_seconds", "tincrawl_fetch_duration_seconds"}
 # Not from tincrawl: Prometheus' own `up` and the optional node_exporter rule.
@@ -83,7 +85,8 @@ LABEL_VALUES = {
     "kind": {"new", "updated", "duplicate_exact", "duplicate_near", "unchanged"},
     "reason": {"no_content", "no_title", "no_date", "binary", "too_large", "empty", "other",
                "out_of_scope", "trap", "budget", "robots", "depth", "elements", "work",
-               "parser"},
+               "parser", "connect", "schema", "query", "rejected", "spool", "position"},
+    "op": {"insert", "update", "skip", "reject"},
     "phase": {"dns", "connect", "tls", "first_byte", "total"},
     "state": {"due", "inflight", "scheduled"},
     "setting": {"ca_file", "legacy_server_connect", "security_level", "verify_off"},

@@ -342,6 +342,26 @@ def overview():
         "expr": f"sum(rate(tincrawl_spool_lines_total{{{SEL}}}[$__rate_interval])) * 60",
         "legendFormat": "lines / min"}], w=8, decimals=1,
         description="Lines appended to the spool (exported articles).")
+
+    b.row("PostgreSQL sink")
+    b.panel("timeseries", "Sink lag", [{
+        "expr": f"max by (instance) (tincrawl_sink_lag_seconds{{{SEL}}})",
+        "legendFormat": "{{instance}}"}], w=8, unit="s",
+        fieldconfig={"custom": {"thresholdsStyle": {"mode": "line"}},
+                     **thresholds("green", 600, "red")},
+        description="Age of the oldest durable spool line not yet in PostgreSQL (0 when caught "
+        "up). Alert SinkFallingBehind: above 10 minutes for 10 minutes.")
+    b.panel("timeseries", "Sink rows per minute", [{
+        "expr": f"sum by (op) (rate(tincrawl_sink_rows_total{{{SEL}}}[$__rate_interval])) * 60",
+        "legendFormat": "{{op}}"}], w=8, decimals=1, fieldconfig=stacked(),
+        description="Spool lines committed to PostgreSQL: insert (new article row), update "
+        "(a newer revision, in place), skip (the row had it), reject (kept in rejected_lines).")
+    b.panel("timeseries", "Sink errors per hour", [{
+        "expr": f"sum by (reason) (rate(tincrawl_sink_errors_total{{{SEL}}}[$__rate_interval])) * 3600",
+        "legendFormat": "{{reason}}"}], w=8, decimals=1, fieldconfig=stacked(),
+        description="connect, schema, query (each retried with backoff), rejected (a line the "
+        "database refused), spool (unreadable spool), position (the spool did not match the "
+        "committed position).")
     b.panel("stat", "Config reloads (time range)", [{
         "expr": f"sum by (result) (increase(tincrawl_config_reloads_total{{{SEL}}}[$__range]))",
         "legendFormat": "{{result}}", "instant": True, "range": False}], w=8, decimals=0,
@@ -501,6 +521,12 @@ def sites():
         description="Current delay between requests to the site's hosts. It doubles on each 429 "
         "(or 503 with Retry-After), up to crawl_delay_cap_seconds, and relaxes back to the "
         "configured delay after successes; rate limits never open the circuit.")
+    b.panel("timeseries", "URLs given up", [{
+        "expr": f"sum by (site, reason) (increase(tincrawl_urls_given_up_total{{{SITE_SEL}}}[1h]))",
+        "legendFormat": "{{site}} {{reason}}"}], w=12, unit="short",
+        description="URLs no longer fetched after 4 permanent refusals in a row (other 4xx, "
+        "redirect loops, unknown errors), per hour. Transient failures (DNS, timeouts, 5xx, 429, "
+        "robots.txt outages) never give a URL up; docs/outcomes.md has the table.")
 
     variables = common_vars() + [query_var(
         "site", "Site", 'label_values(tincrawl_fetches_total{job=~"$job", instance=~"$instance"}, site)',

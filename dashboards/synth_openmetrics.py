@@ -72,6 +72,12 @@ def main():
     for reason, rate in (("out_of_scope", 0.3), ("trap", 0.01), ("budget", 0.02), ("robots", 0.01)):
         add("tincrawl_urls_dropped_total", lbl(f'reason="{reason}"'), counter(rate))
     add("tincrawl_worker_queue_full_total", lbl(), counter(0.001))
+    add("tincrawl_sink_lag_seconds", lbl(), lambda t, i: 2 + (i % 4))
+    for op, rate in (("insert", 0.015), ("update", 0.004), ("skip", 0.0), ("reject", 0.0)):
+        add("tincrawl_sink_rows_total", lbl(f'op="{op}"'), counter(rate))
+    for reason in ("connect", "schema", "query", "rejected", "spool", "position"):
+        add("tincrawl_sink_errors_total", lbl(f'reason="{reason}"'),
+            counter(0.001 if reason == "connect" else 0.0))
 
     def histogram(name, extra, buckets, mean, rate):
         # Exponential-ish distribution: P(x <= le) = 1 - exp(-le / mean).
@@ -127,6 +133,8 @@ def main():
         add("tincrawl_site_consecutive_failures", lbl(s), lambda t, i, h=healthy: 0 if h else 5 + i)
         add("tincrawl_site_circuit_open", lbl(s), lambda t, i, site=site: 1 if site == "down" else 0)
         add("tincrawl_site_delay_seconds", lbl(s), lambda t, i, site=site: 30 if site == "down" else 5)
+        for reason in ("http_4xx", "redirect", "error"):
+            add("tincrawl_urls_given_up_total", lbl(f'{s},reason="{reason}"'), counter(0.01))
         for state, val in (("due", 120), ("inflight", 2), ("scheduled", 3000)):
             add("tincrawl_frontier_urls", lbl(f'{s},state="{state}"'),
                 lambda t, i, v=val, h=healthy: v if h else v // 10)

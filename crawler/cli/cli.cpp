@@ -29,8 +29,10 @@ const CommandInfo kCommands[] = {
      "validate the daemon config and every site config; print every error", CmdCheckConfig},
     {"extract", "extract [-c FILE] [--site ID | --generic] [--url URL] INPUT...",
      "extract articles from files, '-' or http(s) URLs; JSON Lines on stdout", CmdExtract},
-    {"export", "export [-c FILE] [--site ID] [--since RFC3339] [--format jsonl]",
-     "print stored articles as JSON Lines (works while the daemon runs)", CmdExport},
+    {"export", "export [-c FILE] [--site ID] [--since RFC3339] [--format jsonl|sql]",
+     "print stored articles as JSON Lines, or as a psql script that loads them into PostgreSQL "
+     "(works while the daemon runs)",
+     CmdExport},
     {"sites", "sites [-c FILE]", "one line per site: state, last success, articles, errors",
      CmdSites},
     {"url", "url [-c FILE] URL...",
@@ -125,7 +127,9 @@ int ApplyValue(const std::string& opt, const std::string& value, CliOptions* o, 
   } else if (opt == "--id") {
     o->site_ids.push_back(value);
   } else if (opt == "--format") {
-    if (value != "jsonl") return UsageError(err, "unsupported --format '" + value + "' (jsonl)");
+    if (value != "jsonl" && value != "sql") {
+      return UsageError(err, "unsupported --format '" + value + "' (jsonl or sql)");
+    }
     o->format = value;
   }
   return kExitOk;

@@ -10,6 +10,7 @@
 #include "crawler/cli/commands.h"
 #include "crawler/config/config.h"
 #include "crawler/net/simple_fetch.h"
+#include "crawler/sink/sink.h"
 #include "extractors/extract.h"
 
 namespace tincrawl {
@@ -47,6 +48,24 @@ const SiteConfig* SiteForUrl(const Config& config, const std::string& url) {
   return nullptr;
 }
 
+// Connects to the sink's database: bad credentials, a missing database or schema trouble are
+// errors (located at output.postgres); a server that cannot be reached now is only a warning,
+// since the daemon keeps crawling and loads the backlog once it is back.
+bool CheckSink(const PostgresConfig& pg) {
+  if (!pg.enabled) return true;
+  std::string report;
+  Status s = CheckPostgres(pg, &report);
+  const std::string where = ConfigError{pg.file, pg.line, pg.column, ""}.ToString();
+  if (s.ok()) {
+    std::printf("%soutput.postgres: %s\n", where.c_str(), report.c_str());
+    return true;
+  }
+  const bool down = s.code() == Status::Code::kUnavailable;
+  std::fprintf(stderr, "%s%soutput.postgres (%s): %s\n", where.c_str(), down ? "warning: " : "",
+               pg.dsn_from.c_str(), s.message().c_str());
+  return down;
+}
+
 }  // namespace
 
 int CmdCheckConfig(const CliOptions& opts) {
@@ -58,6 +77,7 @@ int CmdCheckConfig(const CliOptions& opts) {
                  errors.size() == 1 ? "" : "s");
     return kExitUsage;
   }
+  if (!CheckSink(config.daemon.output.postgres)) return kExitUsage;
   size_t enabled = 0;
   for (const auto& s : config.sites) enabled += s.enabled ? 1 : 0;
   std::printf("%s: OK, %zu sites (%zu enabled), state in %s\n", opts.config_path.c_str(),

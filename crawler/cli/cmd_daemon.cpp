@@ -13,6 +13,7 @@
 #include "crawler/daemon/daemon.h"
 #include "crawler/net/robots_store.h"
 #include "crawler/output/spool.h"
+#include "crawler/sink/sql_export.h"
 #include "crawler/store/article_record.h"
 #include "crawler/store/store.h"
 #include "extractors/dates.h"
@@ -123,15 +124,24 @@ int CmdExport(const CliOptions& opts) {
     std::fprintf(stderr, "tincrawl: %s\n", s.message().c_str());
     return kExitFailure;
   }
-  Status s = ForEachArticle(*store, [&](const ArticleRecord& r) {
+  const auto keep = [&](const ArticleRecord& r) {
     bool site_ok = opts.site_ids.empty() || std::find(opts.site_ids.begin(), opts.site_ids.end(),
                                                       r.site) != opts.site_ids.end();
-    if (site_ok && r.fetched_at >= since) {
-      std::string line = ArticleRecordToJson(r);
-      line.push_back('\n');
-      return std::fwrite(line.data(), 1, line.size(), stdout) == line.size();
+    return site_ok && r.fetched_at >= since;
+  };
+  if (opts.format == "sql") {
+    const std::string& schema = config.daemon.output.postgres.schema;
+    if (Status s = WriteSqlExport(*store, schema, keep, stdout); !s.ok()) {
+      std::fprintf(stderr, "tincrawl: export failed: %s\n", s.message().c_str());
+      return kExitFailure;
     }
-    return true;
+    return kExitOk;
+  }
+  Status s = ForEachArticle(*store, [&](const ArticleRecord& r) {
+    if (!keep(r)) return true;
+    std::string line = ArticleRecordToJson(r);
+    line.push_back('\n');
+    return std::fwrite(line.data(), 1, line.size(), stdout) == line.size();
   });
   if (!s.ok()) {
     std::fprintf(stderr, "tincrawl: export failed: %s\n", s.message().c_str());

@@ -77,17 +77,21 @@ void ReadPoliteness(YamlReader& r, const YAML::Node& n, Politeness* p) {
 void ReadRecrawl(YamlReader& r, const YAML::Node& n, Recrawl* c) {
   if (!r.ExpectMap(n, "recrawl")) return;
   r.CheckKeys(n,
-              {"listing_min_seconds", "listing_max_seconds", "article_seconds", "backfill_pages",
-               "max_depth", "pages_per_day"},
+              {"listing_min_seconds", "listing_max_seconds", "article_seconds",
+               "article_max_seconds", "backfill_pages", "max_depth", "pages_per_day"},
               "recrawl");
   r.Get(n, "listing_min_seconds", &c->listing_min_seconds, 1, 30 * kDay);
   r.Get(n, "listing_max_seconds", &c->listing_max_seconds, 1, 365 * kDay);
   r.Get(n, "article_seconds", &c->article_seconds, 60, 3650 * kDay);
+  r.Get(n, "article_max_seconds", &c->article_max_seconds, 60, 3650 * kDay);
   r.Get(n, "backfill_pages", &c->backfill_pages, 0, 100000);
   r.Get(n, "max_depth", &c->max_depth, 0, 1000);
   r.Get(n, "pages_per_day", &c->pages_per_day, 1, 100000000);
   if (c->listing_min_seconds > c->listing_max_seconds) {
     r.Error(n, "listing_min_seconds must not exceed listing_max_seconds");
+  }
+  if (c->article_seconds > c->article_max_seconds) {
+    r.Error(n, "article_seconds must not exceed article_max_seconds");
   }
 }
 
@@ -110,7 +114,8 @@ void ReadNetwork(YamlReader& r, const YAML::Node& n, NetworkConfig* net) {
   r.CheckKeys(n,
               {"user_agent", "max_connections", "connect_timeout_seconds", "timeout_seconds",
                "low_speed_limit_bytes", "low_speed_time_seconds", "max_body_bytes",
-               "max_header_bytes", "max_redirects", "proxy", "resolve", "allow_private_networks"},
+               "max_buffered_body_bytes", "max_header_bytes", "max_redirects", "proxy",
+               "proxy_unguarded", "resolve", "allow_private_networks"},
               "network");
   if (r.Get(n, "user_agent", &net->user_agent) &&
       net->user_agent.find("http") == std::string::npos) {
@@ -122,6 +127,7 @@ void ReadNetwork(YamlReader& r, const YAML::Node& n, NetworkConfig* net) {
   r.Get(n, "low_speed_limit_bytes", &net->low_speed_limit_bytes, 0, 1 << 30);
   r.Get(n, "low_speed_time_seconds", &net->low_speed_time_seconds, 0, 3600);
   r.Get(n, "max_body_bytes", &net->max_body_bytes, 1024, int64_t{1} << 34);
+  r.Get(n, "max_buffered_body_bytes", &net->max_buffered_body_bytes, 1 << 20, int64_t{1} << 40);
   r.Get(n, "max_header_bytes", &net->max_header_bytes, 1024, 1 << 24);
   r.Get(n, "max_redirects", &net->max_redirects, 0, 50);
   if (r.Get(n, "proxy", &net->proxy) && !net->proxy.empty()) {
@@ -129,6 +135,13 @@ void ReadNetwork(YamlReader& r, const YAML::Node& n, NetworkConfig* net) {
     if (!std::regex_match(net->proxy, kProxy)) {
       r.Error(n["proxy"], "proxy must be an http://, https://, socks5:// or socks5h:// URL");
     }
+  }
+  r.Get(n, "proxy_unguarded", &net->proxy_unguarded);
+  if (!net->proxy.empty() && !net->proxy_unguarded) {
+    r.Error(n["proxy"],
+            "through a proxy tincrawl cannot check the address each request reaches, so "
+            "loopback and private addresses are no longer refused; set "
+            "network.proxy_unguarded: true to accept that (and guard at the proxy)");
   }
   if (r.Get(n, "resolve", &net->resolve)) {
     for (size_t i = 0; i < net->resolve.size(); ++i) {
@@ -148,11 +161,18 @@ void ReadNetwork(YamlReader& r, const YAML::Node& n, NetworkConfig* net) {
   }
 }
 
+}  // namespace
+
+// output.postgres lives in config_postgres.cpp.
+void ReadPostgres(YamlReader& r, const YAML::Node& n, PostgresConfig* pg);
+
+namespace {
+
 void ReadOutput(YamlReader& r, const YAML::Node& n, OutputConfig* o) {
   if (!r.ExpectMap(n, "output")) return;
   r.CheckKeys(n,
               {"spool_dir", "rotate_bytes", "rotate_seconds", "fsync", "warc", "warc_dir",
-               "keep_raw_html_days"},
+               "keep_raw_html_days", "postgres"},
               "output");
   r.Get(n, "spool_dir", &o->spool_dir);
   r.Get(n, "rotate_bytes", &o->rotate_bytes, 4096, int64_t{1} << 40);
@@ -164,11 +184,13 @@ void ReadOutput(YamlReader& r, const YAML::Node& n, OutputConfig* o) {
   r.Get(n, "warc", &o->warc);
   r.Get(n, "warc_dir", &o->warc_dir);
   r.Get(n, "keep_raw_html_days", &o->keep_raw_html_days, -1, 100000);
+  if (n["postgres"]) ReadPostgres(r, n["postgres"], &o->postgres);
 }
 
 void ReadStore(YamlReader& r, const YAML::Node& n, StoreConfig* s) {
   if (!r.ExpectMap(n, "store")) return;
-  r.CheckKeys(n, {"block_cache_bytes", "compression", "sync_wal"}, "store");
+  r.CheckKeys(n, {"block_cache_bytes", "compression", "sync_wal", "io_error_exit_seconds"},
+              "store");
   r.Get(n, "block_cache_bytes", &s->block_cache_bytes, 1 << 20, int64_t{1} << 40);
   if (r.Get(n, "compression", &s->compression)) {
     static const std::vector<std::string_view> kKinds = {"none", "lz4", "zstd", "snappy"};
@@ -177,6 +199,7 @@ void ReadStore(YamlReader& r, const YAML::Node& n, StoreConfig* s) {
     }
   }
   r.Get(n, "sync_wal", &s->sync_wal);
+  r.Get(n, "io_error_exit_seconds", &s->io_error_exit_seconds, 1, 86400);
 }
 
 void ReadLog(YamlReader& r, const YAML::Node& n, LogConfig* l) {

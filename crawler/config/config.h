@@ -42,7 +42,8 @@ struct TlsPolicy {
 struct Recrawl {
   double listing_min_seconds = 600.0;
   double listing_max_seconds = 86400.0;
-  double article_seconds = 30.0 * 86400.0;
+  double article_seconds = 30.0 * 86400.0;       // The first revisit of an article ...
+  double article_max_seconds = 365.0 * 86400.0;  // ... doubling each time up to this.
   int backfill_pages = 20;  // Pagination depth walked on the first crawl of a site.
   int max_depth = 10;
   int pages_per_day = 20000;
@@ -97,9 +98,15 @@ struct NetworkConfig {
   int low_speed_limit_bytes = 100;       // Abort when slower than this ...
   double low_speed_time_seconds = 30.0;  // ... for this long.
   int64_t max_body_bytes = 10 * 1024 * 1024;
+  // New fetches wait while response bodies held in memory (arriving or awaiting processing)
+  // add up to this much.
+  int64_t max_buffered_body_bytes = 256 * 1024 * 1024;
   int64_t max_header_bytes = 64 * 1024;
   int max_redirects = 5;
   std::string proxy;  // http://, https://, socks5:// or socks5h:// URL; empty = none.
+  // Through a proxy tincrawl cannot see the address a request reaches, so the private-address
+  // guard cannot apply: a proxy is refused unless this says the user accepts that.
+  bool proxy_unguarded = false;
   std::vector<std::string> resolve;  // curl --resolve entries "HOST:PORT:ADDR[,ADDR]".
   std::vector<std::string> allow_private_networks;  // CIDRs exempt from the private-address ban.
 };
@@ -107,6 +114,20 @@ struct NetworkConfig {
 struct MetricsConfig {
   std::string listen = "127.0.0.1:9464";
   bool enabled = true;
+};
+
+// output.postgres: the PostgreSQL sink (crawler/sink/). Exactly one of dsn, dsn_file and dsn_env
+// names the connection string; `dsn` holds it resolved and must never be printed or logged.
+struct PostgresConfig {
+  bool enabled = false;  // The section is present and not `enabled: false`.
+  std::string dsn;       // libpq conninfo or URI (the password may be in it).
+  std::string dsn_from;  // Where it came from, for messages: "dsn", "dsn_file PATH", "dsn_env VAR".
+  std::string schema = "tincrawl";
+  int batch = 500;                  // Spool lines per transaction.
+  double max_backoff_seconds = 30;  // Retry delay cap while the server is down or failing.
+  std::string file;                 // The config file and the position of the section, for
+  int line = 0;                     // errors found later (check-config connects).
+  int column = 0;
 };
 
 struct OutputConfig {
@@ -117,12 +138,16 @@ struct OutputConfig {
   bool warc = false;
   std::string warc_dir;
   int keep_raw_html_days = 0;  // 0 = do not keep raw HTML; -1 = keep forever.
+  PostgresConfig postgres;
 };
 
 struct StoreConfig {
   int64_t block_cache_bytes = 64 * 1024 * 1024;
   std::string compression = "zstd";  // "none", "lz4", "zstd", "snappy".
   bool sync_wal = false;
+  // A store or spool I/O error (not a full disk) that lasts this long stops the daemon with a
+  // non-zero exit, so systemd restarts it; shorter ones pause fetching and are retried.
+  double io_error_exit_seconds = 60.0;
 };
 
 struct LogConfig {

@@ -14,6 +14,8 @@ namespace {
 constexpr uint64_t kTickMs = 100;
 constexpr int64_t kRetryAfterMs = 5000;
 constexpr int64_t kReleaseRetryMs = 10 * 60 * 1000;  // A page that failed processing.
+// Start time asked for per kIndexProgressEvery articles indexed (far more than it takes).
+constexpr uint64_t kIndexLoadExtendUsec = 60ull * 1000 * 1000;
 constexpr size_t kMaxBacklog = 64;
 constexpr size_t kWorkerQueue = 256;
 }  // namespace
@@ -41,10 +43,14 @@ Status Crawler::Open() {
   if (int rc = uv_loop_init(&loop_); rc != 0) {
     return Status::Internal(std::string("uv_loop_init: ") + uv_strerror(rc));
   }
-  if (Status s = OpenState(); !s.ok()) return s;
-  if (Status s = BuildSites(config_); !s.ok()) return s;
-  if (Status s = metrics_.Serve(config_.daemon.metrics); !s.ok()) return s;
-  if (Status s = StartLoop(); !s.ok()) return s;
+  Status s = OpenState();
+  if (s.ok()) s = BuildSites(config_);
+  if (s.ok()) s = metrics_.Serve(config_.daemon.metrics);
+  if (!s.ok()) {
+    (void)uv_loop_close(&loop_);  // No handle exists yet: nothing is left behind.
+    return s;
+  }
+  if (Status st = StartLoop(); !st.ok()) return st;
   SeedSites();
   return Status::Ok();
 }
@@ -57,7 +63,15 @@ Status Crawler::OpenState() {
     return Status::IoError("cannot create state_dir " + d.state_dir + ": " + ec.message());
   }
   if (Status s = Store::Open(d.state_dir + "/db", d.store, &store_); !s.ok()) return s;
-  if (Status s = Deduper::Open(store_.get(), DedupOptions{}, &dedup_); !s.ok()) return s;
+  // Loading (or rebuilding) the near-duplicate index of a big store takes a while before READY:
+  // each step asks systemd for more start time, so TimeoutStartSec does not restart-loop it.
+  DedupOptions dedup;
+  dedup.on_index_progress = [this](size_t indexed) {
+    notifier_.Notify("EXTEND_TIMEOUT_USEC=" + std::to_string(kIndexLoadExtendUsec) +
+                     "\nSTATUS=loading the duplicate index: " + std::to_string(indexed) +
+                     " articles");
+  };
+  if (Status s = Deduper::Open(store_.get(), dedup, &dedup_); !s.ok()) return s;
   SpoolOptions so;
   so.dir = d.output.spool_dir;
   so.rotate_bytes = d.output.rotate_bytes;
@@ -72,7 +86,25 @@ Status Crawler::OpenState() {
     if (ec) return Status::IoError("cannot create warc_dir " + wo.dir + ": " + ec.message());
     warc_ = std::make_unique<WarcWriter>(std::move(wo));
   }
-  return Spool::Open(so, store_.get(), &spool_);
+  if (Status s = Spool::Open(so, store_.get(), &spool_); !s.ok()) return s;
+  return OpenSink();
+}
+
+// The PostgreSQL sink tails the spool up to its durable end on its own thread.
+Status Crawler::OpenSink() {
+  if (!config_.daemon.output.postgres.enabled) return Status::Ok();
+  SinkOptions options;
+  options.postgres = config_.daemon.output.postgres;
+  options.spool_dir = config_.daemon.output.spool_dir;
+  options.durable_end = [spool = spool_.get()] { return spool->durable_end(); };
+  sink_ = std::make_unique<PostgresSink>(std::move(options), &metrics_);
+  if (Status s = sink_->Open(); !s.ok()) {
+    const PostgresConfig& pg = config_.daemon.output.postgres;
+    return Status::InvalidArgument(pg.file + ":" + std::to_string(pg.line) + ":" +
+                                   std::to_string(pg.column) + ": output.postgres: " + s.message());
+  }
+  sink_->Start();
+  return Status::Ok();
 }
 
 Status Crawler::BuildSites(const Config& config) {
@@ -190,6 +222,7 @@ Status Crawler::Run() {
   uv_run(&loop_, UV_RUN_DEFAULT);
   if (options_.progress) std::fprintf(stderr, "\r%s\x1b[K\n", StatusLine().c_str());
   Status spool = spool_->Close();
+  if (sink_) sink_->Stop(config_.daemon.drain_seconds);  // Everything is durable now.
   if (warc_) {
     if (Status w = warc_->Close(); !w.ok()) LogError("WARC close failed", {{"error", w.message()}});
   }
@@ -198,10 +231,11 @@ Status Crawler::Run() {
     return Status::Internal(std::string("uv_loop_close: ") + uv_strerror(close_rc));
   }
   LogInfo("crawler stopped", {{"summary", StatusLine()}});
+  if (!fatal_.ok()) return fatal_;
   if (!spool.ok()) return spool;
   if (!flush.ok()) return flush;
-  // Nothing else is fatal: a failed page write pauses fetching and is retried, and per-page
-  // errors are counted and logged where they happen.
+  // Nothing else is fatal: a full disk pauses fetching, and per-page errors are counted and
+  // logged where they happen.
   return Status::Ok();
 }
 
@@ -212,6 +246,11 @@ bool Crawler::HostAvailable(std::string_view host) {
 
 void Crawler::Pump() {
   if (draining_ || closing_ || paused_ || reloading_) return;
+  // Response bodies held in memory (arriving, and fetched but not yet processed) stop new
+  // fetches at network.max_buffered_body_bytes; the running ones finish.
+  const size_t buffered = held_body_bytes_ + http_->BufferedBodyBytes();
+  metrics_.buffered_body_bytes->Set(static_cast<double>(buffered));
+  if (buffered >= static_cast<size_t>(config_.daemon.network.max_buffered_body_bytes)) return;
   const size_t cap = static_cast<size_t>(config_.daemon.network.max_connections);
   while (inflight_ < cap && backlog_.size() < kMaxBacklog) {
     if (options_.max_pages > 0 && started_ >= options_.max_pages) break;
@@ -245,14 +284,17 @@ void Crawler::StartFetch(Lease lease) {
 }
 
 void Crawler::OnFetched(std::shared_ptr<InFlight> f, FetchResult result) {
-  if (closing_ && result.outcome == Outcome::kCancelled) {
+  if (result.outcome == Outcome::kCancelled && (closing_ || reloading_)) {
     // Shutdown: the lease lives in memory only, so the URL is simply due again next start.
-    --inflight_;
-    --inflight_per_site_[static_cast<size_t>(f->lease.site)];
+    // Reload: it goes back to the frontier, due when it was.
+    if (reloading_ && !closing_) ReleaseLease(f->lease, NowMs());
+    Finished(*f);
+    MaybeFinish();
     return;
   }
   CountFetch(sites_[static_cast<size_t>(f->lease.site)], result);
   f->result = std::move(result);
+  held_body_bytes_ += f->result.body.size();
   Dispatch(std::move(f));
 }
 
@@ -297,10 +339,16 @@ void Crawler::CountFetch(const CrawlSite& site, const FetchResult& r) {
                 {"error", r.error}});
 }
 
+// A lease's fetch is over (processed, dropped at shutdown or handed back).
+void Crawler::Finished(const InFlight& f) {
+  --inflight_;
+  --inflight_per_site_[static_cast<size_t>(f.lease.site)];
+  held_body_bytes_ -= std::min(held_body_bytes_, f.result.body.size());
+}
+
 void Crawler::Dispatch(std::shared_ptr<InFlight> f) {
   if (closing_) {
-    --inflight_;
-    --inflight_per_site_[static_cast<size_t>(f->lease.site)];
+    Finished(*f);
     return;
   }
   auto work = [this, f] { f->outcome = processor_->Process(f->lease, f->result, NowMs()); };
@@ -311,29 +359,60 @@ void Crawler::Dispatch(std::shared_ptr<InFlight> f) {
   }
 }
 
+// A page the store or spool could not write: nothing of it was committed, so it is kept and
+// retried. A full disk pauses fetching until space returns. An I/O error pauses and retries the
+// same way, but one that lasts store.io_error_exit_seconds stops the daemon with a non-zero
+// exit (Run returns the error), so systemd restarts it; the uncommitted pages are due again.
+bool Crawler::HoldForStorage(std::shared_ptr<InFlight>& f) {
+  const Status& s = f->outcome.status;
+  const bool full = s.code() == Status::Code::kNoSpace;
+  if (!full && s.code() != Status::Code::kIoError) return false;
+  metrics_.store_write_errors->Increment();
+  const int64_t now = NowMs();
+  if (full) {
+    io_error_since_ms_ = 0;
+  } else if (io_error_since_ms_ == 0) {
+    io_error_since_ms_ = now;
+  }
+  const double limit_s = config_.daemon.store.io_error_exit_seconds;
+  if (!full && static_cast<double>(now - io_error_since_ms_) >= limit_s * 1000) {
+    if (fatal_.ok()) {
+      const std::string seconds = std::to_string(static_cast<int64_t>(limit_s));
+      LogError("store I/O error persists; stopping so the service restarts",
+               {{"error", s.message()}, {"seconds", seconds}});
+      fatal_ = Status::IoError("store or spool I/O error for " + seconds + " s: " + s.message());
+    }
+    retry_.push_back(std::move(f));
+    for (const auto& held : retry_) Finished(*held);
+    retry_.clear();
+    BeginDrain("persistent I/O error");
+    return true;
+  }
+  if (!paused_) {
+    LogError(full ? "disk full; fetching paused" : "store I/O error; fetching paused, retrying",
+             {{"error", s.message()}});
+  }
+  paused_ = true;
+  metrics_.store_paused->Set(1);
+  retry_.push_back(std::move(f));
+  retry_at_ms_ = now + kRetryAfterMs;
+  return true;
+}
+
 void Crawler::OnProcessed(std::shared_ptr<InFlight> f) {
   const Status& s = f->outcome.status;
-  if (!s.ok() && (s.code() == Status::Code::kNoSpace || s.code() == Status::Code::kIoError)) {
-    // Nothing of the page was committed; keep the fetched bytes and retry when space returns.
-    metrics_.store_write_errors->Increment();
-    if (!paused_) LogError("store write failed; fetching paused", {{"error", s.message()}});
-    paused_ = true;
-    metrics_.store_paused->Set(1);
-    retry_.push_back(std::move(f));
-    retry_at_ms_ = NowMs() + kRetryAfterMs;
-    return;
-  }
+  if (!s.ok() && HoldForStorage(f)) return;
+  if (s.ok()) io_error_since_ms_ = 0;
   if (!s.ok()) {
     metrics_.store_write_errors->Increment();
     LogError("page processing failed", {{"url", f->lease.url}, {"error", s.message()}});
-    ReleaseLease(f->lease);
+    ReleaseLease(f->lease, NowMs() + kReleaseRetryMs);
   } else if (paused_ && retry_.empty()) {
     paused_ = false;
     metrics_.store_paused->Set(0);
     LogInfo("store writable again; fetching resumed");
   }
-  --inflight_;
-  --inflight_per_site_[static_cast<size_t>(f->lease.site)];
+  Finished(*f);
   while (!backlog_.empty() && !closing_ && pool_->Queued() < pool_->capacity()) {
     std::shared_ptr<InFlight> next = std::move(backlog_.front());
     backlog_.pop_front();
@@ -356,22 +435,42 @@ void Crawler::OnSitemaps(const std::string& site_id, const std::vector<std::stri
       [this] { Pump(); });
 }
 
-// A page whose processing failed for good goes back to the frontier, due again later, instead
-// of staying leased (invisible) until the next restart.
-void Crawler::ReleaseLease(const Lease& lease) {
-  Background(
-      [this, lease] {
-        rocksdb::WriteBatch wb;
-        FrontierBatch batch(&wb);
-        Status st = frontier_->Release(lease, NowMs() + kReleaseRetryMs, &batch);
-        if (st.ok()) st = frontier_->Commit(&batch);
-        if (!st.ok())
-          LogError("lease release failed", {{"url", lease.url}, {"error", st.message()}});
-      },
-      nullptr);
+// A lease given back unfetched (reload) or whose processing failed for good goes back to the
+// frontier, due at retry_at_ms or its old time, instead of staying leased (invisible) until the
+// next restart. Releases are written in batches by a worker; when the pool is full they wait
+// for the next tick, and a reload or drain waits for them.
+void Crawler::ReleaseLease(const Lease& lease, int64_t retry_at_ms) {
+  releases_.push_back({lease, retry_at_ms});
+  FlushReleases();
 }
 
-void Crawler::Background(std::function<void()> work, std::function<void()> done) {
+void Crawler::FlushReleases() {
+  if (releases_.empty() || release_job_) return;
+  auto batch = std::make_shared<std::vector<PendingRelease>>(releases_.begin(), releases_.end());
+  releases_.clear();
+  release_job_ = true;
+  const bool queued = Background(
+      [this, batch] {
+        rocksdb::WriteBatch wb;
+        FrontierBatch fb(&wb);
+        Status st;
+        for (const PendingRelease& r : *batch) {
+          if (st.ok()) st = frontier_->Release(r.lease, r.retry_at_ms, &fb);
+        }
+        if (st.ok()) st = frontier_->Commit(&fb);
+        if (!st.ok()) LogError("lease release failed", {{"error", st.message()}});
+      },
+      [this] {
+        release_job_ = false;
+        FlushReleases();
+      });
+  if (!queued) {
+    release_job_ = false;
+    releases_.insert(releases_.begin(), batch->begin(), batch->end());
+  }
+}
+
+bool Crawler::Background(std::function<void()> work, std::function<void()> done) {
   ++background_jobs_;
   bool queued = pool_->Submit(std::move(work), [this, done = std::move(done)] {
     --background_jobs_;
@@ -379,6 +478,7 @@ void Crawler::Background(std::function<void()> work, std::function<void()> done)
     MaybeFinish();
   });
   if (!queued) --background_jobs_;  // Pool full: periodic jobs simply run next time.
+  return queued;
 }
 
 }  // namespace tincrawl

@@ -11,10 +11,12 @@
 #include <vector>
 
 #include "crawler/config/config.h"
+#include "crawler/daemon/loop_lag.h"
 #include "crawler/daemon/sd_notify.h"
 #include "crawler/daemon/worker_pool.h"
 #include "crawler/net/http_client.h"
 #include "crawler/pipeline/page_processor.h"
+#include "crawler/sink/sink.h"
 #include "crawler/telemetry/metrics.h"
 
 namespace tincrawl {
@@ -53,13 +55,19 @@ class Crawler {
   struct InFlight;
 
   Status OpenState();
+  Status OpenSink();
   // Builds the per-site runtime, router, frontier and processor for `config` and swaps them in
   // only when all of it succeeded.
   Status BuildSites(const Config& config);
   void ApplyReload();
   void StartCensus();
-  void Background(std::function<void()> work, std::function<void()> done);
-  void ReleaseLease(const Lease& lease);
+  // Runs `work` on a worker, then `done` on the loop; false (nothing runs) when the pool is full.
+  bool Background(std::function<void()> work, std::function<void()> done);
+  void ReleaseLease(const Lease& lease, int64_t retry_at_ms);
+  void FlushReleases();
+  bool HoldForStorage(std::shared_ptr<InFlight>& f);
+  bool CheckWorkers();
+  void Finished(const InFlight& f);
   Status StartLoop();
   void SeedSites();
   void Pump();
@@ -93,7 +101,8 @@ class Crawler {
   std::unique_ptr<Store> store_;
   std::unique_ptr<Deduper> dedup_;
   std::unique_ptr<Spool> spool_;
-  std::unique_ptr<WarcWriter> warc_;  // When output.warc is on.
+  std::unique_ptr<PostgresSink> sink_;  // output.postgres; reads spool_, so declared after it.
+  std::unique_ptr<WarcWriter> warc_;    // When output.warc is on.
   std::vector<CrawlSite> sites_;
   std::unique_ptr<SiteRouter> router_;
   std::unique_ptr<Frontier> frontier_;
@@ -108,6 +117,16 @@ class Crawler {
 
   std::deque<std::shared_ptr<InFlight>> backlog_;  // Fetched, waiting for a worker slot.
   std::deque<std::shared_ptr<InFlight>> retry_;    // Processing failed (disk full): retry later.
+  struct PendingRelease {
+    Lease lease;
+    int64_t retry_at_ms = 0;
+  };
+  std::deque<PendingRelease> releases_;  // Leases to give back, not yet handed to a worker.
+  bool release_job_ = false;             // A worker is writing a batch of releases.
+  int64_t io_error_since_ms_ = 0;        // First of a run of store/spool I/O errors; 0: none.
+  Status fatal_;                         // Why the daemon stops on its own (Run returns it).
+  bool worker_stuck_logged_ = false;
+  size_t held_body_bytes_ = 0;  // Bodies fetched, waiting for or in processing.
   std::vector<int> inflight_per_site_;
   std::vector<FrontierSiteStats> exported_stats_;  // What ExportFrontierStats last counted.
   size_t inflight_ = 0;                            // Leased and not yet processed.

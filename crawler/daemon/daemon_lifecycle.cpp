@@ -9,8 +9,8 @@ namespace tincrawl {
 
 void Crawler::MaybeFinish() {
   if (closing_) return;
-  bool quiet = inflight_ == 0 && backlog_.empty() && retry_.empty() && pool_->Queued() == 0 &&
-               background_jobs_ == 0;
+  bool quiet = inflight_ == 0 && backlog_.empty() && retry_.empty() && releases_.empty() &&
+               pool_->Queued() == 0 && background_jobs_ == 0;
   if (!quiet) return;
   if (draining_) {
     Close();
@@ -68,9 +68,12 @@ void Crawler::OnReload() {
     return;
   }
   // Valid: stop leasing, let in-flight transfers finish (none is lost), then swap.
+  // Requests parked behind a host's delay, backoff, open circuit or robots.txt go back to the
+  // frontier (OnFetched), so only transfers already running are waited for.
   pending_reload_ = std::move(next);
   reloading_ = true;
   LogInfo("config reload: waiting for in-flight work", {{"in_flight", std::to_string(inflight_)}});
+  http_->CancelWaiting("reload");
   MaybeFinish();
 }
 

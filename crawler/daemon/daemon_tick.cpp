@@ -1,14 +1,19 @@
 // The loop's periodic work: the 100 ms tick (retries, gauges, periodic jobs, watchdog, status).
 #include <cstdio>
+#include <cstdlib>
+#include <string>
 
 #include "crawler/daemon/daemon.h"
 #include "crawler/frontier/census.h"
+#include "crawler/telemetry/log.h"
 
 namespace tincrawl {
 namespace {
 constexpr int64_t kGaugeEveryMs = 5000;
 constexpr int64_t kStatusEveryMs = 10000;
 constexpr int64_t kCensusEveryMs = 30000;
+constexpr int64_t kJobDeadlineMs = 30 * 1000;  // A page's processing; counted when past it.
+constexpr int64_t kJobStuckMs = 300 * 1000;    // A worker this long on one job is stuck.
 }  // namespace
 
 void Crawler::StartCensus() {
@@ -33,6 +38,7 @@ void Crawler::Tick() {
     again.swap(retry_);
     for (auto& f : again) Dispatch(std::move(f));
   }
+  FlushReleases();
   Pump();
   if (now - last_gauges_ms_ >= kGaugeEveryMs) {
     last_gauges_ms_ = now;
@@ -48,8 +54,9 @@ void Crawler::Tick() {
     last_census_ms_ = now;
     StartCensus();
   }
+  const bool workers_ok = CheckWorkers();
   uint64_t wd = notifier_.watchdog_usec();
-  if (wd > 0 && static_cast<uint64_t>(now - last_watchdog_ms_) * 1000 >= wd / 2) {
+  if (wd > 0 && workers_ok && static_cast<uint64_t>(now - last_watchdog_ms_) * 1000 >= wd / 2) {
     last_watchdog_ms_ = now;
     notifier_.Watchdog();  // From the loop itself: a stuck loop stops the pings.
   }
@@ -68,6 +75,8 @@ void Crawler::RefreshGauges() {
   metrics_.store_bytes->Set(static_cast<double>(store_->TotalSstBytes()));
   metrics_.store_pending_compaction_bytes->Set(
       static_cast<double>(store_->PendingCompactionBytes()));
+  metrics_.dedup_index_bytes->Set(static_cast<double>(dedup_->IndexMemoryBytes()));
+  metrics_.dedup_index_articles->Set(static_cast<double>(dedup_->indexed()));
   for (size_t i = 0; i < sites_.size(); ++i) {
     const CrawlSite& s = sites_[i];
     bool open = false;
@@ -97,6 +106,33 @@ void Crawler::ExportFrontierStats(size_t site) {
   advance(m.links_known, now.known, &last.known);
   advance(m.leases, now.leased, &last.leased);
   advance(m.budget_deferrals, now.budget_deferrals, &last.budget_deferrals);
+  for (int i = 0; i < kOutcomeCount; ++i) {
+    if (m.given_up[i] != nullptr) advance(m.given_up[i], now.given_up[i], &last.given_up[i]);
+  }
+}
+
+// The workers' heartbeat. A job past kJobDeadlineMs is counted; one past kJobStuckMs means a
+// stuck worker (no page needs that long: extraction is bounded by the HTML guard), and the
+// daemon must restart: under a systemd watchdog the pings stop, so systemd restarts it (with a
+// core dump of where it hangs); without one, it exits 1 at once. Either way it is a kill -9 as
+// far as the data goes, which loses nothing committed.
+bool Crawler::CheckWorkers() {
+  const WorkerHealth health = pool_->Health(WorkerPool::MonotonicMs(), kJobDeadlineMs);
+  if (health.newly_overdue > 0) {
+    metrics_.worker_jobs_overdue->Increment(health.newly_overdue);
+    LogWarn("a worker job is past its deadline",
+            {{"seconds", std::to_string(health.oldest_job_ms / 1000)}});
+  }
+  metrics_.worker_oldest_job_seconds->Set(static_cast<double>(health.oldest_job_ms) / 1000.0);
+  if (health.oldest_job_ms < kJobStuckMs) return true;
+  if (!worker_stuck_logged_) {
+    worker_stuck_logged_ = true;
+    LogError("a worker is stuck; restarting the service",
+             {{"seconds", std::to_string(health.oldest_job_ms / 1000)},
+              {"watchdog", notifier_.watchdog_usec() > 0 ? "pings stopped" : "none: exiting"}});
+  }
+  if (notifier_.watchdog_usec() == 0) std::_Exit(EXIT_FAILURE);
+  return false;
 }
 
 std::string Crawler::StatusLine() const {

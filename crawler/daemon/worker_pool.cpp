@@ -32,7 +32,10 @@ Status WorkerPool::Start() {
     return Status::Internal(std::string("uv_async_init: ") + uv_strerror(rc));
   }
   async_->data = this;
-  for (int i = 0; i < thread_count_; ++i) threads_.emplace_back([this] { Run(); });
+  for (int i = 0; i < thread_count_; ++i) {
+    slots_.push_back(std::make_unique<Slot>());
+    threads_.emplace_back([this, slot = slots_.back().get()] { Run(slot); });
+  }
   return Status::Ok();
 }
 
@@ -51,7 +54,26 @@ size_t WorkerPool::Queued() const {
   return queue_.size();
 }
 
-void WorkerPool::Run() {
+int64_t WorkerPool::MonotonicMs() { return static_cast<int64_t>(uv_hrtime() / 1000000); }
+
+WorkerHealth WorkerPool::Health(int64_t now_ms, int64_t deadline_ms) {
+  WorkerHealth health;
+  for (const auto& slot : slots_) {
+    // Job number first: a job that started after the read of started_ms has a newer number.
+    const uint64_t job = slot->job.load(std::memory_order_acquire);
+    const int64_t started = slot->started_ms.load(std::memory_order_acquire);
+    if (started == 0) continue;
+    const int64_t age = std::max<int64_t>(0, now_ms - started);
+    health.oldest_job_ms = std::max(health.oldest_job_ms, age);
+    if (age >= deadline_ms && slot->reported_job != job) {
+      slot->reported_job = job;
+      ++health.newly_overdue;
+    }
+  }
+  return health;
+}
+
+void WorkerPool::Run(Slot* slot) {
   while (true) {
     Job job;
     {
@@ -61,7 +83,10 @@ void WorkerPool::Run() {
       job = std::move(queue_.front());
       queue_.pop_front();
     }
+    slot->job.fetch_add(1, std::memory_order_acq_rel);
+    slot->started_ms.store(std::max<int64_t>(1, MonotonicMs()), std::memory_order_release);
     job.work();
+    slot->started_ms.store(0, std::memory_order_release);
     {
       std::lock_guard<std::mutex> lock(mu_);
       completed_.push_back(std::move(job.done));
@@ -106,53 +131,6 @@ void WorkerPool::Shutdown(std::function<void()> closed) {
     auto* self = static_cast<WorkerPool*>(handle->data);
     delete reinterpret_cast<uv_async_t*>(handle);
     self->async_ = nullptr;
-    if (self->on_closed_) self->on_closed_();
-  });
-}
-
-LoopLagMonitor::LoopLagMonitor(uv_loop_t* loop, uint64_t interval_ms,
-                               std::function<void(double)> sample)
-    : loop_(loop), interval_ms_(std::max<uint64_t>(1, interval_ms)), sample_(std::move(sample)) {}
-
-Status LoopLagMonitor::Start() {
-  timer_ = new uv_timer_t;
-  int rc = uv_timer_init(loop_, timer_);
-  if (rc != 0) {
-    delete timer_;
-    timer_ = nullptr;
-    return Status::Internal(std::string("uv_timer_init: ") + uv_strerror(rc));
-  }
-  timer_->data = this;
-  expected_ns_ = uv_hrtime() + interval_ms_ * 1000000;
-  rc = uv_timer_start(timer_, &LoopLagMonitor::OnTimer, interval_ms_, interval_ms_);
-  return rc == 0 ? Status::Ok()
-                 : Status::Internal(std::string("uv_timer_start: ") + uv_strerror(rc));
-}
-
-void LoopLagMonitor::OnTimer(uv_timer_t* timer) {
-  auto* self = static_cast<LoopLagMonitor*>(timer->data);
-  const uint64_t now = uv_hrtime();
-  // libuv timers have millisecond resolution: up to 1 ms early/late is clock granularity.
-  const double lag =
-      now > self->expected_ns_ ? static_cast<double>(now - self->expected_ns_) / 1e9 : 0.0;
-  ++self->samples_;
-  self->sum_lag_ += lag;
-  self->max_lag_ = std::max(self->max_lag_, lag);
-  if (self->sample_) self->sample_(lag);
-  self->expected_ns_ = now + self->interval_ms_ * 1000000;
-}
-
-void LoopLagMonitor::Stop(std::function<void()> closed) {
-  on_closed_ = std::move(closed);
-  if (timer_ == nullptr) {
-    if (on_closed_) on_closed_();
-    return;
-  }
-  (void)uv_timer_stop(timer_);
-  uv_close(reinterpret_cast<uv_handle_t*>(timer_), [](uv_handle_t* handle) {
-    auto* self = static_cast<LoopLagMonitor*>(handle->data);
-    delete reinterpret_cast<uv_timer_t*>(handle);
-    self->timer_ = nullptr;
     if (self->on_closed_) self->on_closed_();
   });
 }

@@ -2,10 +2,12 @@
 
 #include <uv.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -13,6 +15,12 @@
 #include "crawler/common/status.h"
 
 namespace tincrawl {
+
+// What the workers are doing, for the deadline metric and the watchdog heartbeat.
+struct WorkerHealth {
+  int64_t oldest_job_ms = 0;  // How long the longest-running job has run; 0 when all are idle.
+  int newly_overdue = 0;      // Jobs that passed the deadline since the previous Health call.
+};
 
 // N threads for CPU and disk work (parsing, extraction, RocksDB writes) so the loop thread only
 // moves bytes. The queue is bounded: Submit() returns false when it is full, which is the
@@ -36,6 +44,11 @@ class WorkerPool {
   size_t Queued() const;
   size_t capacity() const { return max_queue_; }
 
+  // Heartbeat check, from one thread (the loop's tick): the running jobs' ages at `now_ms`
+  // (MonotonicMs), and how many passed `deadline_ms` since the last call (each counted once).
+  WorkerHealth Health(int64_t now_ms, int64_t deadline_ms);
+  static int64_t MonotonicMs();
+
   // Finishes the queued work, joins the threads, runs the pending completions and closes the
   // async handle; `closed` runs from its close callback.
   void Shutdown(std::function<void()> closed);
@@ -45,8 +58,14 @@ class WorkerPool {
     std::function<void()> work;
     std::function<void()> done;
   };
+  // One per thread: when its current job started (MonotonicMs; 0 = idle) and its number.
+  struct Slot {
+    std::atomic<int64_t> started_ms{0};
+    std::atomic<uint64_t> job{0};
+    uint64_t reported_job = 0;  // The last job counted overdue (Health's thread only).
+  };
   static void OnAsync(uv_async_t* async);
-  void Run();
+  void Run(Slot* slot);
   void DrainCompletions();
 
   uv_loop_t* loop_;
@@ -54,38 +73,12 @@ class WorkerPool {
   size_t max_queue_;
   uv_async_t* async_ = nullptr;
   std::vector<std::thread> threads_;
+  std::vector<std::unique_ptr<Slot>> slots_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Job> queue_;
   std::vector<std::function<void()>> completed_;
   bool stopping_ = false;
-  std::function<void()> on_closed_;
-};
-
-// Measures event-loop lag: a repeating uv_timer fires every `interval_ms`; the lag is the actual
-// fire time minus the expected one. Each sample (seconds) goes to `sample` (a histogram
-// observer), and a few aggregates are kept.
-class LoopLagMonitor {
- public:
-  LoopLagMonitor(uv_loop_t* loop, uint64_t interval_ms, std::function<void(double)> sample);
-  Status Start();
-  // Stops the timer and closes it; `closed` runs from the close callback.
-  void Stop(std::function<void()> closed);
-
-  uint64_t samples() const { return samples_; }
-  double max_lag_seconds() const { return max_lag_; }
-  double mean_lag_seconds() const { return samples_ ? sum_lag_ / samples_ : 0; }
-
- private:
-  static void OnTimer(uv_timer_t* timer);
-  uv_loop_t* loop_;
-  uint64_t interval_ms_;
-  std::function<void(double)> sample_;
-  uv_timer_t* timer_ = nullptr;
-  uint64_t expected_ns_ = 0;
-  uint64_t samples_ = 0;
-  double max_lag_ = 0;
-  double sum_lag_ = 0;
   std::function<void()> on_closed_;
 };
 

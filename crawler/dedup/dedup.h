@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -42,7 +43,11 @@ struct DedupOptions {
   // candidates and is not extended.
   int max_sketch_fanout = 16;
   int max_candidates = 4;  // Candidates verified per ingest (one point read each).
+  // Called every kIndexProgressEvery articles while Open loads or rebuilds the in-memory
+  // index, with the count so far (the daemon extends systemd's start timeout from it).
+  std::function<void(size_t indexed)> on_index_progress;
 };
+inline constexpr size_t kIndexProgressEvery = 50000;
 
 // Where and when a page was fetched.
 struct IngestContext {
@@ -131,6 +136,7 @@ class Deduper {
   Deduper(Store* store, const DedupOptions& options);
   Status LoadIndex();
   Status RebuildIndex();
+  void ReportIndexProgress();
   void AddToIndex(uint64_t id, uint64_t simhash, const std::vector<uint32_t>& sketch);
   Prepared Prepare(const Article& article, const IngestContext& ctx) const;
   Status FindNearLocked(uint64_t simhash, const std::vector<SentenceUnit>& units,
@@ -153,6 +159,7 @@ class Deduper {
   mutable std::mutex mu_;
   SimIndex index_;        // Guarded by mu_.
   SketchIndex sketches_;  // Guarded by mu_.
+  size_t loaded_ = 0;     // Articles indexed by Open (LoadIndex or RebuildIndex).
 };
 
 }  // namespace tincrawl

@@ -82,6 +82,12 @@ void Deduper::AddToIndex(uint64_t id, uint64_t simhash, const std::vector<uint32
   sketches_.Add(sketch, id);
 }
 
+void Deduper::ReportIndexProgress() {
+  if (++loaded_ % kIndexProgressEvery == 0 && options_.on_index_progress) {
+    options_.on_index_progress(loaded_);
+  }
+}
+
 Status Deduper::LoadIndex() {
   std::string layout;
   Status st = store_->Get(Cf::kMeta, kLayoutKey, &layout);
@@ -100,6 +106,7 @@ Status Deduper::LoadIndex() {
     }
     const uint64_t id = GetBigEndian64({it->key().data() + 1, 8});
     AddToIndex(id, simhash, UnitSketch(units, options_.sketch_size, options_.min_sketch_weight));
+    ReportIndexProgress();
   }
   return FromRocks(it->status(), "loading simhash index");
 }
@@ -132,6 +139,7 @@ Status Deduper::RebuildIndex() {
     const uint64_t id = IdNumber(rec.id);
     AddToIndex(id, fp.simhash,
                UnitSketch(fp.units, options_.sketch_size, options_.min_sketch_weight));
+    ReportIndexProgress();
     if (!write) return true;
     PutNearEntry(&batch, id, fp.simhash, fp.units);
     if (batch.Count() < kRebuildBatch) return true;

@@ -156,6 +156,17 @@ Status Frontier::Add(int site, const AddRequest& r, FrontierBatch* b, AddResult*
   return Status::Ok();
 }
 
+namespace {
+
+bool WaitsForRules(std::string_view last_outcome) {
+  for (Outcome o : {Outcome::kRobotsDenied, Outcome::kPrivateAddress, Outcome::kTooLarge}) {
+    if (last_outcome == OutcomeName(o)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 Status Frontier::AddKnown(int site, const AddRequest& r, const UrlState& state, FrontierBatch* b,
                           AddResult* result) {
   *result = AddResult::kKnown;
@@ -184,18 +195,16 @@ Status Frontier::AddKnown(int site, const AddRequest& r, const UrlState& state, 
   bool changed = (sc.seen_by & SourceBit(r.discovered_by)) == 0 || r.lastmod > sc.lastmod;
   sc.seen_by |= SourceBit(r.discovered_by);
   sc.lastmod = std::max(sc.lastmod, r.lastmod);
-  if (r.reschedule && sc.queued && r.due_ms < sc.due_ms) {
-    b->batch()->Delete(frontier_cf_, old_key);
-    b->ops_.push_back({false, old_key, std::string()});
-    sc.due_ms = r.due_ms;
-    sc.backfill = r.backfill;
-    const QueueValue v{state.site,          sc.kind,    state.depth,
-                       state.discovered_by, r.backfill, static_cast<uint32_t>(state.fetch_count),
-                       state.fetch_url};
-    QueueLocked(b, r.url, sc.priority, sc.due_ms, EncodeQueueValue(v));
-    UrlState updated = state;
-    updated.next_visit = sc.due_ms / 1000;
-    b->batch()->Put(urls_cf_, rocksdb::Slice(r.url.data(), r.url.size()), EncodeUrlState(updated));
+  // A URL never fetched comes forward when seen again (or back, when it was given up), unless
+  // what keeps it out is a rule only a config change lifts (robots.txt, address policy, size
+  // cap); one whose feed or sitemap says it changed comes forward too.
+  const bool never_fetched = state.fetch_count == 0 && state.status != UrlStatus::kGone &&
+                             !WaitsForRules(state.last_outcome);
+  const bool announced = r.lastmod > 0 && state.fetch_count > 0 && r.lastmod > state.last_fetched;
+  const bool pull = sc.queued ? (r.reschedule || never_fetched || announced) && r.due_ms < sc.due_ms
+                              : never_fetched;
+  if (pull) {
+    PullForward(r, state, old_key, &sc, b);
     changed = true;
     *result = AddResult::kRescheduled;
   }
@@ -203,29 +212,63 @@ Status Frontier::AddKnown(int site, const AddRequest& r, const UrlState& state, 
   return Status::Ok();
 }
 
-int64_t Frontier::NextVisit(const Lease& lease, const FetchReport& report, UrlState* state,
-                            Schedule* sc) {
+// Queues a known URL at r.due_ms (dropping its old queue entry, if any).
+void Frontier::PullForward(const AddRequest& r, const UrlState& state, const std::string& old_key,
+                           Schedule* sc, FrontierBatch* b) {
+  if (sc->queued) {
+    b->batch()->Delete(frontier_cf_, old_key);
+    b->ops_.push_back({false, old_key, std::string()});
+  }
+  sc->queued = true;
+  sc->due_ms = r.due_ms;
+  sc->backfill = r.backfill;
+  const QueueValue v{state.site,          sc->kind,   state.depth,
+                     state.discovered_by, r.backfill, static_cast<uint32_t>(state.fetch_count),
+                     state.fetch_url};
+  QueueLocked(b, r.url, sc->priority, sc->due_ms, EncodeQueueValue(v));
+  UrlState updated = state;
+  updated.next_visit = sc->due_ms / 1000;
+  b->batch()->Put(urls_cf_, rocksdb::Slice(r.url.data(), r.url.size()), EncodeUrlState(updated));
+}
+
+// The next visit after a fetch (0: none), per the outcome table of docs/outcomes.md. `prior`
+// is the URL's state before this fetch; `state` is updated (status, gone).
+int64_t Frontier::NextVisit(const Lease& lease, const FetchReport& report, const UrlState& prior,
+                            UrlState* state, Schedule* sc) {
   const Recrawl& cfg = sites_[lease.site].recrawl;
   const int64_t now = report.now_ms;
   const bool listing = IsListingKind(lease.kind);
   const auto at = [now](double seconds) { return now + static_cast<int64_t>(seconds * 1000); };
   if (IsSuccess(report.outcome)) {
-    if (!listing) return at(cfg.article_seconds);
+    if (!listing) return at(ArticleRevisitSeconds(state->fetch_count, cfg));
     const double elapsed =
-        state->last_fetched > 0 ? static_cast<double>(now / 1000 - state->last_fetched) : 0.0;
+        prior.last_fetched > 0 ? static_cast<double>(now / 1000 - prior.last_fetched) : 0.0;
     return at(UpdateListingModel(&sc->model, elapsed, report.new_links, lease.fetches == 0, cfg));
   }
-  if (report.outcome == Outcome::kCancelled) {
-    return at(60);
+  const double backoff =
+      FailureBackoffSeconds(state->consecutive_failures, std::max(cfg.listing_max_seconds, 3600.0));
+  switch (FailureActionFor(report.outcome, report.http_status, report.robots_unavailable)) {
+    case FailureAction::kCancelled:
+      return at(60);
+    case FailureAction::kRulesChange:
+      return at(kRulesRecheckSeconds);
+    case FailureAction::kRetry:
+      return at(backoff);
+    case FailureAction::kMaybeGone: {
+      if (listing) return at(std::max(backoff, kGoneConfirmSeconds));  // Seeds never go.
+      const bool seen_gone = (prior.http_status == 404 || prior.http_status == 410) &&
+                             now / 1000 - prior.last_fetched >= kGoneConfirmSeconds;
+      if (!seen_gone) return at(std::max(backoff, kGoneConfirmSeconds));
+      state->status = UrlStatus::kGone;
+      return 0;
+    }
+    case FailureAction::kGiveUp:
+      if (state->consecutive_failures < kGiveUpAfter || listing) return at(backoff);
+      std::lock_guard<std::mutex> lock(mu_);
+      ++site_rt_[lease.site]->stats.given_up[static_cast<int>(report.outcome)];
+      return 0;
   }
-  const bool gone = report.http_status == 404 || report.http_status == 410;
-  const bool transient = IsHostFailure(report.outcome);
-  if (!gone && state->consecutive_failures <= (transient ? 8 : 3)) {
-    return at(FailureBackoffSeconds(state->consecutive_failures));
-  }
-  if (listing) return at(cfg.listing_max_seconds);
-  if (gone) state->status = UrlStatus::kGone;
-  return transient ? at(cfg.article_seconds) : 0;
+  return at(backoff);
 }
 
 Status Frontier::Complete(const Lease& lease, const FetchReport& report, FrontierBatch* b,
@@ -243,6 +286,7 @@ Status Frontier::Complete(const Lease& lease, const FetchReport& report, Frontie
   Status st = ReadSchedule(lease.url, &sc, &found);
   if (!st.ok()) return st;
   if (!found) sc.kind = lease.kind;
+  const UrlState prior = state;
   const bool cancelled = report.outcome == Outcome::kCancelled;
   if (IsSuccess(report.outcome)) {
     ++state.fetch_count;
@@ -260,9 +304,8 @@ Status Frontier::Complete(const Lease& lease, const FetchReport& report, Frontie
   }
   state.site = sites_[lease.site].id;
   if (state.fetch_url.empty()) state.fetch_url = FetchFormToStore(lease.url, lease.fetch_url);
-  // NextVisit reads the previous fetch time (the listing model's elapsed interval).
   const int64_t next =
-      report.next_due_ms ? *report.next_due_ms : NextVisit(lease, report, &state, &sc);
+      report.next_due_ms ? *report.next_due_ms : NextVisit(lease, report, prior, &state, &sc);
   if (!cancelled) state.last_fetched = report.now_ms / 1000;
 
   b->batch()->Delete(frontier_cf_, lease.key);

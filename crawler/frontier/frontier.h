@@ -51,9 +51,12 @@ struct AddRequest {
   DiscoveredBy discovered_by = DiscoveredBy::kListing;
   int depth = 0;  // Seeds/feeds/sitemaps 0; links one more than their page; pagination keeps it.
   int64_t due_ms = 0;
-  int64_t lastmod = 0;      // Unix seconds from a feed or sitemap; 0 = unknown.
-  bool backfill = false;    // A pagination page walked in backfill mode.
-  bool reschedule = false;  // When known: move its next visit earlier to due_ms (never later).
+  int64_t lastmod = 0;    // Unix seconds from a feed or sitemap; 0 = unknown.
+  bool backfill = false;  // A pagination page walked in backfill mode.
+  // When known: move its next visit earlier to due_ms (never later). Implied for a URL never
+  // fetched successfully (a rediscovery brings it forward, or back when it was given up) and
+  // for a lastmod newer than its last fetch.
+  bool reschedule = false;
 };
 
 enum class AddResult : uint8_t { kAdded, kKnown, kRescheduled, kTrapped };
@@ -89,6 +92,7 @@ struct FetchReport {
   std::string last_modified;
   int new_links = 0;                   // URLs this page added (AddResult::kAdded).
   std::optional<int64_t> next_due_ms;  // Overrides the recrawl model when set.
+  bool robots_unavailable = false;     // The outcome is that of robots.txt (see FetchResult).
   int64_t now_ms = 0;
 };
 
@@ -120,6 +124,7 @@ struct FrontierSiteStats {
   uint64_t leased = 0;  // Leases handed out since start.
   uint64_t budget_deferrals = 0;
   std::array<uint64_t, kTrapReasonCount> trapped{};
+  std::array<uint64_t, kOutcomeCount> given_up{};  // URLs dropped for good, by last outcome.
 };
 
 // What the frontier's schedule record holds for one URL: when and why it is next due.
@@ -180,9 +185,10 @@ class Frontier {
                                 const std::function<bool(std::string_view host)>& host_ok = {});
 
   // Records the fetch of a leased URL and re-queues it for its next visit: listings and feeds
-  // per the adaptive model, articles after article_seconds, transient failures after an
-  // exponential backoff in the same class; 404/410 and other 4xx are not re-queued (a listing
-  // is retried after listing_max_seconds). *next_due_ms receives the next visit (0 = none).
+  // per the adaptive model, articles after ArticleRevisitSeconds, failures per
+  // FailureActionFor (docs/outcomes.md): retried with backoff, gone after a second 404/410 an
+  // hour later, given up (counted) after kGiveUpAfter other 4xx. Listings are never dropped.
+  // *next_due_ms receives the next visit (0 = none).
   Status Complete(const Lease& lease, const FetchReport& report, FrontierBatch* batch,
                   int64_t* next_due_ms);
 
@@ -221,11 +227,13 @@ class Frontier {
   Status AddKnown(int site, const AddRequest& r, const UrlState& state, FrontierBatch* b,
                   AddResult* result);
   void QueueNew(int site, const AddRequest& r, FrontierBatch* b);
+  void PullForward(const AddRequest& r, const UrlState& state, const std::string& old_key,
+                   Schedule* sc, FrontierBatch* b);
   void QueueLocked(FrontierBatch* b, std::string_view url, Priority p, int64_t due_ms,
                    const std::string& value);
   void PutSchedule(FrontierBatch* b, std::string_view url, const Schedule& s) const;
-  int64_t NextVisit(const Lease& lease, const FetchReport& report, UrlState* state,
-                    Schedule* schedule);
+  int64_t NextVisit(const Lease& lease, const FetchReport& report, const UrlState& prior,
+                    UrlState* state, Schedule* schedule);
 
   rocksdb::DB* db_;
   rocksdb::ColumnFamilyHandle* urls_cf_;

@@ -28,9 +28,35 @@ double UpdateListingModel(ListingModel* model, double elapsed_seconds, int new_l
   return model->interval_seconds;
 }
 
-double FailureBackoffSeconds(int consecutive_failures) {
-  const int n = std::clamp(consecutive_failures, 1, 20);
-  return std::min(60.0 * std::pow(2.0, n - 1), 6 * 3600.0);
+double FailureBackoffSeconds(int consecutive_failures, double cap_seconds) {
+  const int n = std::clamp(consecutive_failures, 1, 30);
+  return std::min(60.0 * std::pow(2.0, n - 1), std::max(60.0, cap_seconds));
+}
+
+double ArticleRevisitSeconds(int64_t revisit, const Recrawl& recrawl) {
+  const int64_t n = std::clamp<int64_t>(revisit, 1, 40);
+  return std::min(recrawl.article_seconds * std::pow(2.0, static_cast<double>(n - 1)),
+                  std::max(recrawl.article_seconds, recrawl.article_max_seconds));
+}
+
+FailureAction FailureActionFor(Outcome outcome, int http_status, bool robots_unavailable) {
+  if (robots_unavailable) return FailureAction::kRetry;
+  switch (outcome) {
+    case Outcome::kCancelled:
+      return FailureAction::kCancelled;
+    case Outcome::kRobotsDenied:
+      return FailureAction::kRulesChange;
+    case Outcome::kHttp4xx:
+      if (http_status == 404 || http_status == 410) return FailureAction::kMaybeGone;
+      // 429 is a rate limit; 408 a server-side timeout.
+      return http_status == 429 || http_status == 408 ? FailureAction::kRetry
+                                                      : FailureAction::kGiveUp;
+    case Outcome::kRedirect:
+    case Outcome::kError:
+      return FailureAction::kGiveUp;
+    default:  // 5xx, dns, connect, timeout, reset, tls, private address, too large.
+      return FailureAction::kRetry;
+  }
 }
 
 const char* CrawlModeName(CrawlMode mode) {

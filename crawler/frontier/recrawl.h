@@ -2,6 +2,7 @@
 
 #include <cstdint>
 
+#include "crawler/common/outcome.h"
 #include "crawler/config/config.h"
 
 namespace tincrawl {
@@ -29,9 +30,26 @@ double UpdateListingModel(ListingModel* model, double elapsed_seconds, int new_l
                           bool first_visit, const Recrawl& recrawl);
 inline constexpr double kListingBackoff = 1.5;
 
-// Retry delay after the n-th consecutive transient failure (1-based): 60 s doubling, capped
-// at 6 hours.
-double FailureBackoffSeconds(int consecutive_failures);
+// Retry delay after the n-th consecutive failure (1-based): 60 s doubling, capped at
+// `cap_seconds` (a site's listing_max_seconds).
+double FailureBackoffSeconds(int consecutive_failures, double cap_seconds);
+
+// The interval before the n-th revisit (1-based) of an article: article_seconds doubling each
+// time, up to article_max_seconds, so request volume does not grow with the archive.
+double ArticleRevisitSeconds(int64_t revisit, const Recrawl& recrawl);
+
+// What a fetch that did not succeed does to its URL. docs/outcomes.md is this table in prose.
+enum class FailureAction : uint8_t {
+  kRetry,        // Transient, or curable by a config change: retried forever with backoff.
+  kMaybeGone,    // 404/410: gone once seen twice at least kGoneConfirmSeconds apart.
+  kRulesChange,  // robots.txt disallows it: looked at again when the rules are re-read.
+  kGiveUp,       // Other 4xx, redirect loops, unknown errors: given up after kGiveUpAfter.
+  kCancelled,    // Shutdown or a cancelled lease: due again shortly, not a failure.
+};
+FailureAction FailureActionFor(Outcome outcome, int http_status, bool robots_unavailable);
+inline constexpr double kGoneConfirmSeconds = 3600.0;
+inline constexpr double kRulesRecheckSeconds = 86400.0;  // The robots.txt cache lifetime.
+inline constexpr int kGiveUpAfter = 4;
 
 // Pagination policy. kBackfill (the first walk of a listing) follows "next page" links up to
 // backfill_pages regardless of yield; kSteady (recrawls) stops at the first page that yields

@@ -108,8 +108,7 @@ Status Fetcher::Init() {
   return BuildHeaders();
 }
 
-// The request headers curl would otherwise format per request, and whether the environment
-// names a proxy (curl looks it up with several getenv calls per transfer when none is set).
+// The request headers curl would otherwise format per request.
 Status Fetcher::BuildHeaders() {
   const curl_version_info_data* info = curl_version_info(CURLVERSION_NOW);
   const int features = info != nullptr ? info->features : 0;
@@ -129,12 +128,6 @@ Status Fetcher::BuildHeaders() {
     (void)base_headers_.release();
     base_headers_.reset(next);
   }
-  bool env_proxy = false;
-  for (const char* name : {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy",
-                           "ALL_PROXY", "no_proxy", "NO_PROXY"}) {
-    if (std::getenv(name) != nullptr) env_proxy = true;
-  }
-  disable_env_proxy_ = net_.proxy.empty() && !env_proxy;
   return Status::Ok();
 }
 
@@ -287,6 +280,12 @@ bool Fetcher::FollowRedirect(Transfer* t) {
     return false;
   }
   return true;
+}
+
+size_t Fetcher::BufferedBodyBytes() const {
+  size_t bytes = 0;
+  for (const auto& [id, t] : transfers_) bytes += t->result.body.size();
+  return bytes;
 }
 
 void Fetcher::Complete(Transfer* t, Outcome outcome, std::string error) {

@@ -54,6 +54,8 @@ class Fetcher {
   Status PreloadCaFile(const std::string& ca_file);
 
   size_t InFlight() const { return transfers_.size(); }
+  // Bytes of response bodies received so far by the running transfers.
+  size_t BufferedBodyBytes() const;
   const NetworkConfig& network() const { return net_; }
 
   // Stops accepting work, cancels every transfer (callbacks see kCancelled), cleans the multi
@@ -119,8 +121,7 @@ class Fetcher {
   // Headers every request sends ("User-Agent", "Accept-Encoding"), built once: curl formats its
   // own User-Agent and Accept-Encoding lines through its slow printf on every request.
   SlistPtr base_headers_;
-  std::string accept_encoding_;     // What curl can decode, as CURLOPT_ACCEPT_ENCODING would offer.
-  bool disable_env_proxy_ = false;  // No proxy configured and none in the environment.
+  std::string accept_encoding_;  // What curl can decode, as CURLOPT_ACCEPT_ENCODING would offer.
   // Transfers configured but not yet handed to curl: at most kMaxStartsPerTurn enter the multi
   // handle per loop turn, so a burst of thousands of Start() calls never stalls the loop.
   std::deque<uint64_t> pending_;

@@ -129,13 +129,10 @@ Status Fetcher::ConfigureEasy(Transfer* t, const TlsPolicy* tls) {
   if (!t->result.request.truncate) {
     set(CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(t->body_cap));
   }
-  if (!net_.proxy.empty()) {
-    set(CURLOPT_PROXY, net_.proxy.c_str());
-  } else if (disable_env_proxy_) {
-    // Same effect as the empty environment, without curl's getenv calls per transfer.
-    set(CURLOPT_PROXY, "");
-    set(CURLOPT_NOPROXY, "");
-  }
+  // Only network.proxy is used: $http_proxy and friends are ignored, since through a proxy
+  // the address guard would judge the proxy's address instead of the target's.
+  set(CURLOPT_PROXY, net_.proxy.c_str());
+  if (net_.proxy.empty()) set(CURLOPT_NOPROXY, "");
   if (t->result.request.keep_headers) {
     set(CURLOPT_DEBUGFUNCTION, &OnDebug);
     set(CURLOPT_DEBUGDATA, static_cast<void*>(&t->result));

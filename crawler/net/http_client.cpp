@@ -163,6 +163,8 @@ HostSnapshot HttpClient::HostState(const std::string& host) const {
 
 size_t HttpClient::InFlight() const { return fetcher_->InFlight(); }
 
+size_t HttpClient::BufferedBodyBytes() const { return fetcher_->BufferedBodyBytes(); }
+
 double HttpClient::SiteDelaySeconds(const std::string& site_id) const {
   const Site* site = FindSite(site_id);
   double delay = 0;
@@ -318,6 +320,18 @@ void HttpClient::OnDeferred(uv_timer_t* timer) {
   static_cast<HttpClient*>(timer->data)->deferred_.RunAll();
 }
 
+void HttpClient::CancelWaiting(const std::string& reason) { CancelNotStarted(reason, true); }
+
+void HttpClient::CancelNotStarted(const std::string& reason, bool defer) {
+  (void)scheduler_.DrainAll();
+  std::vector<uint64_t> waiting;
+  for (const auto& [id, p] : pending_) {
+    if (!p.started) waiting.push_back(id);  // A queued robots.txt fetch hands back its waiters.
+  }
+  std::sort(waiting.begin(), waiting.end());
+  for (uint64_t id : waiting) Deliver(id, Outcome::kCancelled, reason, defer);
+}
+
 void HttpClient::Shutdown(std::function<void()> closed) {
   if (shutting_down_) {
     if (closed) on_closed_ = std::move(closed);
@@ -326,13 +340,7 @@ void HttpClient::Shutdown(std::function<void()> closed) {
   }
   shutting_down_ = true;
   on_closed_ = std::move(closed);
-  (void)scheduler_.DrainAll();
-  std::vector<uint64_t> waiting;
-  for (const auto& [id, p] : pending_) {
-    if (!p.started) waiting.push_back(id);
-  }
-  std::sort(waiting.begin(), waiting.end());
-  for (uint64_t id : waiting) Deliver(id, Outcome::kCancelled, "shutdown", false);
+  CancelNotStarted("shutdown", false);
   if (deferred_timer_ != nullptr) OnDeferred(deferred_timer_);
   for (uv_timer_t* t : {timer_, deferred_timer_, robots_timer_}) {
     if (t != nullptr) uv_close(reinterpret_cast<uv_handle_t*>(t), &HttpClient::OnClosed);

@@ -81,6 +81,8 @@ class HttpClient {
 
   size_t QueuedFor(const std::string& site_id) const;
   size_t InFlight() const;
+  // Bytes of response bodies received so far by running transfers.
+  size_t BufferedBodyBytes() const;
   // The scheduler's view of the host; `queued` includes the requests waiting for its robots.txt.
   HostSnapshot HostState(const std::string& host) const;
   // The largest current delay between request starts over the site's hosts, in seconds
@@ -88,6 +90,11 @@ class HttpClient {
   double SiteDelaySeconds(const std::string& site_id) const;
 
   void SetSitemapCallback(SitemapCallback callback) { sitemap_callback_ = std::move(callback); }
+
+  // Hands back every request not yet started (waiting for its host's delay, backoff, open
+  // circuit or robots.txt): their callbacks see kCancelled with `reason`, from a timer, not
+  // from this call. Transfers already running go on. Host state (delay, circuit) stays.
+  void CancelWaiting(const std::string& reason);
 
   // Cancels everything (callbacks see kCancelled), closes the fetcher and our handles; `closed`
   // runs when the last handle is closed. The client must outlive that callback.
@@ -156,6 +163,7 @@ class HttpClient {
   void SaveRobots(const Pending& p, const RobotsState* failing, const FetchResult* ok);
   void ArmRobotsTimer();
   void Pump();
+  void CancelNotStarted(const std::string& reason, bool defer);
   void StartTicket(uint64_t id);
   void OnFetched(uint64_t id, FetchResult result);
   // http_client_redirect.cpp: rate-limit retries and cross-host redirects.

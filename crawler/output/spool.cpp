@@ -141,6 +141,12 @@ std::vector<std::string> Spool::ListFiles(const std::string& dir) {
   return out;
 }
 
+uint64_t Spool::FileSeq(const std::string& path) {
+  uint64_t seq = 0;
+  int64_t started = 0;
+  return ParseSpoolName(fs::path(path).filename().string(), &seq, &started) ? seq : 0;
+}
+
 Spool::Spool(SpoolOptions options, Store* store) : options_(std::move(options)), store_(store) {}
 
 Spool::~Spool() {
@@ -184,6 +190,9 @@ Status Spool::OpenLatest() {
   if (fd_ < 0) return Errno("open " + path_);
   opened_at_ = started;
   if (Status st = TruncatePartialLine(fd_, path_, &size_); !st.ok()) return st;
+  // What a crashed process wrote may still sit in the page cache: sync it before readers may
+  // treat it as durable.
+  if (options_.fsync == FsyncPolicy::kNever || ::fdatasync(fd_) == 0) durable_ = {seq, size_};
   return Status::Ok();
 }
 
@@ -201,6 +210,7 @@ Status Spool::OpenNew() {
           .string();
   fd_ = ::open(path_.c_str(), O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd_ < 0) return Errno("create " + path_);
+  durable_ = {next_seq_, 0};  // The previous file was synced whole when it closed.
   ++next_seq_;
   size_ = 0;
   opened_at_ = now;
@@ -285,6 +295,7 @@ Status Spool::DrainLocked() {
       return Status::Ok();
     case FsyncPolicy::kNever:
       unsynced_lines_ = 0;
+      durable_ = {next_seq_ - 1, size_};
       return ClearMarkersLocked();
   }
   return Status::Ok();
@@ -342,6 +353,7 @@ Status Spool::SyncLocked() {
     if (::fdatasync(fd_) != 0) return Fail(SpoolError::kFsync, Errno("spool: fsync " + path_));
     ++sync_count_;
   }
+  if (fd_ >= 0 && unsynced_lines_ > 0) durable_ = {next_seq_ - 1, size_};
   unsynced_lines_ = 0;
   return ClearMarkersLocked();
 }
@@ -420,6 +432,11 @@ Status Spool::Close() {
   Status drained = DrainLocked();
   Status closed = CloseLocked();
   return drained.ok() ? closed : drained;
+}
+
+SpoolPosition Spool::durable_end() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return durable_;
 }
 
 std::string Spool::current_file() const {

@@ -24,7 +24,7 @@ class Store;
 // first members are always "id" then "revision" (recovery relies on that order), followed by
 // "event" ("new" for revision 1, else "update"), the article fields, locality, fetched_at and
 // first_seen (RFC 3339 UTC), content_hash and simhash (16 hex digits), duplicate_of and
-// sightings [{site,url,seen_at}].
+// sightings [{id,site,url,seen_at}] (id: the article id of that copy).
 std::string ArticleRecordToJson(const ArticleRecord& record);
 
 // "2024-05-01T01:00:00Z".
@@ -44,6 +44,13 @@ enum class SpoolError {
 };
 inline constexpr int kSpoolErrorCount = 6;
 std::string_view SpoolErrorName(SpoolError error);
+
+// A place in the spool: byte `offset` of the file with sequence number `seq`.
+struct SpoolPosition {
+  uint64_t seq = 0;
+  int64_t offset = 0;
+  bool operator==(const SpoolPosition&) const = default;
+};
 
 struct SpoolOptions {
   std::string dir;
@@ -110,12 +117,20 @@ class Spool {
   // Syncs and closes the current file. Emit after Close reopens a new file.
   Status Close();
 
+  // Where the durable lines end: every line of the files before `seq` and the first `offset`
+  // bytes of file `seq` survive a crash under the fsync policy (a power cut too, unless the
+  // policy is "never"). Always at a line boundary. Readers of a live spool (the PostgreSQL
+  // sink) consume nothing past it, so a line they loaded is never lost or rewritten.
+  SpoolPosition durable_end() const;
+
   std::string current_file() const;
   int64_t sync_count() const;
   int64_t lines_written() const;
   int64_t reemitted() const;  // Lines re-emitted by recovery at Open.
   // Spool files in dir, oldest first (by sequence number).
   static std::vector<std::string> ListFiles(const std::string& dir);
+  // The sequence number in a spool file's name (a path or a bare name); 0 for other names.
+  static uint64_t FileSeq(const std::string& path);
 
  private:
   explicit Spool(SpoolOptions options, Store* store);
@@ -145,6 +160,7 @@ class Spool {
   int64_t size_ = 0;
   int64_t opened_at_ = 0;
   uint64_t next_seq_ = 1;
+  SpoolPosition durable_;
   int unsynced_lines_ = 0;
   int64_t first_unsynced_at_ = 0;
   std::vector<std::string> pending_markers_;  // Written but not yet durable.

@@ -25,7 +25,7 @@ void WriteLists(JsonWriter* w, const ArticleRecord& a) {
   }
   w->EndArray().Key("sightings").BeginArray();
   for (const auto& s : a.sightings) {
-    w->BeginObject().Field("site", s.site).Field("url", s.url);
+    w->BeginObject().Field("id", s.id).Field("site", s.site).Field("url", s.url);
     w->Field("seen_at", UnixToRfc3339(s.seen_at)).EndObject();
   }
   w->EndArray();

@@ -173,6 +173,7 @@ PageOutcome PageProcessor::Process(const Lease& lease, const FetchResult& result
   report.last_modified = result.last_modified;
   report.new_links = w.out.links_added;
   report.now_ms = now_ms;
+  report.robots_unavailable = result.robots_unavailable;
   int64_t next_due = 0;
   Status s = frontier_->Complete(lease, report, &w.fbatch, &next_due);
   IngestResult ingest;
@@ -309,8 +310,8 @@ void PageProcessor::DiscoverFeed(Work* w) {
   FeedResult feed = ParseFeed(w->result.body, w->fetched_url, *w->site.normalizer);
   for (const DiscoveredLink& link : feed.links) {
     UrlKind kind = link.is_sitemap ? UrlKind::kSitemap : UrlKind::kUnknown;
-    AddLink(w, {link.fetch_url, link.url}, kind, link.source, w->lease.depth + 1, false,
-            link.lastmod);
+    AddLink(w, {link.fetch_url, link.url}, kind, link.source, w->lease.depth + 1,
+            {.lastmod = link.lastmod});
   }
 }
 
@@ -322,7 +323,7 @@ void PageProcessor::DiscoverLinks(Work* w, bool only_known_kinds) {
     base = ResolveFetchForm(w->fetched_url, links.base_href).value_or(base);
   for (const std::string& href : links.feeds) {
     if (auto forms = w->site.normalizer->ResolveForms(base, href)) {
-      AddLink(w, *forms, UrlKind::kFeed, DiscoveredBy::kFeed, 0, false, 0);
+      AddLink(w, *forms, UrlKind::kFeed, DiscoveredBy::kFeed, 0, {});
     }
   }
   for (const std::string& href : links.hrefs) {
@@ -335,7 +336,7 @@ void PageProcessor::DiscoverLinks(Work* w, bool only_known_kinds) {
     }
     UrlKind kind = (*sites_)[static_cast<size_t>(to_site)].classifier->Classify(forms->key);
     if (only_known_kinds && kind == UrlKind::kUnknown) continue;
-    AddLink(w, *forms, kind, DiscoveredBy::kListing, w->lease.depth + 1, false, 0);
+    AddLink(w, *forms, kind, DiscoveredBy::kListing, w->lease.depth + 1, {});
   }
 }
 
@@ -345,18 +346,20 @@ void PageProcessor::DiscoverPagination(Work* w) {
   if (!ShouldFollowPagination(w->lease.mode(), page, w->out.links_added, rc.backfill_pages)) {
     return;
   }
-  bool backfill = w->lease.mode() == CrawlMode::kBackfill;
+  const bool backfill = w->lease.mode() == CrawlMode::kBackfill;
+  // In steady mode the next page is due now: its scheduled visit may be far off.
+  const LinkHints hints{.backfill = backfill, .reschedule = !backfill};
   for (const PageLink& p :
        FindPaginationLinks(w->result.body, w->fetched_url, *w->site.normalizer)) {
     if (p.next || p.page == page + 1) {
       AddLink(w, {p.fetch_url, p.url}, UrlKind::kListing, DiscoveredBy::kListing, w->lease.depth,
-              backfill, 0);
+              hints);
     }
   }
 }
 
 void PageProcessor::AddLink(Work* w, const UrlForms& link, UrlKind kind, DiscoveredBy by, int depth,
-                            bool backfill, int64_t lastmod) {
+                            const LinkHints& hints) {
   int to_site = -1;
   if (router_->Route(w->lease.site, link.key, &to_site) == Scope::kOutOfScope) {
     metrics_->urls_dropped_scope->Increment();
@@ -378,8 +381,9 @@ void PageProcessor::AddLink(Work* w, const UrlForms& link, UrlKind kind, Discove
   req.discovered_by = by;
   req.depth = depth;
   req.due_ms = w->now_ms;
-  req.lastmod = lastmod;
-  req.backfill = backfill;
+  req.lastmod = hints.lastmod;
+  req.backfill = hints.backfill;
+  req.reschedule = hints.reschedule;
   AddResult result = AddResult::kKnown;
   Status s = frontier_->Add(to_site, req, &w->fbatch, &result);
   if (!s.ok()) {

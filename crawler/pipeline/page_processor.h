@@ -80,8 +80,13 @@ class PageProcessor {
   void DiscoverFeed(Work* w);
   void DiscoverLinks(Work* w, bool only_known_kinds);
   void DiscoverPagination(Work* w);
+  struct LinkHints {
+    bool backfill = false;    // Queued by an archive backfill.
+    bool reschedule = false;  // A known URL's visit comes forward to now.
+    int64_t lastmod = 0;      // Feed/sitemap lastmod, Unix seconds.
+  };
   void AddLink(Work* w, const UrlForms& link, UrlKind kind, DiscoveredBy by, int depth,
-               bool backfill, int64_t lastmod);
+               const LinkHints& hints);
   void ExtractArticle(Work* w);
   Status Ingest(Work* w, IngestResult* result);
   // After the page committed: the site counters, ingest metrics and the spool line.

@@ -121,14 +121,28 @@ const char* ExtractFailureName(ExtractFailure reason) {
   return kNames[static_cast<int>(reason)];
 }
 
+namespace {
+
+prometheus::Counter* Lookup(const std::map<std::string, prometheus::Counter*, std::less<>>& series,
+                            std::string_view label) {
+  const auto it = series.find(label);
+  return it == series.end() ? nullptr : it->second;
+}
+
+}  // namespace
+
 prometheus::Counter* Metrics::ExtractGuarded(std::string_view reason) const {
-  const auto it = extract_guarded_.find(reason);
-  return it == extract_guarded_.end() ? nullptr : it->second;
+  return Lookup(extract_guarded_, reason);
 }
 
 prometheus::Counter* Metrics::SpoolErrors(std::string_view reason) const {
-  const auto it = spool_errors_.find(reason);
-  return it == spool_errors_.end() ? nullptr : it->second;
+  return Lookup(spool_errors_, reason);
+}
+
+prometheus::Counter* Metrics::SinkRows(std::string_view op) const { return Lookup(sink_rows_, op); }
+
+prometheus::Counter* Metrics::SinkErrors(std::string_view reason) const {
+  return Lookup(sink_errors_, reason);
 }
 
 Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
@@ -164,6 +178,8 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
       CounterFamily(r, "tincrawl_frontier_leases_total", "URLs the frontier handed out to fetch.");
   budget_deferrals_ = CounterFamily(r, "tincrawl_frontier_budget_deferrals_total",
                                     "Times a host was held back by its site's pages_per_day.");
+  given_up_ = CounterFamily(r, "tincrawl_urls_given_up_total",
+                            "URLs no longer fetched after repeated permanent errors, by reason.");
   CreateProcessSeries();
   process_ = std::make_shared<ProcessCollector>();
 }
@@ -178,6 +194,16 @@ void Metrics::CreateProcessSeries() {
   sites_configured =
       &GaugeFamily(r, "tincrawl_sites_configured", "Enabled sites in the loaded config.")->Add({});
   store_bytes = &GaugeFamily(r, "tincrawl_store_bytes", "Size of the store's SST files.")->Add({});
+  buffered_body_bytes =
+      &GaugeFamily(r, "tincrawl_buffered_body_bytes",
+                   "Response bodies held in memory: arriving, or fetched and not yet processed.")
+           ->Add({});
+  dedup_index_bytes = &GaugeFamily(r, "tincrawl_dedup_index_bytes",
+                                   "Memory held by the in-memory near-duplicate index.")
+                           ->Add({});
+  dedup_index_articles = &GaugeFamily(r, "tincrawl_dedup_index_articles",
+                                      "Articles in the in-memory near-duplicate index.")
+                              ->Add({});
   store_pending_compaction_bytes = &GaugeFamily(r, "tincrawl_store_pending_compaction_bytes",
                                                 "Bytes RocksDB estimates compaction must rewrite.")
                                         ->Add({});
@@ -187,6 +213,7 @@ void Metrics::CreateProcessSeries() {
   store_write_errors =
       &CounterFamily(r, "tincrawl_store_write_errors_total", "Failed store writes.")->Add({});
   CreatePipelineSeries();
+  CreateSinkSeries();
   loop_lag = &prometheus::BuildHistogram()
                   .Name("tincrawl_loop_lag_seconds")
                   .Help("Event loop lag: how late a periodic timer fired.")
@@ -235,6 +262,32 @@ void Metrics::CreatePipelineSeries() {
   worker_queue_full = &CounterFamily(r, "tincrawl_worker_queue_full_total",
                                      "Times the worker queue was full (backpressure).")
                            ->Add({});
+  worker_jobs_overdue = &CounterFamily(r, "tincrawl_worker_jobs_overdue_total",
+                                       "Worker jobs (one page each) still running after 30 s.")
+                             ->Add({});
+  worker_oldest_job_seconds =
+      &GaugeFamily(r, "tincrawl_worker_oldest_job_seconds",
+                   "How long the longest-running worker job has run (0: all idle).")
+           ->Add({});
+}
+
+// Series of the PostgreSQL sink; they stay 0 when output.postgres is not configured.
+void Metrics::CreateSinkSeries() {
+  auto& r = *registry_;
+  sink_lag = &GaugeFamily(r, "tincrawl_sink_lag_seconds",
+                          "Age of the oldest durable spool line not yet in PostgreSQL; 0 when "
+                          "caught up.")
+                  ->Add({});
+  auto* rows = CounterFamily(r, "tincrawl_sink_rows_total",
+                             "Spool lines committed to PostgreSQL, by what they did to the row.");
+  for (const char* op : {"insert", "update", "skip", "reject"}) {
+    sink_rows_[op] = &rows->Add({{"op", op}});
+  }
+  auto* errors = CounterFamily(r, "tincrawl_sink_errors_total",
+                               "PostgreSQL sink failures, by reason (each is retried).");
+  for (const char* reason : {"connect", "schema", "query", "rejected", "spool", "position"}) {
+    sink_errors_[reason] = &errors->Add({{"reason", reason}});
+  }
 }
 
 Metrics::~Metrics() {
@@ -290,6 +343,10 @@ SiteMetrics* Metrics::AddSite(const std::string& id) {
   m.links_known = &frontier_links_->Add({{"site", id}, {"result", "known"}});
   m.leases = &frontier_leases_->Add({{"site", id}});
   m.budget_deferrals = &budget_deferrals_->Add({{"site", id}});
+  for (Outcome o : {Outcome::kHttp4xx, Outcome::kRedirect, Outcome::kError}) {
+    m.given_up[static_cast<int>(o)] =
+        &given_up_->Add({{"site", id}, {"reason", std::string(OutcomeName(o))}});
+  }
   return slot.get();
 }
 
@@ -317,6 +374,9 @@ void Metrics::RemoveSite(const std::string& id) {
   frontier_links_->Remove(m.links_known);
   frontier_leases_->Remove(m.leases);
   budget_deferrals_->Remove(m.budget_deferrals);
+  for (auto* c : m.given_up) {
+    if (c != nullptr) given_up_->Remove(c);
+  }
   sites_.erase(it);
 }
 

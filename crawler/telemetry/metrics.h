@@ -56,6 +56,9 @@ struct SiteMetrics {
   prometheus::Counter* links_known = nullptr;       // Discovered links the frontier already knew.
   prometheus::Counter* leases = nullptr;            // URLs handed out for fetching.
   prometheus::Counter* budget_deferrals = nullptr;  // Hosts held back by pages_per_day.
+  // URLs the frontier dropped for good, by their last outcome; only the outcomes that can give
+  // up a URL (docs/outcomes.md: http_4xx, redirect, error) have a series, the rest are null.
+  std::array<prometheus::Counter*, kOutcomeCount> given_up{};
 };
 
 // The process's metrics registry, optional HTTP exposer and process collector. Thread-safe:
@@ -88,6 +91,9 @@ class Metrics {
   prometheus::Gauge* inflight = nullptr;
   prometheus::Gauge* sites_configured = nullptr;
   prometheus::Gauge* store_bytes = nullptr;
+  prometheus::Gauge* buffered_body_bytes = nullptr;   // Response bodies held in memory.
+  prometheus::Gauge* dedup_index_bytes = nullptr;     // Memory of the near-duplicate index.
+  prometheus::Gauge* dedup_index_articles = nullptr;  // Articles in it.
   prometheus::Gauge* store_pending_compaction_bytes = nullptr;
   prometheus::Gauge* store_paused = nullptr;
   prometheus::Counter* store_write_errors = nullptr;
@@ -101,20 +107,32 @@ class Metrics {
   prometheus::Counter* urls_dropped_trap = nullptr;
   prometheus::Counter* urls_dropped_robots = nullptr;
   prometheus::Counter* worker_queue_full = nullptr;
+  prometheus::Counter* worker_jobs_overdue = nullptr;      // Jobs that ran past the deadline.
+  prometheus::Gauge* worker_oldest_job_seconds = nullptr;  // Age of the longest-running job.
   // Pages the HTML guard parsed only in part, by Article::guard ("depth", "elements", "work",
   // "parser"); nullptr for any other value.
   prometheus::Counter* ExtractGuarded(std::string_view reason) const;
   // Failed spool operations, by SpoolErrorName ("no_space", "file_too_large", "io_error",
   // "fsync", "wal_sync", "markers"); nullptr for any other value.
   prometheus::Counter* SpoolErrors(std::string_view reason) const;
+  // The PostgreSQL sink (crawler/sink/): seconds the database is behind the spool (0 when
+  // caught up), committed lines by op ("insert", "update", "skip", "reject") and failures by
+  // reason ("connect", "schema", "query", "rejected", "spool", "position"); nullptr for any
+  // other label value.
+  prometheus::Gauge* sink_lag = nullptr;
+  prometheus::Counter* SinkRows(std::string_view op) const;
+  prometheus::Counter* SinkErrors(std::string_view reason) const;
 
  private:
   void CreateProcessSeries();
   void CreatePipelineSeries();
+  void CreateSinkSeries();
 
   std::shared_ptr<prometheus::Registry> registry_;
   std::map<std::string, prometheus::Counter*, std::less<>> extract_guarded_;
   std::map<std::string, prometheus::Counter*, std::less<>> spool_errors_;
+  std::map<std::string, prometheus::Counter*, std::less<>> sink_rows_;
+  std::map<std::string, prometheus::Counter*, std::less<>> sink_errors_;
   std::unique_ptr<prometheus::Exposer> exposer_;
   std::shared_ptr<prometheus::Collectable> process_;
 
@@ -134,6 +152,7 @@ class Metrics {
   prometheus::Family<prometheus::Counter>* frontier_links_;
   prometheus::Family<prometheus::Counter>* frontier_leases_;
   prometheus::Family<prometheus::Counter>* budget_deferrals_;
+  prometheus::Family<prometheus::Counter>* given_up_;
 
   std::mutex mu_;
   std::map<std::string, std::unique_ptr<SiteMetrics>> sites_;

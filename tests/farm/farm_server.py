@@ -390,6 +390,12 @@ class Handler(BaseHTTPRequestHandler):
                                 head=head)
                 return True
             return False  # The rate limiter spares robots.txt (see README).
+        if b.get("down_5xx"):  # Every page answers 500 (no Retry-After): a broken backend.
+            self.behaviour = "down_5xx"
+            self.send_bytes(500, "text/html; charset=utf-8",
+                            b"<html><body><h1>500 Internal Server Error</h1></body></html>",
+                            head=head)
+            return True
         rl = b.get("rate_limit")
         if rl:
             retry = str(int(rl.get("retry_after", 2)))

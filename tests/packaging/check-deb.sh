@@ -23,7 +23,7 @@ done
 grep -q '^state_dir: /var/lib/tincrawl' "$root/etc/tincrawl/tincrawl.yaml" ||
   fail "installed config does not keep state in /var/lib/tincrawl"
 info="$(dpkg-deb -f "$deb" Depends)"
-for lib in libcurl4 libuv1 libgumbo1 libicu72 libyaml-cpp; do
+for lib in libcurl4 libuv1 libgumbo1 libicu72 libyaml-cpp libpq5; do
   grep -q "$lib" <<<"$info" || fail "Depends lacks $lib: $info"
 done
 conffiles="$(dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles)"

@@ -126,6 +126,19 @@ TEST(ConfigTest, DaemonConfigErrors) {
   EXPECT_TRUE(HasError(errors, "tincrawl.yaml", 9, "did you mean \"workers\"")) << Dump(errors);
 }
 
+// Through a proxy the address guard cannot see the target: refused unless the user opts out.
+TEST(ConfigTest, ProxyNeedsAnExplicitOptOutOfTheAddressGuard) {
+  auto errors = LoadErrors("unguarded_proxy");
+  EXPECT_TRUE(HasError(errors, "tincrawl.yaml", 4, "network.proxy_unguarded: true"))
+      << Dump(errors);
+  EXPECT_EQ(errors.size(), 1u) << Dump(errors);
+  std::vector<ConfigError> opted_out;
+  const Config config =
+      LoadConfig(kDir + "broken/unguarded_proxy/opted_out/tincrawl.yaml", &opted_out);
+  EXPECT_TRUE(opted_out.empty()) << Dump(opted_out);
+  EXPECT_TRUE(config.daemon.network.proxy_unguarded);
+}
+
 TEST(ConfigTest, MissingFileIsAnError) {
   std::vector<ConfigError> errors;
   LoadConfig(kDir + "does-not-exist.yaml", &errors);

@@ -1,4 +1,5 @@
 #include "crawler/daemon/worker_pool.h"
+#include "crawler/daemon/loop_lag.h"
 
 #include <gtest/gtest.h>
 

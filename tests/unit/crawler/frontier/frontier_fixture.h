@@ -78,8 +78,6 @@ class FrontierTest : public ::testing::Test {
 
   AddResult Add(int site, const std::string& url, UrlKind kind, int64_t due,
                 DiscoveredBy by = DiscoveredBy::kListing, int depth = 1, bool reschedule = false) {
-    rocksdb::WriteBatch wb;
-    FrontierBatch batch(&wb);
     AddRequest r;
     r.url = url;
     r.kind = kind;
@@ -87,6 +85,12 @@ class FrontierTest : public ::testing::Test {
     r.depth = depth;
     r.due_ms = due;
     r.reschedule = reschedule;
+    return AddCommitted(site, r);
+  }
+
+  AddResult AddCommitted(int site, const AddRequest& r) {
+    rocksdb::WriteBatch wb;
+    FrontierBatch batch(&wb);
     AddResult result = AddResult::kKnown;
     EXPECT_TRUE(frontier_->Add(site, r, &batch, &result).ok());
     EXPECT_TRUE(frontier_->Commit(&batch).ok());

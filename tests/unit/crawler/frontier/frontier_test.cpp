@@ -10,6 +10,8 @@
 
 #include "unit/crawler/frontier/frontier_fixture.h"
 
+#include "unit/crawler/frontier/frontier_fixture.h"
+
 namespace tincrawl {
 namespace {
 
@@ -187,9 +189,9 @@ TEST(ListingModelTest, BackoffAndBounds) {
   EXPECT_EQ(UpdateListingModel(&m, 3037.5, 0, false, cfg), 3600.0);  // Clamped to max.
   EXPECT_EQ(UpdateListingModel(&m, 3600, 100, false, cfg), 600.0);   // Burst: clamped to min.
   EXPECT_GT(m.Rate(), 0.0);
-  EXPECT_EQ(FailureBackoffSeconds(1), 60.0);
-  EXPECT_EQ(FailureBackoffSeconds(3), 240.0);
-  EXPECT_EQ(FailureBackoffSeconds(30), 6 * 3600.0);
+  EXPECT_EQ(FailureBackoffSeconds(1, 86400), 60.0);
+  EXPECT_EQ(FailureBackoffSeconds(3, 86400), 240.0);
+  EXPECT_EQ(FailureBackoffSeconds(30, 86400), 86400.0);
 }
 
 TEST_F(FrontierTest, TrapGuardsCutOffAndCount) {
@@ -265,14 +267,20 @@ TEST_F(FrontierTest, FailuresBackOffAndGoneIsDropped) {
   std::optional<Lease> lb = frontier_->PopReady(kNow);
   ASSERT_TRUE(la && lb);
   EXPECT_EQ(Complete(*la, kNow, Outcome::kTimeout, 0, 0), kNow + 60'000);
-  EXPECT_EQ(Complete(*lb, kNow, Outcome::kHttp4xx, 0, 404), 0);
-  EXPECT_EQ(ReadState(b).status, UrlStatus::kGone);
+  // A first 404 is confirmed an hour later; the second makes it gone.
+  EXPECT_EQ(Complete(*lb, kNow, Outcome::kHttp4xx, 0, 404), kNow + 3'600'000);
+  EXPECT_EQ(ReadState(b).status, UrlStatus::kFailed);
   EXPECT_EQ(ReadState(a).consecutive_failures, 1);
   std::optional<Lease> retry = frontier_->PopReady(kNow + 60'000);
   ASSERT_TRUE(retry);
   EXPECT_EQ(retry->url, a);
   EXPECT_EQ(retry->priority, Priority::kNew);  // A retry keeps its class.
-  EXPECT_FALSE(frontier_->PopReady(kNow + 86400'000LL * 365));
+  std::optional<Lease> again = frontier_->PopReady(kNow + 3'600'000);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->url, b);
+  EXPECT_EQ(Complete(*again, kNow + 3'600'000, Outcome::kHttp4xx, 0, 410), 0);
+  EXPECT_EQ(ReadState(b).status, UrlStatus::kGone);
+  EXPECT_FALSE(frontier_->PopReady(kNow + 86400'000LL * 365));  // a is leased, b gone.
   // A gone URL stays known: rediscovering it queues nothing.
   EXPECT_EQ(Add(0, b, UrlKind::kArticle, kNow), AddResult::kKnown);
 }

@@ -65,7 +65,7 @@ TEST(SpoolTest, RecordJsonHasStablePrefixAndEscapes) {
   EXPECT_EQ(json.find('\n'), std::string::npos);
   EXPECT_NE(
       json.find(
-          R"("sightings":[{"site":"a","url":"https://a.gov.vn/tin/3","seen_at":"2024-05-01T08:00:00Z"}])"),
+          R"("sightings":[{"id":"0000000000000004","site":"a","url":"https://a.gov.vn/tin/3","seen_at":"2024-05-01T08:00:00Z"}])"),
       std::string::npos);
   EXPECT_EQ(UnixToRfc3339(0), "1970-01-01T00:00:00Z");
 }
