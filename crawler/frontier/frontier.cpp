@@ -287,26 +287,10 @@ Status Frontier::Complete(const Lease& lease, const FetchReport& report, Frontie
   if (!st.ok()) return st;
   if (!found) sc.kind = lease.kind;
   const UrlState prior = state;
-  const bool cancelled = report.outcome == Outcome::kCancelled;
-  if (IsSuccess(report.outcome)) {
-    ++state.fetch_count;
-    state.consecutive_failures = 0;
-    state.status = UrlStatus::kFetched;
-  } else if (!cancelled) {
-    ++state.consecutive_failures;
-    if (state.fetch_count == 0) state.status = UrlStatus::kFailed;
-  }
-  if (!cancelled) {
-    state.last_outcome = std::string(OutcomeName(report.outcome));
-    state.http_status = report.http_status;
-    if (!report.etag.empty()) state.etag = report.etag;
-    if (!report.last_modified.empty()) state.last_modified = report.last_modified;
-  }
-  state.site = sites_[lease.site].id;
-  if (state.fetch_url.empty()) state.fetch_url = FetchFormToStore(lease.url, lease.fetch_url);
+  RecordFetch(lease, report, &state);
   const int64_t next =
       report.next_due_ms ? *report.next_due_ms : NextVisit(lease, report, prior, &state, &sc);
-  if (!cancelled) state.last_fetched = report.now_ms / 1000;
+  if (report.outcome != Outcome::kCancelled) state.last_fetched = report.now_ms / 1000;
 
   b->batch()->Delete(frontier_cf_, lease.key);
   b->ops_.push_back({false, lease.key, std::string()});
@@ -333,16 +317,40 @@ Status Frontier::Complete(const Lease& lease, const FetchReport& report, Frontie
   state.next_visit = next / 1000;
   b->batch()->Put(urls_cf_, lease.url, EncodeUrlState(state));
   PutSchedule(b, lease.url, sc);
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    const SiteRuntime& rt = *site_rt_[lease.site];
-    RecordWriter w;
-    w.I64(rt.budget_day);
-    w.U64(rt.budget_used);
-    b->batch()->Put(frontier_cf_, BudgetKey(state.site), w.Take());
-  }
+  PutBudget(lease.site, b);
   if (next_due_ms != nullptr) *next_due_ms = next;
   return Status::Ok();
+}
+
+// The fetch's effect on the URL's record (counts, status, validators); a cancelled fetch only
+// fills in the site and fetch form.
+void Frontier::RecordFetch(const Lease& lease, const FetchReport& report, UrlState* state) const {
+  const bool cancelled = report.outcome == Outcome::kCancelled;
+  if (IsSuccess(report.outcome)) {
+    ++state->fetch_count;
+    state->consecutive_failures = 0;
+    state->status = UrlStatus::kFetched;
+  } else if (!cancelled) {
+    ++state->consecutive_failures;
+    if (state->fetch_count == 0) state->status = UrlStatus::kFailed;
+  }
+  if (!cancelled) {
+    state->last_outcome = std::string(OutcomeName(report.outcome));
+    state->http_status = report.http_status;
+    if (!report.etag.empty()) state->etag = report.etag;
+    if (!report.last_modified.empty()) state->last_modified = report.last_modified;
+  }
+  state->site = sites_[lease.site].id;
+  if (state->fetch_url.empty()) state->fetch_url = FetchFormToStore(lease.url, lease.fetch_url);
+}
+
+void Frontier::PutBudget(int site, FrontierBatch* b) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const SiteRuntime& rt = *site_rt_[site];
+  RecordWriter w;
+  w.I64(rt.budget_day);
+  w.U64(rt.budget_used);
+  b->batch()->Put(frontier_cf_, BudgetKey(sites_[site].id), w.Take());
 }
 
 Status Frontier::Release(const Lease& lease, int64_t retry_at_ms, FrontierBatch* b) {

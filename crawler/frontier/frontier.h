@@ -227,6 +227,9 @@ class Frontier {
   Status AddKnown(int site, const AddRequest& r, const UrlState& state, FrontierBatch* b,
                   AddResult* result);
   void QueueNew(int site, const AddRequest& r, FrontierBatch* b);
+  Lease LeaseFrontLocked(HostState* h, int cls);
+  void RecordFetch(const Lease& lease, const FetchReport& report, UrlState* state) const;
+  void PutBudget(int site, FrontierBatch* b);
   void PullForward(const AddRequest& r, const UrlState& state, const std::string& old_key,
                    Schedule* sc, FrontierBatch* b);
   void QueueLocked(FrontierBatch* b, std::string_view url, Priority p, int64_t due_ms,

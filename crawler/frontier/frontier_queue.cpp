@@ -111,7 +111,6 @@ std::optional<Lease> Frontier::PopReady(int64_t now_ms,
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<HostState*> refused;
   std::optional<Lease> lease;
-  int site_of_lease = -1;
   while (!heap_.empty() && !lease) {
     const HeapItem top = heap_.front();
     HostState* h = hosts_[top.host].get();
@@ -141,37 +140,40 @@ std::optional<Lease> Frontier::PopReady(int64_t now_ms,
       continue;
     }
     if (cls >= 0) {
-      HostState::Entry entry = std::move(h->cache[cls].entries.front());
-      h->cache[cls].entries.pop_front();
-      lease.emplace();
-      lease->key = std::move(entry.key);
-      QueueValue v;
-      if (DecodeQueueValue(entry.value, &v)) {
-        lease->kind = v.kind;
-        lease->depth = v.depth;
-        lease->discovered_by = v.by;
-        lease->backfill = v.backfill;
-        lease->fetches = v.fetches;
-        lease->fetch_url = std::move(v.fetch_url);
-      }
-      h->leased.insert(lease->key);
-      site_of_lease = h->site;
+      lease = LeaseFrontLocked(h, cls);
       ++site->budget_used;
       ++site->stats.leased;
     }
     PushHostLocked(h);
   }
   for (HostState* h : refused) PushHostLocked(h);
-  if (!lease) return std::nullopt;
+  return lease;
+}
 
+// Hands out the first cached entry of class `cls` of host `h`.
+Lease Frontier::LeaseFrontLocked(HostState* h, int cls) {
+  HostState::Entry entry = std::move(h->cache[cls].entries.front());
+  h->cache[cls].entries.pop_front();
+  Lease lease;
+  lease.key = std::move(entry.key);
+  QueueValue v;
+  if (DecodeQueueValue(entry.value, &v)) {
+    lease.kind = v.kind;
+    lease.depth = v.depth;
+    lease.discovered_by = v.by;
+    lease.backfill = v.backfill;
+    lease.fetches = v.fetches;
+    lease.fetch_url = std::move(v.fetch_url);
+  }
+  h->leased.insert(lease.key);
   QueueKeyParts parts;
-  ParseQueueKey(lease->key, &parts);
-  lease->url = std::string(parts.url);
-  if (lease->fetch_url.empty()) lease->fetch_url = lease->url;
-  lease->host = std::string(parts.host);
-  lease->priority = parts.priority;
-  lease->due_ms = parts.due_ms;
-  lease->site = site_of_lease;
+  ParseQueueKey(lease.key, &parts);
+  lease.url = std::string(parts.url);
+  if (lease.fetch_url.empty()) lease.fetch_url = lease.url;
+  lease.host = std::string(parts.host);
+  lease.priority = parts.priority;
+  lease.due_ms = parts.due_ms;
+  lease.site = h->site;
   return lease;
 }
 

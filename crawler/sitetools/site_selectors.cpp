@@ -227,6 +227,42 @@ std::vector<Sample> References(const std::vector<SamplePage>& pages, const Extra
   return out;
 }
 
+// Date and author selectors found on the first sample, verified on all of them against
+// `verify` (the rules the other fields are read with).
+void ProposeDateAndAuthor(const std::vector<Sample>& samples, const std::vector<Element>& all,
+                          const ExtractRules& verify, ExtractRules* proposed,
+                          std::vector<std::string>* unsure) {
+  const Article& ref = samples[0].ref;
+  if (!ref.published.empty()) {
+    const GumboNode* date = Deepest(all, DatePredicate(ref.published));
+    proposed->date = date ? PickField(samples, verify, &ExtractRules::date, Candidates(date)) : "";
+    if (proposed->date.empty()) unsure->push_back("no date selector verified");
+  }
+  if (!ref.author.empty()) {
+    const GumboNode* author = Deepest(all, [&](const std::string& t) {
+      return t.size() < 160 && t.find(ref.author) != std::string::npos;
+    });
+    proposed->author =
+        author ? PickField(samples, verify, &ExtractRules::author, Candidates(author)) : "";
+  }
+}
+
+// Blocks inside the body that the samples agree are not article text; with a base preset, only
+// those it does not remove already.
+void ProposeRemoves(const std::vector<Sample>& samples, const GumboNode* body,
+                    const ExtractRules* base, ExtractRules* rules, ExtractRules* proposed) {
+  PickRemoves(samples, body, rules);
+  if (base == nullptr) {
+    proposed->remove = rules->remove;
+    return;
+  }
+  for (const auto& r : rules->remove) {
+    if (std::find(base->remove.begin(), base->remove.end(), r) == base->remove.end()) {
+      proposed->remove.push_back(r);
+    }
+  }
+}
+
 }  // namespace
 
 SelectorProposal ProposeSelectors(const std::vector<SamplePage>& articles,
@@ -265,33 +301,8 @@ SelectorProposal ProposeSelectors(const std::vector<SamplePage>& articles,
   }
   proposed.title = rules.title;
   proposed.body = rules.body;
-  if (!ref.published.empty()) {
-    const GumboNode* date = Deepest(all, DatePredicate(ref.published));
-    proposed.date = date ? PickField(samples, base && !core ? *base : rules, &ExtractRules::date,
-                                     Candidates(date))
-                         : "";
-    if (proposed.date.empty()) result.unsure.push_back("no date selector verified");
-  }
-  if (!ref.author.empty()) {
-    const GumboNode* author = Deepest(all, [&](const std::string& t) {
-      return t.size() < 160 && t.find(ref.author) != std::string::npos;
-    });
-    proposed.author = author ? PickField(samples, base && !core ? *base : rules,
-                                         &ExtractRules::author, Candidates(author))
-                             : "";
-  }
-  if (core && body != nullptr) {
-    PickRemoves(samples, body, &rules);
-    if (base) {
-      for (const auto& r : rules.remove) {
-        if (std::find(base->remove.begin(), base->remove.end(), r) == base->remove.end()) {
-          proposed.remove.push_back(r);
-        }
-      }
-    } else {
-      proposed.remove = rules.remove;
-    }
-  }
+  ProposeDateAndAuthor(samples, all, base && !core ? *base : rules, &proposed, &result.unsure);
+  if (core && body != nullptr) ProposeRemoves(samples, body, base, &rules, &proposed);
   result.rules = std::move(proposed);
   if (samples.size() < 3) {
     result.unsure.push_back("selectors verified on only " + std::to_string(samples.size()) +
