@@ -36,7 +36,7 @@ using SitemapCallback = std::function<void(const std::string& site_id, const std
 // robots.txt (RFC 9309): a 2xx is parsed, a 4xx allows everything, both for RobotsPolicy's TTL
 // (24 h). A 5xx or an unreachable robots.txt (dns, connect, timeout, reset, tls) disallows
 // everything *for now*: the origin's requests wait here, robots.txt is fetched again on a backoff
-// (1 min doubling to 1 h), and once it answers they go on as its rules say. Rules obtained
+// (10 s doubling to 1 h), and once it answers they go on as its rules say. Rules obtained
 // earlier keep applying during such an outage (§2.4). While requests wait for robots.txt they
 // count as queued on their host (HostState), so callers admitting by host do not pile a slow
 // host's URLs up here. With SetRobotsStore, records survive a restart.

@@ -73,7 +73,7 @@ struct RobotsPolicy {
   // doubling up to retry_max_seconds while it keeps failing. The host's requests wait meanwhile;
   // once the outage has lasted max_wait_seconds, each failed fetch hands them back to their
   // callers with the failure (see HttpClient::Submit).
-  double retry_min_seconds = 60.0;
+  double retry_min_seconds = 10.0;
   double retry_max_seconds = 3600.0;
   double max_wait_seconds = 24 * 3600.0;
 };

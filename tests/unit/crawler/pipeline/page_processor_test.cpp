@@ -178,15 +178,16 @@ TEST(PageProcessorTest, RevisitWritesARevisionOnlyWhenTheArticleChanged) {
   EXPECT_FALSE(out.article);
   EXPECT_EQ(h.UrlStateOf(kArticleUrl).fetch_count, 2);
 
-  // The same bytes again: unchanged, no revision.
-  now += 40 * kDayMs;
+  // The same bytes again, at the next revisit (each waits twice as long): unchanged, no
+  // revision.
+  now += 60 * kDayMs;
   out = h.Visit(kArticleUrl, now, [](const Lease& l) { return Ok(l, ArticleHtml()); });
   EXPECT_EQ(out.decision, IngestDecision::kUnchanged);
   EXPECT_EQ(h.ArticleAt(kArticleUrl)->revision, 1);
   EXPECT_EQ(h.spool().lines_written(), 1);
 
   // Edited: revision 2, spooled once more.
-  now += 40 * kDayMs;
+  now += 120 * kDayMs;
   out = h.Visit(kArticleUrl, now, [](const Lease& l) { return Ok(l, EditedArticleHtml()); });
   EXPECT_EQ(out.decision, IngestDecision::kUpdated);
   const auto updated = h.ArticleAt(kArticleUrl);
