@@ -305,6 +305,9 @@ Status Spool::DrainLocked() {
 // commit may sit in the WAL's page cache, and a power cut would undo it but keep the line.
 Status Spool::SyncStoreWalLocked() {
   if (store_ == nullptr || options_.fsync == FsyncPolicy::kNever) return Status::Ok();
+  if (store_->needs_resume()) {
+    return Fail(SpoolError::kWalSync, Status::IoError("spool: the store has a write error"));
+  }
   Status st = FromRocks(store_->db()->FlushWAL(/*sync=*/true), "spool: syncing the store WAL");
   if (st.ok()) return st;
   if (st.code() != Status::Code::kNoSpace) st = Status::IoError(st.message());

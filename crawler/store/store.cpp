@@ -387,6 +387,7 @@ Status Store::ForEachRaw(
 
 Status Store::Flush() {
   if (mode_ != Mode::kReadWrite) return Status::Ok();
+  if (needs_resume()) return Status::IoError("store flush skipped: a write error is pending");
   std::vector<rocksdb::ColumnFamilyHandle*> cfs(handles_.begin(), handles_.end());
   return FromRocks(db_->Flush(rocksdb::FlushOptions(), cfs), "store flush");
 }

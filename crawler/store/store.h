@@ -165,6 +165,10 @@ class Store {
   int64_t write_errors() const { return write_errors_.load(std::memory_order_relaxed); }
   int64_t no_space_errors() const { return no_space_errors_.load(std::memory_order_relaxed); }
 
+  // True while a failed write waits for Resume: RocksDB holds a background error and its WAL
+  // writer must not be touched (Debian's librocksdb asserts on a WAL sync after a write error).
+  bool needs_resume() const { return needs_resume_.load(std::memory_order_acquire); }
+
  private:
   Store() = default;
   static Status OpenImpl(const std::string& dir, const std::string& secondary_dir,
