@@ -1,11 +1,12 @@
 #include "crawler/daemon/worker_pool.h"
-#include "crawler/daemon/loop_lag.h"
 
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
 #include <thread>
+
+#include "crawler/daemon/loop_lag.h"
 
 namespace tincrawl {
 namespace {

@@ -10,8 +10,6 @@
 
 #include "unit/crawler/frontier/frontier_fixture.h"
 
-#include "unit/crawler/frontier/frontier_fixture.h"
-
 namespace tincrawl {
 namespace {
 
