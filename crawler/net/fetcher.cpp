@@ -267,6 +267,7 @@ bool Fetcher::FollowRedirect(Transfer* t) {
     t->result.error = "curl_multi_remove_handle failed";
     return false;
   }
+  buffered_body_bytes_ -= t->result.body.size();
   t->result.body.clear();
   t->result.truncated = false;
   t->result.bytes_received = 0;
@@ -282,12 +283,6 @@ bool Fetcher::FollowRedirect(Transfer* t) {
   return true;
 }
 
-size_t Fetcher::BufferedBodyBytes() const {
-  size_t bytes = 0;
-  for (const auto& [id, t] : transfers_) bytes += t->result.body.size();
-  return bytes;
-}
-
 void Fetcher::Complete(Transfer* t, Outcome outcome, std::string error) {
   const CURLMcode mc = curl_multi_remove_handle(multi_.get(), t->easy.get());
   if (mc != CURLM_OK) {
@@ -295,6 +290,7 @@ void Fetcher::Complete(Transfer* t, Outcome outcome, std::string error) {
   }
   t->result.outcome = outcome;
   t->result.error = std::move(error);
+  buffered_body_bytes_ -= t->result.body.size();  // The body leaves with the result.
   if (outcome != Outcome::kOk) t->result.body.clear();
   auto node = transfers_.extract(t->id);
   FetchCallback done = std::move(t->done);

@@ -54,8 +54,8 @@ class Fetcher {
   Status PreloadCaFile(const std::string& ca_file);
 
   size_t InFlight() const { return transfers_.size(); }
-  // Bytes of response bodies received so far by the running transfers.
-  size_t BufferedBodyBytes() const;
+  // Bytes of response bodies received so far by the running transfers (kept as they arrive).
+  size_t BufferedBodyBytes() const { return buffered_body_bytes_; }
   const NetworkConfig& network() const { return net_; }
 
   // Stops accepting work, cancels every transfer (callbacks see kCancelled), cleans the multi
@@ -138,6 +138,7 @@ class Fetcher {
   // transfer of a small page over a kept-alive connection.
   std::vector<EasyPtr> idle_easy_;
   std::unordered_map<uint64_t, std::unique_ptr<Transfer>> transfers_;
+  size_t buffered_body_bytes_ = 0;  // Sum of the running transfers' body sizes.
   // One poll handle per socket, kept (stopped) while curl parks the connection and closed only
   // when curl closes the socket (CURLOPT_CLOSESOCKETFUNCTION), so reuse costs no handle churn.
   std::unordered_map<curl_socket_t, SocketContext*> sockets_;

@@ -66,7 +66,9 @@ size_t Fetcher::OnWrite(char* data, size_t size, size_t nmemb, void* userp) {
   t->result.bytes_received += static_cast<int64_t>(n);
   if (static_cast<int64_t>(t->result.body.size() + n) > t->body_cap) {
     if (t->result.request.truncate) {
-      t->result.body.append(data, static_cast<size_t>(t->body_cap) - t->result.body.size());
+      const size_t room = static_cast<size_t>(t->body_cap) - t->result.body.size();
+      t->result.body.append(data, room);
+      t->fetcher->buffered_body_bytes_ += room;
       t->result.truncated = true;
       return 0;  // Ends the transfer; Finish() treats it as complete.
     }
@@ -75,6 +77,7 @@ size_t Fetcher::OnWrite(char* data, size_t size, size_t nmemb, void* userp) {
     return 0;  // Aborts the transfer with CURLE_WRITE_ERROR.
   }
   t->result.body.append(data, n);
+  t->fetcher->buffered_body_bytes_ += n;
   return n;
 }
 

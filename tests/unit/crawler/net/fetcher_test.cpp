@@ -265,6 +265,31 @@ TEST_F(FetcherTest, StalledServerTimesOut) {
   EXPECT_EQ(log[0].end, 0);
 }
 
+// Body bytes held by running transfers are counted as they arrive (the daemon pauses new
+// fetches at network.max_buffered_body_bytes) and leave the count with the result.
+TEST_F(FetcherTest, BufferedBodyBytesFollowRunningTransfers) {
+  net_.timeout_seconds = 2;
+  TestResponse stall;
+  stall.body = std::string(100000, 's');
+  stall.fault = Fault::kStall;
+  stall.fault_after_bytes = 4096;
+  server_.Route("/stall", stall);
+  FetchRequest req;
+  req.url = server_.Url("/stall");
+  bool finished = false;
+  size_t held_at_done = 1;
+  fetcher().Start(req, nullptr, [&](FetchResult r) {
+    EXPECT_EQ(r.outcome, Outcome::kTimeout) << r.error;
+    held_at_done = fetcher().BufferedBodyBytes();
+    finished = true;
+  });
+  RunUntil([&] { return finished || fetcher().BufferedBodyBytes() == 4096; });
+  EXPECT_EQ(fetcher().BufferedBodyBytes(), 4096u);
+  RunUntil([&] { return finished; });
+  EXPECT_TRUE(finished);
+  EXPECT_EQ(held_at_done, 0u);
+}
+
 TEST_F(FetcherTest, ResetMidBody) {
   TestResponse reset;
   reset.body = std::string(100000, 'r');
