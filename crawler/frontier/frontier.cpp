@@ -264,9 +264,7 @@ int64_t Frontier::NextVisit(const Lease& lease, const FetchReport& report, const
     }
     case FailureAction::kGiveUp:
       if (state->consecutive_failures < kGiveUpAfter || listing) return at(backoff);
-      std::lock_guard<std::mutex> lock(mu_);
-      ++site_rt_[lease.site]->stats.given_up[static_cast<int>(report.outcome)];
-      return 0;
+      return 0;  // Counted by Applied, once the batch that gives it up is written.
   }
   return at(backoff);
 }
@@ -291,6 +289,9 @@ Status Frontier::Complete(const Lease& lease, const FetchReport& report, Frontie
   const int64_t next =
       report.next_due_ms ? *report.next_due_ms : NextVisit(lease, report, prior, &state, &sc);
   if (report.outcome != Outcome::kCancelled) state.last_fetched = report.now_ms / 1000;
+  if (next == 0 && !report.next_due_ms && state.status != UrlStatus::kGone) {
+    b->given_up_.push_back({lease.site, report.outcome});
+  }
 
   b->batch()->Delete(frontier_cf_, lease.key);
   b->ops_.push_back({false, lease.key, std::string()});

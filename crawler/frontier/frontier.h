@@ -13,6 +13,7 @@
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "crawler/common/outcome.h"
@@ -116,6 +117,7 @@ class FrontierBatch {
   rocksdb::WriteBatch* batch_;
   std::vector<Op> ops_;
   std::vector<std::string> claims_;  // URLs added here, invisible to other adders meanwhile.
+  std::vector<std::pair<int, Outcome>> given_up_;  // (site, last outcome), counted once applied.
 };
 
 struct FrontierSiteStats {

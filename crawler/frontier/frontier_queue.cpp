@@ -230,8 +230,12 @@ void Frontier::Applied(FrontierBatch* b) {
   std::lock_guard<std::mutex> lock(mu_);
   for (const FrontierBatch::Op& op : b->ops_) ApplyOpLocked(op);
   for (const std::string& url : b->claims_) claims_.erase(url);
+  for (const auto& [site, outcome] : b->given_up_) {
+    ++site_rt_[site]->stats.given_up[static_cast<int>(outcome)];
+  }
   b->ops_.clear();
   b->claims_.clear();
+  b->given_up_.clear();
 }
 
 void Frontier::Abandon(FrontierBatch* b) {
@@ -239,6 +243,7 @@ void Frontier::Abandon(FrontierBatch* b) {
   for (const std::string& url : b->claims_) claims_.erase(url);
   b->ops_.clear();
   b->claims_.clear();
+  b->given_up_.clear();
 }
 
 size_t Frontier::host_count() const {
