@@ -130,10 +130,12 @@ class HttpClient {
     std::vector<uint64_t> waiters;  // Requests waiting for rules.
     std::string host;               // For the next fetch: the host and site it is fetched for.
     std::string site;
-    uint64_t retry_at_ms = 0;        // Next fetch after a failure (loop time).
-    double backoff_seconds = 0;      // Current retry interval; 0 = not failing.
-    bool failing = false;            // In an outage (robots.txt 5xx or unreachable).
-    uint64_t failing_since_ms = 0;   // Start of the current outage (loop time).
+    uint64_t retry_at_ms = 0;    // Next fetch after a failure (loop time).
+    double backoff_seconds = 0;  // Current retry interval; 0 = not failing.
+    bool failing = false;        // In an outage (robots.txt 5xx or unreachable).
+    // Start of the current outage (loop time; negative when it began before the loop's clock
+    // started, such as an outage resumed from the store soon after boot).
+    int64_t failing_since_ms = 0;
     Outcome failure = Outcome::kOk;  // Of the latest failed fetch.
     std::string failure_error;       // "robots.txt: dns: ...".
   };

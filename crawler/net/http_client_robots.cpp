@@ -56,10 +56,11 @@ const RobotsCache::Entry* HttpClient::CachedRobots(const std::string& origin,
 // An outage recorded before a restart goes on counting toward max_wait_seconds from its start.
 void HttpClient::ResumeOutage(const std::string& origin, int64_t failing_since_unix) {
   RobotsState& state = robots_state_[origin];
-  const uint64_t now = uv_now(loop_);
-  const uint64_t elapsed = Ms(static_cast<double>(WallSeconds() - failing_since_unix));
+  const auto now = static_cast<int64_t>(uv_now(loop_));
+  const auto elapsed =
+      static_cast<int64_t>(Ms(static_cast<double>(WallSeconds() - failing_since_unix)));
   state.failing = true;
-  state.failing_since_ms = elapsed < now ? now - elapsed : 0;
+  state.failing_since_ms = now - elapsed;  // uv_now counts from boot: this may be negative.
 }
 
 // Parks the request until its origin's rules are known; it counts as queued on its host.
@@ -154,7 +155,7 @@ void HttpClient::RobotsUnavailable(const Pending& p, const FetchResult& result, 
                                                      : std::min(state.backoff_seconds * 2,
                                                                 robots_policy_.retry_max_seconds);
   state.retry_at_ms = now + Ms(state.backoff_seconds);
-  if (!state.failing) state.failing_since_ms = now;
+  if (!state.failing) state.failing_since_ms = static_cast<int64_t>(now);
   state.failing = true;
   state.failure = result.outcome;
   state.failure_error = "robots.txt: " + std::string(OutcomeName(result.outcome)) +
@@ -165,7 +166,8 @@ void HttpClient::RobotsUnavailable(const Pending& p, const FetchResult& result, 
     ReleaseWaiters(p.origin);
     return;
   }
-  if (now - state.failing_since_ms >= Ms(robots_policy_.max_wait_seconds)) {
+  if (static_cast<int64_t>(now) - state.failing_since_ms >=
+      static_cast<int64_t>(Ms(robots_policy_.max_wait_seconds))) {
     const Outcome failure = state.failure;
     const std::string error = state.failure_error;
     FailWaiters(p.origin, failure, error, false);
