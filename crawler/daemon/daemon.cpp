@@ -129,8 +129,10 @@ Status Crawler::BuildSites(const Config& config) {
   }
   std::unique_ptr<SiteRouter> router;
   if (Status s = SiteRouter::Create(chosen, &router); !s.ok()) return s;
+  FrontierOptions frontier_options;
+  frontier_options.refill_inline = false;  // Seeks run on workers (ScheduleRefills), not here.
   auto frontier = std::make_unique<Frontier>(store_->db(), store_->cf(Cf::kUrls),
-                                             store_->cf(Cf::kFrontier), chosen);
+                                             store_->cf(Cf::kFrontier), chosen, frontier_options);
   if (Status s = frontier->Open(); !s.ok()) return s;
   // Everything built: swap it in (callers guarantee no worker is using the old runtime).
   processor_.reset();
@@ -245,6 +247,7 @@ bool Crawler::HostAvailable(std::string_view host) {
 }
 
 void Crawler::Pump() {
+  ScheduleRefills();
   if (draining_ || closing_ || paused_ || reloading_) return;
   // Response bodies held in memory (arriving, and fetched but not yet processed) stop new
   // fetches at network.max_buffered_body_bytes; the running ones finish.
@@ -260,6 +263,25 @@ void Crawler::Pump() {
     StartFetch(std::move(*lease));
   }
   metrics_.inflight->Set(static_cast<double>(http_->InFlight()));
+  ScheduleRefills();  // The leases just taken may have run a host's cache low.
+}
+
+// The frontier's host caches are refilled by a worker (one job at a time), never on the loop;
+// the loop pumps again when the job is done, since refilled hosts may be due.
+void Crawler::ScheduleRefills() {
+  if (refill_job_ || closing_ || !frontier_->RefillsPending()) return;
+  Frontier* frontier = frontier_.get();  // A reload replaces frontier_ only when no job runs.
+  refill_job_ = Background(
+      [frontier] {
+        if (Status s = frontier->RunRefills(); !s.ok()) {
+          Log::Limited(LogLevel::kWarn, "frontier_refill", "frontier refill failed",
+                       {{"error", s.message()}});
+        }
+      },
+      [this] {
+        refill_job_ = false;
+        Pump();
+      });
 }
 
 void Crawler::StartFetch(Lease lease) {
@@ -270,13 +292,10 @@ void Crawler::StartFetch(Lease lease) {
   req.site_id = sites_[static_cast<size_t>(f->lease.site)].config.id;
   req.priority = f->lease.priority == Priority::kNew ? 2 : f->lease.priority == Priority::kListing;
   req.keep_headers = warc_ != nullptr;
-  if (f->lease.fetches > 0) {  // A revisit: ask for changes only (conditional GET).
-    UrlState state;
-    if (store_->GetUrlState(f->lease.url, &state).ok()) {
-      req.etag = state.etag;
-      req.last_modified = state.last_modified;
-    }
-  }
+  // A revisit asks for changes only (conditional GET); the frontier carries the validators in
+  // the queue entry, so nothing here reads the store.
+  req.etag = f->lease.etag;
+  req.last_modified = f->lease.last_modified;
   ++inflight_;
   ++started_;
   ++inflight_per_site_[static_cast<size_t>(f->lease.site)];

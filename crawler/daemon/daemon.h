@@ -71,6 +71,7 @@ class Crawler {
   Status StartLoop();
   void SeedSites();
   void Pump();
+  void ScheduleRefills();
   void StartFetch(Lease lease);
   void OnFetched(std::shared_ptr<InFlight> f, FetchResult result);
   void CountFetch(const CrawlSite& site, const FetchResult& result);
@@ -123,6 +124,7 @@ class Crawler {
   };
   std::deque<PendingRelease> releases_;  // Leases to give back, not yet handed to a worker.
   bool release_job_ = false;             // A worker is writing a batch of releases.
+  bool refill_job_ = false;              // A worker is refilling the frontier's host caches.
   int64_t io_error_since_ms_ = 0;        // First of a run of store/spool I/O errors; 0: none.
   Status fatal_;                         // Why the daemon stops on its own (Run returns it).
   bool worker_stuck_logged_ = false;

@@ -48,6 +48,11 @@ Frontier::Frontier(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* urls_cf,
 Frontier::~Frontier() = default;
 
 Status Frontier::Open() {
+  if (Status s = OpenHosts(); !s.ok()) return s;
+  return RunRefills();  // Every host's first entries, whichever thread refills later.
+}
+
+Status Frontier::OpenHosts() {
   std::lock_guard<std::mutex> lock(mu_);
   for (size_t i = 0; i < sites_.size(); ++i) {
     std::string value;
@@ -108,8 +113,8 @@ void Frontier::QueueNew(int site, const AddRequest& r, FrontierBatch* b) {
   sc.seen_by = SourceBit(r.discovered_by);
   sc.lastmod = r.lastmod;
   PutSchedule(b, r.url, sc);
-  const QueueValue v{sites_[site].id, r.kind, r.depth,        r.discovered_by,
-                     r.backfill,      0,      state.fetch_url};
+  const QueueValue v{sites_[site].id, r.kind, r.depth, r.discovered_by, r.backfill, 0,
+                     state.fetch_url, {},     {}};
   QueueLocked(b, r.url, sc.priority, r.due_ms, EncodeQueueValue(v));
 }
 
@@ -224,7 +229,7 @@ void Frontier::PullForward(const AddRequest& r, const UrlState& state, const std
   sc->backfill = r.backfill;
   const QueueValue v{state.site,          sc->kind,   state.depth,
                      state.discovered_by, r.backfill, static_cast<uint32_t>(state.fetch_count),
-                     state.fetch_url};
+                     state.fetch_url,     state.etag, state.last_modified};
   QueueLocked(b, r.url, sc->priority, sc->due_ms, EncodeQueueValue(v));
   UrlState updated = state;
   updated.next_visit = sc->due_ms / 1000;
@@ -312,7 +317,9 @@ Status Frontier::Complete(const Lease& lease, const FetchReport& report, Frontie
                        lease.discovered_by,
                        false,
                        static_cast<uint32_t>(state.fetch_count),
-                       FetchFormToStore(lease.url, lease.fetch_url)};
+                       FetchFormToStore(lease.url, lease.fetch_url),
+                       state.etag,
+                       state.last_modified};
     QueueLocked(b, lease.url, sc.priority, next, EncodeQueueValue(v));
   }
   state.next_visit = next / 1000;
@@ -361,10 +368,15 @@ Status Frontier::Release(const Lease& lease, int64_t retry_at_ms, FrontierBatch*
                      lease.discovered_by,
                      lease.backfill,
                      lease.fetches,
-                     FetchFormToStore(lease.url, lease.fetch_url)};
+                     FetchFormToStore(lease.url, lease.fetch_url),
+                     lease.etag,
+                     lease.last_modified};
   if (retry_at_ms <= lease.due_ms) {
-    std::lock_guard<std::mutex> lock(mu_);
-    ApplyOpLocked({true, lease.key, EncodeQueueValue(v)});
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ApplyOpLocked({true, lease.key, EncodeQueueValue(v)});
+    }
+    RefillIfInline();
     return Status::Ok();
   }
   Schedule sc;

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -42,6 +43,12 @@ struct FrontierOptions {
   int64_t listing_promote_ms = 30 * 60 * 1000;
   size_t prefetch = 16;  // Queue entries cached per host and class.
   TrapLimits trap;       // max_depth is taken from each site's recrawl.max_depth.
+  // Where a host's cache is refilled from the database. True: at the end of the call that
+  // needed it (PopReady, Applied, Release), outside the lock. False: only in RunRefills, which
+  // the daemon runs on a worker, so PopReady (on the loop thread) never touches RocksDB; a
+  // class is topped up before it runs dry, and a host waits out of the ready heap while a
+  // class of it has no cached entry and may have some on disk.
+  bool refill_inline = true;
 };
 
 // What Add is asked to queue. `url` must be normalized (UrlNormalizer) and on the site.
@@ -76,7 +83,9 @@ struct Lease {
   int64_t due_ms = 0;
   bool backfill = false;
   uint32_t fetches = 0;  // Completed fetches before this one.
-  std::string key;       // The queue key (internal).
+  std::string etag;      // Validators of the last fetch, for a conditional GET.
+  std::string last_modified;
+  std::string key;  // The queue key (internal).
 
   // Pagination mode of a listing page: kBackfill on a listing's first walk (its first fetch,
   // or a page reached while backfilling), kSteady otherwise.
@@ -211,16 +220,28 @@ class Frontier {
   FrontierSiteStats Stats(int site) const;
   size_t host_count() const;
   // The earliest time anything becomes due (for the scheduler's timer); nullopt when empty.
+  // While refills are pending the answer is 0: what they will read may be due.
   std::optional<int64_t> NextReadyMs() const;
+
+  // Runs the host-cache refills queued so far (seeks, outside the lock) and returns the first
+  // error. With refill_inline false the daemon calls it from a worker whenever RefillsPending.
+  Status RunRefills();
+  bool RefillsPending() const;
 
  private:
   struct HostState;
   struct SiteRuntime;
   struct Schedule;
 
+  Status OpenHosts();
   HostState* FindOrAddHost(std::string_view host, int site);
-  Status RefillLocked(HostState* h, int cls);
+  std::optional<Lease> PopReadyLocked(int64_t now_ms,
+                                      const std::function<bool(std::string_view host)>& host_ok);
+  void RequestRefillLocked(HostState* h, int cls);
+  Status RefillOne(uint32_t host, int cls);
+  void RefillIfInline();
   void PushHostLocked(HostState* h);
+  void ApplyToCacheLocked(HostState* h, int cls, const FrontierBatch::Op& op, int64_t due_ms);
   int PickClassLocked(const HostState& h, int64_t now_ms) const;
   bool ScheduleClaimedLocked(std::string_view queue_key) const;
   bool BudgetAllowsLocked(SiteRuntime* s, int64_t now_ms);
@@ -258,6 +279,8 @@ class Frontier {
   };
   std::vector<HeapItem> heap_;  // Min-heap (std::push_heap with greater).
   std::unordered_set<std::string> claims_;
+  std::deque<std::pair<uint32_t, int>> refills_;  // (host index, class) to refill.
+  int refills_running_ = 0;
 };
 
 }  // namespace tincrawl

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_set>
+#include <vector>
 
 #include "crawler/common/record_codec.h"
 #include "crawler/frontier/frontier.h"
@@ -32,6 +33,9 @@ struct QueueValue {
   bool backfill = false;
   uint32_t fetches = 0;
   std::string fetch_url;  // Empty when the key itself is the form to request.
+  // The last fetch's validators, so a revisit's conditional GET needs no read on the loop.
+  std::string etag;
+  std::string last_modified;
 };
 
 inline std::string EncodeQueueValue(const QueueValue& v) {
@@ -42,7 +46,13 @@ inline std::string EncodeQueueValue(const QueueValue& v) {
   w.U64(static_cast<uint64_t>(v.by));
   w.U64(v.backfill ? 1 : 0);
   w.U64(v.fetches);
-  if (!v.fetch_url.empty()) w.Str(v.fetch_url);  // Optional: absent in older entries.
+  // Optional trailing fields, absent in older entries: the fetch form, then the validators.
+  const bool validators = !v.etag.empty() || !v.last_modified.empty();
+  if (!v.fetch_url.empty() || validators) w.Str(v.fetch_url);
+  if (validators) {
+    w.Str(v.etag);
+    w.Str(v.last_modified);
+  }
   return w.Take();
 }
 
@@ -50,8 +60,11 @@ inline bool DecodeQueueValue(std::string_view in, QueueValue* v) {
   RecordReader r(in);
   uint64_t kind = 0, by = 0, backfill = 0, fetches = 0;
   v->fetch_url.clear();
+  v->etag.clear();
+  v->last_modified.clear();
   if (!r.Version(kFormat) || !r.Str(&v->site) || !r.U64(&kind) || !r.Int(&v->depth) ||
-      !r.U64(&by) || !r.U64(&backfill) || !r.U64(&fetches) || !(r.done() || r.Str(&v->fetch_url))) {
+      !r.U64(&by) || !r.U64(&backfill) || !r.U64(&fetches) || !(r.done() || r.Str(&v->fetch_url)) ||
+      !(r.done() || (r.Str(&v->etag) && r.Str(&v->last_modified)))) {
     return false;
   }
   v->kind = static_cast<UrlKind>(std::min<uint64_t>(kind, 5));
@@ -177,6 +190,13 @@ struct Frontier::HostState {
   struct Cache {
     std::deque<Entry> entries;  // The smallest keys of the class, leases excluded.
     bool complete = false;      // No other entry of the class exists in the database.
+    // Refills (Frontier::RunRefills): queued, running (its seek is unlocked, so the ops
+    // applied meanwhile are kept in `replay` and applied again to what the seek read), or
+    // failed (an I/O error: the class is skipped until a later refill succeeds).
+    bool refill_queued = false;
+    bool refilling = false;
+    bool refill_failed = false;
+    std::vector<FrontierBatch::Op> replay;
   };
 
   std::string host;

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <optional>
+#include <tuple>
 
 #include "crawler/frontier/frontier.h"
 #include "crawler/frontier/frontier_internal.h"
@@ -28,36 +29,117 @@ Frontier::HostState* Frontier::FindOrAddHost(std::string_view host, int site) {
   return raw;
 }
 
-Status Frontier::RefillLocked(HostState* h, int cls) {
+void Frontier::RequestRefillLocked(HostState* h, int cls) {
   HostState::Cache& cache = h->cache[cls];
-  const std::string prefix = ClassPrefix(h->host, cls);
+  // After an I/O error the class waits for its next op (ApplyOpLocked clears the flag).
+  if (cache.refill_queued || cache.refilling || cache.refill_failed) return;
+  cache.refill_queued = true;
+  refills_.emplace_back(h->index, cls);
+}
+
+Status Frontier::RunRefills() {
+  Status first;
+  size_t budget = 0;  // Only what is queued now: a failing seek is not retried in a loop.
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    budget = refills_.size();
+  }
+  for (; budget > 0; --budget) {
+    uint32_t host = 0;
+    int cls = 0;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (refills_.empty()) break;
+      std::tie(host, cls) = refills_.front();
+      refills_.pop_front();
+      HostState::Cache& cache = hosts_[host]->cache[cls];
+      cache.refill_queued = false;
+      cache.refilling = true;
+      cache.replay.clear();
+      ++refills_running_;
+    }
+    const Status s = RefillOne(host, cls);
+    if (!s.ok() && first.ok()) first = s;
+  }
+  return first;
+}
+
+bool Frontier::RefillsPending() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return !refills_.empty();
+}
+
+void Frontier::RefillIfInline() {
+  if (options_.refill_inline) (void)RunRefills();
+}
+
+// One refill: the class's first entries, read by a seek outside the lock, then merged under it
+// with what happened meanwhile. Leases taken since are filtered out; the ops applied since (in
+// `replay`) are applied again, since the seek's snapshot may predate them.
+Status Frontier::RefillOne(uint32_t host, int cls) {
+  std::string prefix;
+  size_t want = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    const HostState& h = *hosts_[host];
+    prefix = ClassPrefix(h.host, cls);
+    want = options_.prefetch + h.leased.size();
+  }
+  std::deque<HostState::Entry> read;
+  bool complete = true;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, frontier_cf_));
-  cache.entries.clear();
-  cache.complete = false;
   for (it->Seek(prefix); it->Valid(); it->Next()) {
     const std::string_view key(it->key().data(), it->key().size());
     if (!key.starts_with(prefix)) break;
-    if (cache.entries.size() >= options_.prefetch) return FromRocks(it->status(), "refill");
-    if (h->leased.count(std::string(key)) != 0) continue;
+    if (read.size() >= want) {
+      complete = false;
+      break;
+    }
     QueueKeyParts parts;
     if (ParseQueueKey(key, &parts)) {
-      cache.entries.push_back({std::string(key), it->value().ToString(), parts.due_ms});
+      read.push_back({std::string(key), it->value().ToString(), parts.due_ms});
     }
   }
-  cache.complete = it->status().ok();
-  return FromRocks(it->status(), "frontier refill");
+  const Status st = FromRocks(it->status(), "frontier refill");
+  std::lock_guard<std::mutex> lock(mu_);
+  --refills_running_;
+  HostState* h = hosts_[host].get();
+  HostState::Cache& cache = h->cache[cls];
+  cache.refilling = false;
+  cache.refill_failed = !st.ok();
+  if (st.ok()) {
+    cache.entries.clear();
+    for (HostState::Entry& e : read) {
+      if (h->leased.count(e.key) == 0) cache.entries.push_back(std::move(e));
+    }
+    cache.complete = complete;
+    for (const FrontierBatch::Op& op : cache.replay) {
+      QueueKeyParts parts;
+      if (ParseQueueKey(op.key, &parts)) ApplyToCacheLocked(h, cls, op, parts.due_ms);
+    }
+  }
+  cache.replay.clear();
+  PushHostLocked(h);
+  return st;
 }
 
+// Puts `h` in the ready heap at its earliest cached entry. A class running low is queued for a
+// refill; a host with a class that has nothing cached but may have entries on disk stays out
+// of the heap until that refill lands, so its order of classes holds.
 void Frontier::PushHostLocked(HostState* h) {
+  const size_t low_water = std::max<size_t>(1, options_.prefetch / 4);
   int64_t ready = kNever;
+  bool waiting = false;
   for (int c = 0; c < kPriorityCount; ++c) {
     HostState::Cache& cache = h->cache[c];
-    if (cache.entries.empty() && !cache.complete) {
-      // An I/O error leaves the class incomplete; the next push retries the seek.
-      if (!RefillLocked(h, c).ok()) continue;
+    if (!cache.complete && cache.entries.size() < low_water) RequestRefillLocked(h, c);
+    if (!cache.entries.empty()) {
+      ready = std::min(ready, cache.entries.front().due_ms);
+    } else if (!cache.complete && !cache.refill_failed) {
+      waiting = true;  // An I/O error skips the class instead (the next push retries it).
     }
-    if (!cache.entries.empty()) ready = std::min(ready, cache.entries.front().due_ms);
   }
+  if (waiting) ready = kNever;
   if (ready != kNever) ready = std::max(ready, h->not_before_ms);
   if (ready == h->heap_ready_ms) return;
   ++h->generation;
@@ -108,6 +190,13 @@ bool Frontier::ScheduleClaimedLocked(std::string_view queue_key) const {
 
 std::optional<Lease> Frontier::PopReady(int64_t now_ms,
                                         const std::function<bool(std::string_view)>& host_ok) {
+  std::optional<Lease> lease = PopReadyLocked(now_ms, host_ok);
+  RefillIfInline();
+  return lease;
+}
+
+std::optional<Lease> Frontier::PopReadyLocked(
+    int64_t now_ms, const std::function<bool(std::string_view)>& host_ok) {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<HostState*> refused;
   std::optional<Lease> lease;
@@ -164,6 +253,8 @@ Lease Frontier::LeaseFrontLocked(HostState* h, int cls) {
     lease.backfill = v.backfill;
     lease.fetches = v.fetches;
     lease.fetch_url = std::move(v.fetch_url);
+    lease.etag = std::move(v.etag);
+    lease.last_modified = std::move(v.last_modified);
   }
   h->leased.insert(lease.key);
   QueueKeyParts parts;
@@ -191,22 +282,31 @@ void Frontier::ApplyOpLocked(const FrontierBatch::Op& op) {
     if (it == host_index_.end()) return;
     h = it->second;
   }
-  HostState::Cache& cache = h->cache[static_cast<int>(parts.priority)];
+  h->leased.erase(op.key);
+  const int cls = static_cast<int>(parts.priority);
+  h->cache[cls].refill_failed = false;
+  ApplyToCacheLocked(h, cls, op, parts.due_ms);
+  if (h->cache[cls].refilling) h->cache[cls].replay.push_back(op);
+  PushHostLocked(h);
+}
+
+// The cache side of a queue op: the entry goes in where the cache covers its key.
+void Frontier::ApplyToCacheLocked(HostState* h, int cls, const FrontierBatch::Op& op,
+                                  int64_t due_ms) {
+  HostState::Cache& cache = h->cache[cls];
   const auto pos =
       std::lower_bound(cache.entries.begin(), cache.entries.end(), op.key,
                        [](const HostState::Entry& e, const std::string& k) { return e.key < k; });
   const bool present = pos != cache.entries.end() && pos->key == op.key;
-  h->leased.erase(op.key);
   if (!op.insert) {
     if (present) cache.entries.erase(pos);
   } else if (!present && (cache.complete || pos != cache.entries.end())) {
-    cache.entries.insert(pos, {op.key, op.value, parts.due_ms});
+    cache.entries.insert(pos, {op.key, op.value, due_ms});
     if (cache.entries.size() > 2 * options_.prefetch) {
       cache.entries.pop_back();
       cache.complete = false;
     }
   }
-  PushHostLocked(h);
 }
 
 void Frontier::QueueLocked(FrontierBatch* b, std::string_view url, Priority p, int64_t due_ms,
@@ -227,15 +327,18 @@ Status Frontier::Commit(FrontierBatch* b, const rocksdb::WriteOptions& options) 
 }
 
 void Frontier::Applied(FrontierBatch* b) {
-  std::lock_guard<std::mutex> lock(mu_);
-  for (const FrontierBatch::Op& op : b->ops_) ApplyOpLocked(op);
-  for (const std::string& url : b->claims_) claims_.erase(url);
-  for (const auto& [site, outcome] : b->given_up_) {
-    ++site_rt_[site]->stats.given_up[static_cast<int>(outcome)];
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const FrontierBatch::Op& op : b->ops_) ApplyOpLocked(op);
+    for (const std::string& url : b->claims_) claims_.erase(url);
+    for (const auto& [site, outcome] : b->given_up_) {
+      ++site_rt_[site]->stats.given_up[static_cast<int>(outcome)];
+    }
+    b->ops_.clear();
+    b->claims_.clear();
+    b->given_up_.clear();
   }
-  b->ops_.clear();
-  b->claims_.clear();
-  b->given_up_.clear();
+  RefillIfInline();
 }
 
 void Frontier::Abandon(FrontierBatch* b) {
@@ -253,6 +356,7 @@ size_t Frontier::host_count() const {
 
 std::optional<int64_t> Frontier::NextReadyMs() const {
   std::lock_guard<std::mutex> lock(mu_);
+  if (!refills_.empty() || refills_running_ > 0) return 0;
   int64_t best = kNever;
   for (const auto& h : hosts_) best = std::min(best, h->heap_ready_ms);
   return best == kNever ? std::nullopt : std::optional<int64_t>(best);
