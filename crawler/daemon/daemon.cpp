@@ -44,7 +44,9 @@ Status Crawler::Open() {
     return Status::Internal(std::string("uv_loop_init: ") + uv_strerror(rc));
   }
   Status s = OpenState();
-  if (s.ok()) s = BuildSites(config_);
+  SiteBuild build;
+  if (s.ok()) s = PrepareSites(config_, &build);
+  if (s.ok()) InstallSites(std::move(build));
   if (s.ok()) s = metrics_.Serve(config_.daemon.metrics);
   if (!s.ok()) {
     (void)uv_loop_close(&loop_);  // No handle exists yet: nothing is left behind.
@@ -107,11 +109,13 @@ Status Crawler::OpenSink() {
   return Status::Ok();
 }
 
-Status Crawler::BuildSites(const Config& config) {
-  std::vector<SiteConfig> chosen;
+// Builds the per-site runtime, router and frontier for `config` without touching the running
+// ones, so it may run on a worker (a reload) while the loop goes on.
+Status Crawler::PrepareSites(const Config& config, SiteBuild* out) const {
   for (const auto& id : options_.only_sites) {
     if (config.FindSite(id) == nullptr) return Status::InvalidArgument("no site \"" + id + "\"");
   }
+  std::vector<SiteConfig> chosen;
   for (const auto& s : config.sites) {
     bool wanted = options_.only_sites.empty()
                       ? s.enabled
@@ -119,27 +123,28 @@ Status Crawler::BuildSites(const Config& config) {
                             options_.only_sites.end();
     if (wanted) chosen.push_back(s);
   }
-  std::vector<CrawlSite> sites;
   for (const auto& s : chosen) {
     CrawlSite site;
     site.config = s;
     site.normalizer = std::make_unique<UrlNormalizer>(s.urls);
     if (Status st = UrlClassifier::Create(s, &site.classifier); !st.ok()) return st;
-    sites.push_back(std::move(site));
+    out->sites.push_back(std::move(site));
   }
-  std::unique_ptr<SiteRouter> router;
-  if (Status s = SiteRouter::Create(chosen, &router); !s.ok()) return s;
+  if (Status s = SiteRouter::Create(chosen, &out->router); !s.ok()) return s;
   FrontierOptions frontier_options;
   frontier_options.refill_inline = false;  // Seeks run on workers (ScheduleRefills), not here.
-  auto frontier = std::make_unique<Frontier>(store_->db(), store_->cf(Cf::kUrls),
+  out->frontier = std::make_unique<Frontier>(store_->db(), store_->cf(Cf::kUrls),
                                              store_->cf(Cf::kFrontier), chosen, frontier_options);
-  if (Status s = frontier->Open(); !s.ok()) return s;
-  // Everything built: swap it in (callers guarantee no worker is using the old runtime).
+  return out->frontier->Open();
+}
+
+// Swaps a prepared build in (callers guarantee no worker is using the old runtime).
+void Crawler::InstallSites(SiteBuild build) {
   processor_.reset();
-  for (auto& site : sites) site.metrics = metrics_.AddSite(site.config.id);
-  sites_ = std::move(sites);
-  router_ = std::move(router);
-  frontier_ = std::move(frontier);
+  for (auto& site : build.sites) site.metrics = metrics_.AddSite(site.config.id);
+  sites_ = std::move(build.sites);
+  router_ = std::move(build.router);
+  frontier_ = std::move(build.frontier);
   exported_stats_.clear();  // The new frontier counts from zero.
   exported_stats_.resize(sites_.size());
   metrics_.sites_configured->Set(static_cast<double>(sites_.size()));
@@ -148,7 +153,6 @@ Status Crawler::BuildSites(const Config& config) {
       &sites_, router_.get(), store_.get(), frontier_.get(), dedup_.get(), spool_.get(), &metrics_,
       &counters_, config_.daemon.output.keep_raw_html_days);
   processor_->SetWarc(warc_.get(), config_.daemon.network.user_agent);
-  return Status::Ok();
 }
 
 Status Crawler::StartLoop() {
@@ -164,6 +168,16 @@ Status Crawler::StartLoop() {
                        {{"origin", origin}, {"error", s.message()}});
         }
       }));
+  // robots.txt parsing and its store records are worker work; the pool being full (backpressure)
+  // is the one case where the loop does it itself rather than stall the origin.
+  http_->SetOffload([this](std::function<void()> work, std::function<void()> done) {
+    auto w = std::make_shared<std::function<void()>>(std::move(work));
+    auto d = std::make_shared<std::function<void()>>(std::move(done));
+    if (!Background([w] { (*w)(); }, [d] { (*d)(); })) {
+      (*w)();
+      (*d)();
+    }
+  });
   if (options_.one_shot) {  // A one-shot crawl does not wait out a robots.txt outage.
     RobotsPolicy robots;
     robots.max_wait_seconds = 0;

@@ -53,13 +53,24 @@ class Crawler {
 
  private:
   struct InFlight;
+  struct SiteBuild {
+    std::vector<CrawlSite> sites;
+    std::unique_ptr<SiteRouter> router;
+    std::unique_ptr<Frontier> frontier;
+  };
+  struct ParsedConfig {
+    Config config;
+    std::vector<ConfigError> errors;
+  };
 
   Status OpenState();
   Status OpenSink();
-  // Builds the per-site runtime, router, frontier and processor for `config` and swaps them in
-  // only when all of it succeeded.
-  Status BuildSites(const Config& config);
+  Status PrepareSites(const Config& config, SiteBuild* out) const;
+  void InstallSites(SiteBuild build);
+  void StartReloadParse();
+  void OnReloadParsed(ParsedConfig parsed);
   void ApplyReload();
+  void FinishReload(Config next, SiteBuild build, Status built);
   void StartCensus();
   // Runs `work` on a worker, then `done` on the loop; false (nothing runs) when the pool is full.
   bool Background(std::function<void()> work, std::function<void()> done);
@@ -143,7 +154,10 @@ class Crawler {
   bool closing_ = false;
   bool reloading_ = false;  // A valid new config waits for in-flight work to finish.
   std::optional<Config> pending_reload_;
-  int background_jobs_ = 0;  // Pool jobs not tied to a lease (census, spool tick, seeding).
+  bool reload_parsing_ = false;    // A worker is reading the config files (SIGHUP).
+  bool reload_again_ = false;      // Another SIGHUP came meanwhile: read them once more.
+  bool reload_requested_ = false;  // The pool was full: the tick starts the parse.
+  int background_jobs_ = 0;        // Pool jobs not tied to a lease (census, spool tick, seeding).
   int64_t last_census_ms_ = 0;
 };
 

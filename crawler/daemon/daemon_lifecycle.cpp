@@ -16,7 +16,7 @@ void Crawler::MaybeFinish() {
     Close();
     return;
   }
-  if (reloading_) {
+  if (reloading_ && pending_reload_) {
     ApplyReload();
     return;
   }
@@ -56,13 +56,39 @@ void Crawler::OnSignal(uv_signal_t* s, int signum) {
   }
 }
 
+// SIGHUP. The config files are read and checked on a worker (YAML of every site), then the
+// swap waits for in-flight work; the loop only moves the results.
 void Crawler::OnReload() {
   if (draining_ || closing_) return;
   notifier_.Reloading();
-  std::vector<ConfigError> errors;
-  Config next = LoadConfig(config_.daemon.file, &errors);
-  if (!errors.empty()) {
-    for (const auto& e : errors) LogError("config reload rejected", {{"error", e.ToString()}});
+  if (reload_parsing_) {
+    reload_again_ = true;  // Read the files again once the current parse is done.
+    return;
+  }
+  StartReloadParse();
+}
+
+void Crawler::StartReloadParse() {
+  auto parsed = std::make_shared<ParsedConfig>();
+  const std::string file = config_.daemon.file;
+  reload_parsing_ =
+      Background([parsed, file] { parsed->config = LoadConfig(file, &parsed->errors); },
+                 [this, parsed] { OnReloadParsed(std::move(*parsed)); });
+  reload_requested_ = !reload_parsing_;  // Pool full: the tick tries again.
+}
+
+void Crawler::OnReloadParsed(ParsedConfig parsed) {
+  reload_parsing_ = false;
+  if (draining_ || closing_) return;
+  if (reload_again_) {
+    reload_again_ = false;
+    StartReloadParse();  // A newer SIGHUP: this result may be stale.
+    return;
+  }
+  if (!parsed.errors.empty()) {
+    for (const auto& e : parsed.errors) {
+      LogError("config reload rejected", {{"error", e.ToString()}});
+    }
     metrics_.reload_failed->Increment();
     notifier_.Ready(StatusLine());
     return;
@@ -70,18 +96,18 @@ void Crawler::OnReload() {
   // Valid: stop leasing, let in-flight transfers finish (none is lost), then swap.
   // Requests parked behind a host's delay, backoff, open circuit or robots.txt go back to the
   // frontier (OnFetched), so only transfers already running are waited for.
-  pending_reload_ = std::move(next);
+  pending_reload_ = std::move(parsed.config);
   reloading_ = true;
   LogInfo("config reload: waiting for in-flight work", {{"in_flight", std::to_string(inflight_)}});
   http_->CancelWaiting("reload");
-  MaybeFinish();
 }
 
+// Quiet (nothing in flight, no worker job): the new sites' runtime and frontier are built on a
+// worker (the frontier's Open seeks every host), then swapped in on the loop.
 void Crawler::ApplyReload() {
-  Config next = std::move(*pending_reload_);
+  auto next = std::make_shared<Config>(std::move(*pending_reload_));
   pending_reload_.reset();
-  reloading_ = false;
-  const DaemonConfig& d = next.daemon;
+  const DaemonConfig& d = next->daemon;
   if (d.state_dir != config_.daemon.state_dir ||
       d.metrics.listen != config_.daemon.metrics.listen ||
       d.network.resolve != config_.daemon.network.resolve ||
@@ -89,34 +115,50 @@ void Crawler::ApplyReload() {
       d.network.allow_private_networks != config_.daemon.network.allow_private_networks) {
     LogWarn("state_dir, metrics and network settings apply at the next restart");
   }
+  auto build = std::make_shared<SiteBuild>();
+  auto built = std::make_shared<Status>();
+  const bool queued = Background(
+      [this, next, build, built] { *built = PrepareSites(*next, build.get()); },
+      [this, next, build, built] { FinishReload(std::move(*next), std::move(*build), *built); });
+  if (!queued) {  // Cannot happen when quiet (the pool is empty); build here rather than stall.
+    *built = PrepareSites(*next, build.get());
+    FinishReload(std::move(*next), std::move(*build), *built);
+  }
+}
+
+void Crawler::FinishReload(Config next, SiteBuild build, Status built) {
+  reloading_ = pending_reload_.has_value();  // A newer reload waits its turn (MaybeFinish).
+  if (closing_) return;
+  if (!built.ok()) {
+    LogError("config reload failed; keeping the previous sites", {{"error", built.message()}});
+    metrics_.reload_failed->Increment();
+    notifier_.Ready(StatusLine());
+    Pump();
+    return;
+  }
   for (const auto& site : next.sites) {
     if (site.enabled) (void)http_->ConfigureSite(site);
   }
-  Status s = BuildSites(next);
-  if (s.ok()) {
-    for (const auto& old : config_.sites) {
-      const SiteConfig* now = next.FindSite(old.id);
-      if (now == nullptr || !now->enabled) {
-        http_->RemoveSite(old.id);  // It stops; its state stays in the store.
-        metrics_.RemoveSite(old.id);
-      }
+  for (const auto& old : config_.sites) {
+    const SiteConfig* now = next.FindSite(old.id);
+    if (now == nullptr || !now->enabled) {
+      http_->RemoveSite(old.id);  // It stops; its state stays in the store.
+      metrics_.RemoveSite(old.id);
     }
   }
-  if (!s.ok()) {
-    LogError("config reload failed; keeping the previous sites", {{"error", s.message()}});
-    metrics_.reload_failed->Increment();
-  } else {
-    config_.sites = std::move(next.sites);
-    config_.daemon.politeness = d.politeness;
-    config_.daemon.recrawl = d.recrawl;
-    config_.daemon.log = d.log;
-    config_.daemon.drain_seconds = d.drain_seconds;
-    Log::Configure(config_.daemon.log);
-    SeedSites();  // New sites start; known URLs keep their schedule.
-    metrics_.reload_ok->Increment();
-    LogInfo("config reloaded", {{"sites", std::to_string(sites_.size())}});
-  }
+  InstallSites(std::move(build));
+  const DaemonConfig& d = next.daemon;
+  config_.sites = std::move(next.sites);
+  config_.daemon.politeness = d.politeness;
+  config_.daemon.recrawl = d.recrawl;
+  config_.daemon.log = d.log;
+  config_.daemon.drain_seconds = d.drain_seconds;
+  Log::Configure(config_.daemon.log);
+  metrics_.reload_ok->Increment();
+  LogInfo("config reloaded", {{"sites", std::to_string(sites_.size())}});
   notifier_.Ready(StatusLine());
+  // New sites start; known URLs keep their schedule. Seeding writes the store: a worker does it.
+  if (!Background([this] { SeedSites(); }, [this] { Pump(); })) SeedSites();
   Pump();
 }
 

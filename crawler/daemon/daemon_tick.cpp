@@ -39,6 +39,7 @@ void Crawler::Tick() {
     for (auto& f : again) Dispatch(std::move(f));
   }
   FlushReleases();
+  if (reload_requested_ && !reload_parsing_ && !draining_) StartReloadParse();
   Pump();
   if (now - last_gauges_ms_ >= kGaugeEveryMs) {
     last_gauges_ms_ = now;

@@ -275,7 +275,7 @@ void HttpClient::Finish(Pending& p, FetchResult result) {
       static_cast<double>(uv_now(loop_) - p.enqueued_ms) / 1000.0 - result.timings.total;
   if (result.timings.queued < 0) result.timings.queued = 0;
   if (p.robots) {
-    HandleRobotsResult(p, result);
+    HandleRobotsResult(p, std::move(result));
   } else {
     p.done(std::move(result));
   }

@@ -79,6 +79,13 @@ class HttpClient {
   void SetRobotsStore(std::unique_ptr<RobotsCacheStore> store) { robots_store_ = std::move(store); }
   void SetRobotsPolicy(const RobotsPolicy& policy) { robots_policy_ = policy; }
 
+  // Where the robots.txt gate's CPU and disk work runs: parsing a fetched robots.txt (up to
+  // kRobotsMaxBytes), and loading and saving RobotsCacheStore records. `offload` must run
+  // `work` on another thread, then `done` on the loop thread (the daemon's worker pool). Unset,
+  // both run inline. Meanwhile the origin's requests wait as they do for a fetch.
+  using Offload = std::function<void(std::function<void()> work, std::function<void()> done)>;
+  void SetOffload(Offload offload) { offload_ = std::move(offload); }
+
   size_t QueuedFor(const std::string& site_id) const;
   size_t InFlight() const;
   // Bytes of response bodies received so far by running transfers.
@@ -126,7 +133,8 @@ class HttpClient {
   using PendingNode = std::unordered_map<uint64_t, Pending>::node_type;
   // An origin whose robots.txt is being fetched or is unavailable.
   struct RobotsState {
-    bool fetching = false;
+    bool fetching = false;          // Fetched, or its answer being parsed (offloaded).
+    bool loading = false;           // Its stored record is being read (offloaded).
     std::vector<uint64_t> waiters;  // Requests waiting for rules.
     std::string host;               // For the next fetch: the host and site it is fetched for.
     std::string site;
@@ -150,19 +158,24 @@ class HttpClient {
   void EnsureHost(const std::string& host, const std::string& site_id);
   void Enqueue(uint64_t id, bool front = false);
   // http_client_robots.cpp: the robots.txt gate.
+  struct RobotsFetched;  // A robots.txt answer on its way through parsing (offloaded).
   void AfterRobots(uint64_t id);
+  void ParkForRobots(uint64_t id);
   void WaitForRobots(uint64_t id);
+  void LoadStoredRobots(uint64_t id);
   void ResumeOutage(const std::string& origin, int64_t failing_since_unix);
-  const RobotsCache::Entry* CachedRobots(const std::string& origin, const std::string& host);
   void StartRobotsFetch(const std::string& origin);
-  void HandleRobotsResult(const Pending& p, const FetchResult& result);
-  void RobotsAvailable(const Pending& p, const FetchResult& result, const RobotsDecision& d);
-  void RobotsUnavailable(const Pending& p, const FetchResult& result, bool keep_rules);
+  void HandleRobotsResult(const Pending& p, FetchResult result);
+  void RobotsDecided(const RobotsFetched& f);
+  void RobotsAvailable(const RobotsFetched& f, const RobotsDecision& d);
+  void RobotsUnavailable(const RobotsFetched& f, bool keep_rules);
+  void RunOff(std::function<void()> work, std::function<void()> done);
   void ReleaseWaiters(const std::string& origin);
   void FailWaiters(const std::string& origin, Outcome outcome, const std::string& error,
                    bool defer);
   void UnmarkWaiter(Pending& p);
-  void SaveRobots(const Pending& p, const RobotsState* failing, const FetchResult* ok);
+  void SaveRobots(const std::string& origin, const std::string& site_id, std::string failure,
+                  std::shared_ptr<const std::string> body, bool allow_all);
   void ArmRobotsTimer();
   void Pump();
   void CancelNotStarted(const std::string& reason, bool defer);
@@ -195,6 +208,7 @@ class HttpClient {
   std::unordered_map<std::string, size_t> robots_queued_;      // Host -> requests waiting.
   std::unordered_set<std::string> robots_loaded_;              // Origins looked up in the store.
   std::unique_ptr<RobotsCacheStore> robots_store_;
+  Offload offload_;
   std::unordered_map<std::string, Site> sites_;
   std::unordered_map<std::string, std::string> host_site_;    // Host -> site it was configured by.
   std::unordered_map<std::string, std::string> site_hosts_;   // Host -> site listing it in hosts.

@@ -7,9 +7,12 @@
 #include <ctime>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "crawler/daemon/worker_pool.h"
 #include "crawler/net/http_client.h"
 #include "crawler/net/robots_store.h"
 #include "crawler/store/store.h"
@@ -93,6 +96,17 @@ class HttpClientRobotsTest : public test_support::HttpClientFixture {
     ASSERT_EQ(done_, urls.size());
   }
 
+  // A small store in tmp_ (reopened by a second call).
+  std::unique_ptr<Store> OpenStore() {
+    StoreConfig config;
+    config.block_cache_bytes = 4 << 20;
+    std::unique_ptr<Store> store;
+    const auto s = Store::Open(tmp_.Sub("db"), config, &store);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return store;
+  }
+
+  test_support::TempDir tmp_;
   std::vector<FetchResult> results_;
   size_t done_ = 0;
 };
@@ -220,11 +234,8 @@ TEST_F(HttpClientRobotsTest, PendingRobotsCountsTowardAdmission) {
 }
 
 TEST_F(HttpClientRobotsTest, PersistedRulesSurviveRestart) {
-  test_support::TempDir tmp;
-  StoreConfig config;
-  config.block_cache_bytes = 4 << 20;
-  std::unique_ptr<Store> store;
-  ASSERT_TRUE(Store::Open(tmp.Sub("db"), config, &store).ok());
+  std::unique_ptr<Store> store = OpenStore();
+  ASSERT_TRUE(store);
   a_.Route("/robots.txt", Body("User-agent: *\nDisallow: /private\n"));
   a_.SetHandler([](const testing::TestRequest&) { return Body("page"); });
   FetchWithStore(store.get(), {a_.Url("/news/1", "a.test")});
@@ -233,7 +244,8 @@ TEST_F(HttpClientRobotsTest, PersistedRulesSurviveRestart) {
   store.reset();
 
   // Reopened, robots.txt now failing: the stored, unexpired rules apply without a fetch.
-  ASSERT_TRUE(Store::Open(tmp.Sub("db"), config, &store).ok());
+  store = OpenStore();
+  ASSERT_TRUE(store);
   a_.Route("/robots.txt", Status(503));
   FetchWithStore(store.get(), {a_.Url("/private/2", "a.test"), a_.Url("/news/2", "a.test")});
   EXPECT_EQ(results_[0].outcome, Outcome::kRobotsDenied);
@@ -262,6 +274,57 @@ TEST_F(HttpClientRobotsTest, PersistedRulesSurviveRestart) {
   EXPECT_GT(record.failing_since_unix, 0);
   EXPECT_EQ(record.body, "User-agent: *\nDisallow: /private\n");  // The rules are kept.
   EXPECT_EQ(a_.CountPath("/private/2") + a_.CountPath("/private/3"), 0u);
+}
+
+// With an offload (the daemon's worker pool), parsing robots.txt and the store's reads and
+// writes run on workers, never on the loop thread, and the gate decides exactly as inline.
+TEST_F(HttpClientRobotsTest, ParsingAndStoreWorkRunOffTheLoopThread) {
+  std::unique_ptr<Store> store = OpenStore();
+  ASSERT_TRUE(store);
+  WorkerPool pool(&loop_, 2, 64);
+  ASSERT_TRUE(pool.Start().ok());
+  std::mutex mu;
+  std::vector<std::thread::id> ran_on;
+  const auto offload = [&](std::function<void()> work, std::function<void()> done) {
+    ASSERT_TRUE(pool.Submit(
+        [&, work = std::move(work)] {
+          {
+            std::lock_guard<std::mutex> lock(mu);
+            ran_on.push_back(std::this_thread::get_id());
+          }
+          work();
+        },
+        std::move(done)));
+  };
+  a_.Route("/robots.txt", Body("User-agent: *\nDisallow: /private\nCrawl-delay: 0.01\n"));
+  a_.SetHandler([](const testing::TestRequest&) { return Body("page"); });
+  client().SetOffload(offload);
+  FetchWithStore(store.get(), {a_.Url("/news/1", "a.test"), a_.Url("/private/1", "a.test")});
+  EXPECT_EQ(results_[0].outcome, Outcome::kOk) << results_[0].error;
+  EXPECT_EQ(results_[1].outcome, Outcome::kRobotsDenied);
+  // The store lookup (nothing yet), the parse and the save; the record is written once the
+  // save job ran, which the loop does not wait for.
+  const std::string origin = "http://a.test:" + std::to_string(a_.port());
+  std::string value;
+  RunUntil([&] { return store->GetRobots(origin, &value).ok(); });
+  RobotsRecord record;
+  ASSERT_TRUE(DecodeRobotsRecord(value, &record));
+  EXPECT_EQ(record.body, "User-agent: *\nDisallow: /private\nCrawl-delay: 0.01\n");
+  Restart();
+
+  // A new client: the stored rules are read (off the loop) and apply without a fetch.
+  client().SetOffload(offload);
+  FetchWithStore(store.get(), {a_.Url("/private/2", "a.test"), a_.Url("/news/2", "a.test")});
+  EXPECT_EQ(results_[0].outcome, Outcome::kRobotsDenied);
+  EXPECT_EQ(results_[1].outcome, Outcome::kOk) << results_[1].error;
+  EXPECT_EQ(a_.CountPath("/robots.txt"), 1u);
+  Restart();
+  bool closed = false;
+  pool.Shutdown([&] { closed = true; });
+  RunUntil([&] { return closed; }, 10);
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_GE(ran_on.size(), 4u);  // Load, parse, save; load again after the restart.
+  for (const std::thread::id id : ran_on) EXPECT_NE(id, std::this_thread::get_id());
 }
 
 TEST(RobotsRecordTest, RoundTrips) {
