@@ -65,6 +65,26 @@ def expected_url(url):
     return url
 
 
+def disallowed_requests(log, sites):
+    """(host, path) of every farm log entry that a robots.txt rule disallows; sites: the
+    manifest's sites by host. A path moved to TLS_HOST is judged by MOVED's rules too."""
+    bad = []
+    for e in log:
+        site = sites.get(e["host"])
+        if site is None:
+            continue
+        rules = site["robots_rules"]["disallow"]
+        path = e["path"]
+        if e["host"] == TLS_HOST and path.startswith("/moved/"):
+            moved_rules = sites[MOVED]["robots_rules"]["disallow"]
+            inner = path[len("/moved/" + MOVED):]
+            if any(farm_render.robots_match(d, inner) for d in moved_rules):
+                bad.append((e["host"], path))  # Disallowed on its original host.
+        if any(farm_render.robots_match(d, path) for d in rules):
+            bad.append((e["host"], path))
+    return bad
+
+
 class PublishedUrlsTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -177,20 +197,7 @@ class PublishedUrlsTest(unittest.TestCase):
         self.assertEqual(failed, {})
 
     def test_no_robots_disallowed_path_requested(self):
-        bad = []
-        for e in self.log:
-            site = self.sites.get(e["host"])
-            if site is None:
-                continue
-            rules = site["robots_rules"]["disallow"]
-            path = e["path"]
-            if e["host"] == TLS_HOST and path.startswith("/moved/"):
-                moved_rules = self.sites[MOVED]["robots_rules"]["disallow"]
-                inner = path[len("/moved/" + MOVED):]
-                if any(farm_render.robots_match(d, inner) for d in moved_rules):
-                    bad.append((e["host"], path))  # Disallowed on its original host.
-            if any(farm_render.robots_match(d, path) for d in rules):
-                bad.append((e["host"], path))
+        bad = disallowed_requests(self.log, self.sites)
         print("\nrequests to robots-disallowed paths: %d" % len(bad), file=sys.stderr)
         self.assertEqual(bad, [])
 
