@@ -7,6 +7,7 @@
 
 #include "crawler/output/spool.h"
 #include "crawler/sink/json_value.h"
+#include "crawler/sink/search_vector.h"
 #include "extractors/dates.h"
 #include "extractors/json.h"
 
@@ -228,6 +229,7 @@ void AppendCopyRow(const ArticleRecord& a, int line_no, std::string* out) {
   Field(ListsJson(a, 1), out);
   Field(a.duplicate_of, out);
   Field(ListsJson(a, 2), out);
+  Field(SearchVectorLiteral(a.title, a.body), out);  // Schema version 2 and later.
   out->back() = '\n';  // The last field ends the row instead of a tab.
 }
 

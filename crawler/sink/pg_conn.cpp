@@ -167,12 +167,25 @@ Status PgConn::ExecParams(const std::string& sql, const std::vector<std::string>
 }
 
 Status PgConn::CopyIn(const std::string& copy_sql, std::string_view data) {
-  if (Status s = Exec(copy_sql, PGRES_COPY_IN); !s.ok()) return s;
   constexpr size_t kChunk = 1 << 20;
-  int rc = 1;
-  for (size_t at = 0; at < data.size() && rc == 1; at += kChunk) {
+  size_t at = 0;
+  return CopyIn(copy_sql, [&](std::string* chunk) {
+    if (at >= data.size()) return false;
     const size_t n = std::min(kChunk, data.size() - at);
-    rc = PQputCopyData(conn_.get(), data.data() + at, static_cast<int>(n));
+    chunk->assign(data.substr(at, n));
+    at += n;
+    return true;
+  });
+}
+
+Status PgConn::CopyIn(const std::string& copy_sql, const std::function<bool(std::string*)>& next) {
+  if (Status s = Exec(copy_sql, PGRES_COPY_IN); !s.ok()) return s;
+  int rc = 1;
+  std::string chunk;
+  while (rc == 1) {
+    chunk.clear();
+    if (!next(&chunk)) break;
+    rc = PQputCopyData(conn_.get(), chunk.data(), static_cast<int>(chunk.size()));
   }
   if (rc == 1) rc = PQputCopyEnd(conn_.get(), nullptr);
   if (rc != 1) return Fail("PostgreSQL: COPY", nullptr);

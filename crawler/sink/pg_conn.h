@@ -2,6 +2,7 @@
 
 #include <libpq-fe.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -51,6 +52,9 @@ class PgConn {
                     const std::vector<bool>& binary = {});
   // COPY ... FROM STDIN with `data` (COPY text format, whole lines).
   Status CopyIn(const std::string& copy_sql, std::string_view data);
+  // The same with the data produced as it is sent: `next` appends a chunk to its (empty)
+  // argument and returns false once there is no more.
+  Status CopyIn(const std::string& copy_sql, const std::function<bool(std::string*)>& next);
 
   // How the last failed call failed.
   PgFailure last_failure() const { return failure_; }

@@ -1,5 +1,7 @@
 #include "crawler/sink/pg_schema.h"
 
+#include "crawler/sink/search_vector.h"
+
 namespace tincrawl {
 namespace {
 
@@ -99,6 +101,9 @@ CREATE TABLE {s}.rejected_lines (
   PRIMARY KEY (spool, file, byte_offset));
 CREATE FUNCTION {s}.search_query(q text) RETURNS tsquery LANGUAGE sql STABLE PARALLEL SAFE
   AS $fn$ SELECT websearch_to_tsquery('simple', {s}.fold(q)) $fn$;
+)sql";
+
+constexpr const char* kV1Staging = R"sql(
 -- The staging tables of one session; COPY fills tincrawl_staging, apply_batch() drains it.
 -- Column order = the COPY rows (crawler/sink/copy_rows.cpp).
 CREATE FUNCTION {s}.prepare_staging() RETURNS void LANGUAGE plpgsql AS $fn$
@@ -232,6 +237,25 @@ BEGIN
 END $fn$;
 )sql";
 
+// Version 2: the `search` column is filled by tincrawl (crawler/sink/search_vector.h) instead of
+// being generated, since PostgreSQL's text parser was most of an insert's cost. search_vector()
+// is its definition on the server (older rows are recomputed with it), and search_query() cuts
+// a query at the same separators, keeping websearch syntax: "phrases", or, -not.
+constexpr const char* kV2Search = R"sql(
+ALTER TABLE {s}.articles ALTER COLUMN search DROP EXPRESSION;
+CREATE FUNCTION {s}.search_text(t text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
+  AS $fn$ SELECT regexp_replace(regexp_replace({s}.fold(t), '[\u0300-\u036F]', '', 'g'),
+                                '{sep}', ' ', 'g') $fn$;
+CREATE FUNCTION {s}.search_vector(t text) RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  STRICT AS $fn$ SELECT to_tsvector('simple', {s}.search_text(left(t, 1000000))) $fn$;
+CREATE OR REPLACE FUNCTION {s}.search_query(q text) RETURNS tsquery LANGUAGE sql STABLE
+  PARALLEL SAFE AS $fn$
+  SELECT websearch_to_tsquery('simple', regexp_replace(regexp_replace(
+    regexp_replace({s}.fold(q), '[\u0300-\u036F]', '', 'g'), '{qsep}', ' ', 'g'),
+    '([^ \t\n\r"])-', '\1 ', 'g')) $fn$;
+UPDATE {s}.articles SET search = {s}.search_vector(title || ' ' || body);
+)sql";
+
 // fold(): unaccent with the dictionary named explicitly, so it is immutable and can feed the
 // generated column; the extension's schema is only known at run time.
 constexpr const char* kFold = R"sql(
@@ -252,6 +276,60 @@ std::string Replace(std::string text, const std::string& from, const std::string
     text.replace(at, from.size(), to);
   }
   return text;
+}
+
+std::string SearchSql(std::string sql) {
+  sql = Replace(sql, "{qsep}", SearchQuerySeparatorClass());
+  return Replace(sql, "{sep}", SearchSeparatorClass());
+}
+
+// The v1 staging table and loader with the `search` column added.
+std::string V2StagingAndApply() {
+  std::string staging = kV1Staging;
+  staging = Replace(staging, "CREATE FUNCTION", "CREATE OR REPLACE FUNCTION");
+  staging = Replace(staging, "    sightings jsonb NOT NULL) ON COMMIT DELETE ROWS;",
+                    "    sightings jsonb NOT NULL, search tsvector) ON COMMIT DELETE ROWS;\n"
+                    "  CREATE UNIQUE INDEX IF NOT EXISTS tincrawl_staging_line\n"
+                    "    ON pg_temp.tincrawl_staging (line_no);\n"
+                    // Rows only pass through: compressing them (pglz) was a fifth of the
+                    // server's time. Out of line, uncompressed; articles compresses with lz4.
+                    "  ALTER TABLE pg_temp.tincrawl_staging ALTER body SET STORAGE EXTERNAL,\n"
+                    "    ALTER body_html SET STORAGE EXTERNAL, ALTER search SET STORAGE EXTERNAL;");
+  staging = Replace(staging, "    simple boolean NOT NULL DEFAULT false) ON COMMIT DELETE ROWS;",
+                    "    simple boolean NOT NULL DEFAULT false) ON COMMIT DELETE ROWS;\n"
+                    "  CREATE UNIQUE INDEX IF NOT EXISTS tincrawl_applied_line\n"
+                    "    ON pg_temp.tincrawl_applied (line_no);");
+  std::string apply = kV1Apply;
+  apply = Replace(apply, "CREATE FUNCTION", "CREATE OR REPLACE FUNCTION");
+  // A batch is small and the tables it looks into are big. Temporary tables have no
+  // statistics, and the planner hashed whole tables (articles, sightings) by sequential scans
+  // to join them, a cost that grew with the tables. Scalar subqueries are one index probe per
+  // batch row at any size.
+  apply =
+      Replace(apply,
+              "  SELECT count(*), count(*) FILTER (WHERE s.revision <= a.revision) INTO v_total, "
+              "skipped\n    FROM pg_temp.tincrawl_staging s LEFT JOIN {s}.articles a ON a.id = "
+              "s.id;",
+              "  SELECT count(*), count(*) FILTER (WHERE s.revision <= (SELECT a.revision FROM "
+              "{s}.articles a\n    WHERE a.id = s.id)) INTO v_total, skipped FROM "
+              "pg_temp.tincrawl_staging s;");
+  apply =
+      Replace(apply, "     AND NOT EXISTS (SELECT 1 FROM {s}.sightings g WHERE g.article = s.id);",
+              "     AND (SELECT count(*) FROM {s}.sightings g WHERE g.article = s.id) = 0;");
+  // Joined to the staging rows by line_no: with its row count known that is a hash join, not
+  // a scan of one table per row of the other.
+  apply = Replace(apply, "  UPDATE pg_temp.tincrawl_applied p SET simple = true",
+                  "  ANALYZE pg_temp.tincrawl_applied;\n"
+                  "  UPDATE pg_temp.tincrawl_applied p SET simple = true");
+  apply = Replace(apply, "confidence, images,\n      attachments)",
+                  "confidence, images,\n      attachments, search)");
+  apply = Replace(apply, "confidence, images, attachments\n      FROM src",
+                  "confidence, images, attachments, search\n      FROM src");
+  apply = Replace(apply, "attachments = excluded.attachments, loaded_at = now()",
+                  "attachments = excluded.attachments, search = excluded.search,\n"
+                  "      loaded_at = now()");
+  // A temp table left by v1 in this session has no search column: start from the new shape.
+  return "DROP TABLE IF EXISTS pg_temp.tincrawl_staging;\n" + staging + apply;
 }
 
 std::string Bootstrap(const std::string& schema) {
@@ -319,7 +397,9 @@ Status MigrateLocked(PgConn* conn, const std::string& schema, int* from) {
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> kMigrations = {
       {1, "tables, Vietnamese full-text search, batch loader",
-       std::string(kFold) + kV1Tables + kV1Apply},
+       std::string(kFold) + kV1Tables + kV1Staging + kV1Apply},
+      {2, "search vector computed by tincrawl; queries cut at the same separators",
+       SearchSql(kV2Search) + V2StagingAndApply()},
   };
   return kMigrations;
 }

@@ -7,10 +7,26 @@
 namespace tincrawl {
 
 struct PgWriter::Parsed {
+  bool done = false;  // Parsed yet (lines are parsed as their COPY rows are sent).
   bool ok = false;
   ArticleRecord record;
   std::string error;
 };
+
+namespace {
+
+constexpr size_t kRowsPerCopyChunk = 25;
+
+void ParseLine(const SpoolLine& line, ArticleRecord* record, bool* ok, std::string* error) {
+  if (line.torn) {
+    *ok = false;
+    *error = "the file ends in a partial line";
+  } else {
+    *ok = ParseSpoolLine(line.text, record, error);
+  }
+}
+
+}  // namespace
 
 PgWriter::PgWriter(PgConn* conn, std::string schema, std::string spool)
     : conn_(conn), schema_(QuoteIdent(schema)), spool_(std::move(spool)) {}
@@ -57,14 +73,25 @@ Status PgWriter::CheckPosition(const SinkPosition& expected) {
                       spool_ + "?); resuming from the committed position");
 }
 
-Status PgWriter::LoadRows(const std::vector<Parsed>& parsed, size_t begin, size_t end,
-                          ApplyCounts* done) {
-  std::string data;
-  for (size_t i = begin; i < end; ++i) {
-    if (parsed[i].ok) AppendCopyRow(parsed[i].record, static_cast<int>(i), &data);
-  }
-  if (data.empty()) return Status::Ok();
-  if (Status s = conn_->CopyIn("COPY pg_temp.tincrawl_staging FROM STDIN", data); !s.ok()) {
+// The rows go to the server in chunks as they are parsed and built, so the server reads and
+// stores one chunk while the next is prepared here.
+Status PgWriter::LoadRows(const std::vector<SpoolLine>& lines, std::vector<Parsed>& parsed,
+                          size_t begin, size_t end, ApplyCounts* done) {
+  size_t next = begin;
+  const auto chunk = [&](std::string* data) {
+    for (size_t n = 0; next < end && n < kRowsPerCopyChunk; ++next) {
+      Parsed& p = parsed[next];
+      if (!p.done) {
+        ParseLine(lines[next], &p.record, &p.ok, &p.error);
+        p.done = true;
+      }
+      if (!p.ok) continue;
+      AppendCopyRow(p.record, static_cast<int>(next), data);
+      ++n;
+    }
+    return !data->empty();
+  };
+  if (Status s = conn_->CopyIn("COPY pg_temp.tincrawl_staging FROM STDIN", chunk); !s.ok()) {
     return s;
   }
   PgResultPtr rows;
@@ -102,12 +129,12 @@ Status PgWriter::MovePosition(const SpoolLine& last, const ApplyCounts& done) {
 
 // One transaction: lines [begin, end) loaded (or, with a non-empty `reject`, all recorded as
 // rejected for that reason) and the position moved past them.
-Status PgWriter::Commit(const std::vector<SpoolLine>& lines, const std::vector<Parsed>& parsed,
+Status PgWriter::Commit(const std::vector<SpoolLine>& lines, std::vector<Parsed>& parsed,
                         size_t begin, size_t end, const std::string& reject,
                         const SinkPosition& from, ApplyCounts* done) {
   Status s = conn_->Exec("BEGIN", PGRES_COMMAND_OK);
   if (s.ok()) s = CheckPosition(from);
-  if (s.ok() && reject.empty()) s = LoadRows(parsed, begin, end, done);
+  if (s.ok() && reject.empty()) s = LoadRows(lines, parsed, begin, end, done);
   for (size_t i = begin; s.ok() && i < end; ++i) {
     if (reject.empty() && parsed[i].ok) continue;
     s = Reject(lines[i], reject.empty() ? parsed[i].error : reject);
@@ -124,7 +151,7 @@ Status PgWriter::Commit(const std::vector<SpoolLine>& lines, const std::vector<P
   return s;
 }
 
-Status PgWriter::ApplyRange(const std::vector<SpoolLine>& lines, const std::vector<Parsed>& parsed,
+Status PgWriter::ApplyRange(const std::vector<SpoolLine>& lines, std::vector<Parsed>& parsed,
                             size_t begin, size_t end, SinkPosition* from, ApplyCounts* counts,
                             std::vector<RejectedLine>* rejects) {
   ApplyCounts done;
@@ -160,14 +187,7 @@ Status PgWriter::ApplyRange(const std::vector<SpoolLine>& lines, const std::vect
 Status PgWriter::Apply(SinkPosition* from, const std::vector<SpoolLine>& lines, ApplyCounts* counts,
                        std::vector<RejectedLine>* rejects) {
   if (lines.empty()) return Status::Ok();
-  std::vector<Parsed> parsed(lines.size());
-  for (size_t i = 0; i < lines.size(); ++i) {
-    if (lines[i].torn) {
-      parsed[i].error = "the file ends in a partial line";
-    } else {
-      parsed[i].ok = ParseSpoolLine(lines[i].text, &parsed[i].record, &parsed[i].error);
-    }
-  }
+  std::vector<Parsed> parsed(lines.size());  // Filled by LoadRows as the rows are sent.
   return ApplyRange(lines, parsed, 0, lines.size(), from, counts, rejects);
 }
 

@@ -62,14 +62,14 @@ class PgWriter {
 
  private:
   struct Parsed;
-  Status ApplyRange(const std::vector<SpoolLine>& lines, const std::vector<Parsed>& parsed,
-                    size_t begin, size_t end, SinkPosition* from, ApplyCounts* counts,
+  Status ApplyRange(const std::vector<SpoolLine>& lines, std::vector<Parsed>& parsed, size_t begin,
+                    size_t end, SinkPosition* from, ApplyCounts* counts,
                     std::vector<RejectedLine>* rejects);
-  Status Commit(const std::vector<SpoolLine>& lines, const std::vector<Parsed>& parsed,
-                size_t begin, size_t end, const std::string& reject, const SinkPosition& from,
-                ApplyCounts* done);
+  Status Commit(const std::vector<SpoolLine>& lines, std::vector<Parsed>& parsed, size_t begin,
+                size_t end, const std::string& reject, const SinkPosition& from, ApplyCounts* done);
   Status CheckPosition(const SinkPosition& expected);
-  Status LoadRows(const std::vector<Parsed>& parsed, size_t begin, size_t end, ApplyCounts* done);
+  Status LoadRows(const std::vector<SpoolLine>& lines, std::vector<Parsed>& parsed, size_t begin,
+                  size_t end, ApplyCounts* done);
   Status Reject(const SpoolLine& line, const std::string& error);
   Status MovePosition(const SpoolLine& last, const ApplyCounts& done);
 

@@ -126,8 +126,11 @@ class PgServer:
 
     def start(self):
         # fsync off: the tests crash processes, not the machine, and the OS keeps what was written.
+        # Small for the tests; TINCRAWL_PG_SETTINGS ("name=value ...") sizes it for a benchmark.
         opts = ("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off "
                 "-c max_connections=40 -c shared_buffers=32MB" % (self.port, self.sock))
+        for setting in os.environ.get("TINCRAWL_PG_SETTINGS", "").split():
+            opts += " -c " + setting
         self.pg_ctl("start", "-w", "-t", "60", "-l", self.log, "-o", opts)
         return self
 

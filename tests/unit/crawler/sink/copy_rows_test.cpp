@@ -5,6 +5,7 @@
 
 #include "crawler/output/spool.h"
 #include "crawler/sink/json_value.h"
+#include "crawler/sink/search_vector.h"
 
 namespace tincrawl {
 namespace {
@@ -114,7 +115,7 @@ TEST(CopyRowTest, EscapesFieldsAndMapsTypes) {
     start = tab + 1;
   }
   fields.push_back(row.substr(start, row.size() - start - 1));
-  ASSERT_EQ(fields.size(), 30u);  // The columns of tincrawl_staging.
+  ASSERT_EQ(fields.size(), 31u);  // The columns of tincrawl_staging.
   EXPECT_EQ(fields[0], "7");
   EXPECT_EQ(fields[1], r.id);
   EXPECT_EQ(fields[12], "2024-05-01T01:00:00Z");  // published, in UTC.
@@ -124,6 +125,29 @@ TEST(CopyRowTest, EscapesFieldsAndMapsTypes) {
   EXPECT_EQ(fields[25], "0.75");
   EXPECT_EQ(fields[28], r.duplicate_of);
   EXPECT_NE(fields[29].find("\"id\":\"00000000000000ab\""), std::string::npos);
+  EXPECT_EQ(fields[30], SearchVectorLiteral(r.title, r.body));  // The search column.
+}
+
+TEST(SearchVectorTest, WordsAreFoldedRunsNumberedInOrder) {
+  EXPECT_EQ(SearchVectorLiteral("Chuyển đổi số", "“chuyển đổi”… COVID-19, ngày 19/4/2021"),
+            "'19':7,9 '2021':11 '4':10 'chuyen':1,4 'covid':6 'doi':2,5 'ngay':8 'so':3");
+  EXPECT_EQ(SearchVectorLiteral("", ""), "");
+  EXPECT_EQ(SearchVectorLiteral("", " -- … "), "");
+  EXPECT_EQ(FoldForSearch("Ærø Łódź Straße Đà Nẵng Ελλάδα Ёж"),
+            "aero lodz strasse da nang ελλαδα еж");
+}
+
+TEST(SearchVectorTest, LimitsAreThoseOfPostgreSql) {
+  std::string many;
+  for (int i = 0; i < 300; ++i) many += "lap ";
+  std::string literal = SearchVectorLiteral("", many);
+  EXPECT_EQ(std::count(literal.begin(), literal.end(), ','), 254);  // 255 positions kept.
+  std::string endless;
+  for (int i = 0; i < 17000; ++i) endless += "w" + std::to_string(i % 100) + " ";
+  endless += "cuoi";
+  literal = SearchVectorLiteral("", endless);
+  EXPECT_NE(literal.find("'cuoi':16383"), std::string::npos);  // Positions stop at 16383.
+  EXPECT_EQ(SearchVectorLiteral("", std::string(3000, 'x') + " ngan"), "'ngan':1");
 }
 
 }  // namespace

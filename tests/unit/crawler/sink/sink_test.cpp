@@ -2,12 +2,17 @@
 #include "crawler/sink/sink.h"
 
 #include <gtest/gtest.h>
+#include <unicode/uchar.h>
 
 #include <chrono>
 #include <fstream>
 #include <thread>
 
 #include "crawler/output/spool.h"
+#include "crawler/sink/pg_conn.h"
+#include "crawler/sink/pg_schema.h"
+#include "crawler/sink/search_vector.h"
+#include "extractors/text.h"
 #include "support/pg_test_server.h"
 #include "support/temp_dir.h"
 
@@ -107,7 +112,103 @@ TEST_F(SinkTest, RevisionsUpdateTheirRowInPlace) {
   EXPECT_EQ(Position("lines || ' ' || inserted || ' ' || updated || ' ' || skipped"), "5 3 2 0");
   EXPECT_EQ(metrics_.SinkRows("update")->Value(), 2);
   EXPECT_EQ(server_.Value("SELECT province FROM tincrawl.sites WHERE id = 'hanoi'"), "Hà Nội");
-  EXPECT_EQ(server_.Value("SELECT count(*) FROM tincrawl.schema_version"), "1");
+  EXPECT_EQ(server_.Value("SELECT max(version) FROM tincrawl.schema_version"),
+            std::to_string(LatestSchemaVersion()));
+}
+
+// A database created by schema version 1 (generated search column) is upgraded in place: its
+// rows get the new vector, and new rows load with the one tincrawl computes.
+TEST_F(SinkTest, VersionOneDatabaseIsUpgraded) {
+  std::string v1 =
+      "CREATE EXTENSION IF NOT EXISTS unaccent; CREATE SCHEMA tincrawl; "
+      "CREATE TABLE tincrawl.schema_version (version integer PRIMARY KEY, "
+      "description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now());\n" +
+      MigrationSql(Migrations()[0], "tincrawl") +
+      "\nINSERT INTO tincrawl.schema_version VALUES (1, 'v1');"
+      "INSERT INTO tincrawl.sites (id) VALUES ('hanoi');"
+      "INSERT INTO tincrawl.articles (id, site, url, canonical_url, title, author, "
+      "posted_by, source, summary, body, body_html, lang, level, province, district, "
+      "commune, merged_into, content_hash, simhash, revision, first_seen, fetched_at, "
+      "confidence, images, attachments) VALUES ('old', 'hanoi', 'u', 'u', "
+      "'Phòng chống COVID-19', '', '', '', '', 'ngày 19/4/2021', '', 'vi', '', '', "
+      "'', '', '', 0, 0, 1, now(), now(), 1, '[]', '[]');";
+  bool ok = false;
+  server_.Query(v1, &ok);
+  ASSERT_TRUE(ok) << server_.last_psql_error();
+  Emit(Record(1, 1, "Chuyển đổi số"));
+  Load();
+  EXPECT_EQ(server_.Value("SELECT max(version) FROM tincrawl.schema_version"),
+            std::to_string(LatestSchemaVersion()));
+  const std::string query =
+      "SELECT string_agg(id, ',' ORDER BY id) FROM tincrawl.articles WHERE search @@ ";
+  EXPECT_EQ(server_.Value(query + "tincrawl.search_query('covid-19 \"19/4/2021\"')"), "old");
+  EXPECT_EQ(server_.Value(query + "tincrawl.search_query('chuyen doi so')"), "a1001");
+  EXPECT_EQ(server_.Value("SELECT attgenerated FROM pg_attribute WHERE attrelid = "
+                          "'tincrawl.articles'::regclass AND attname = 'search'"),
+            "");
+}
+
+// The search column tincrawl computes is the server's definition, search_vector(), on text with
+// every kind of token: punctuation of all sorts, numbers, dates, addresses, other scripts,
+// ligatures, and the limits (positions, long words).
+TEST_F(SinkTest, SearchVectorIsTheServerDefinition) {
+  Load();  // Creates the schema.
+  std::string repeated, endless;
+  for (int i = 0; i < 300; ++i) repeated += "lap ";
+  for (int i = 0; i < 17000; ++i) endless += "a ";  // Past the last position (16383).
+  const std::vector<std::string> texts = {
+      "Đẩy mạnh “chuyển đổi số” – nâng cao… hiệu quả\u00a0phục vụ (Người dân)!",
+      "COVID-19 ngày 19/04/2021 lúc 15:17 GMT+7; 3,5% và 2.000 tỷ đồng",
+      "Liên hệ: a.b@quangninh.gov.vn, http://x.gov.vn/a/b?c=1#d don't x_y",
+      "Ærø Łódź Straße Œuvre ıstanbul ﬁne Ñandú Ελλάδα Ёлка й 中文汉字 한국어 ไทย",
+      "©2024 ½ x² 👍 №5 ™ «quote» ‹q› „q“ ¿qué? ¡sí! § ¶ • · ° ± × ÷",
+      "Ha\xCC\x80 No\xCC\xA3\xCC\x82i (decomposed) \xEF\xBF\xBD \xEF\xBB\xBF"
+      "bom",
+      repeated,
+      endless + "cuoi",
+      std::string(3000, 'x') + " ngan",
+  };
+  for (const std::string& text : texts) {
+    const std::string same =
+        server_.Value("SELECT " + QuoteLiteral(SearchVectorLiteral(text, "")) +
+                      "::tsvector = " + "tincrawl.search_vector(" + QuoteLiteral(text + " ") + ")");
+    EXPECT_EQ(same, "t") << text.substr(0, 200)
+                         << "\nclient: " << SearchVectorLiteral(text, "").substr(0, 400)
+                         << "\nserver: "
+                         << server_.Value("SELECT left(tincrawl.search_vector(" +
+                                          QuoteLiteral(text) + ")::text, 400)");
+  }
+  // Every letter unaccent folds (its rules file, as installed with the server) folds the same.
+  const std::string share = server_.Value("SELECT setting FROM pg_config WHERE name = 'SHAREDIR'");
+  std::ifstream rules(share + "/tsearch_data/unaccent.rules");
+  ASSERT_TRUE(rules) << share;
+  std::string line, letters;
+  int checked = 0;
+  while (std::getline(rules, line)) {
+    const std::string source = line.substr(0, line.find('\t'));
+    size_t pos = 0;
+    if (source.empty() || source.find(' ') != std::string::npos) continue;
+    const char32_t c = NextCodePoint(source, &pos);
+    if (pos != source.size() || !u_isalpha(static_cast<UChar32>(c))) continue;
+    letters += "q" + source + "q ";
+    ++checked;
+  }
+  EXPECT_GT(checked, 1000);
+  std::string values;
+  for (size_t start = 0; start < letters.size();) {
+    const size_t end = letters.find(' ', start);
+    const std::string word = letters.substr(start, end - start);
+    start = end + 1;
+    values += std::string(values.empty() ? "" : ",") + "(" + QuoteLiteral(word) + "," +
+              QuoteLiteral(SearchVectorLiteral(word, "")) + ")";
+  }
+  const std::string bad = server_.Value(
+      "SELECT coalesce(string_agg(w || ' ' || tincrawl.search_vector(w)::text || ' / ' || c, "
+      "'; '), '') FROM (VALUES " +
+      values +
+      ") v(w, c) WHERE c::tsvector <> "
+      "tincrawl.search_vector(w)");
+  EXPECT_EQ(bad, "");
 }
 
 TEST_F(SinkTest, VietnameseFullTextFindsAccentedTextFromAnUnaccentedQuery) {
@@ -127,6 +228,16 @@ TEST_F(SinkTest, VietnameseFullTextFindsAccentedTextFromAnUnaccentedQuery) {
   EXPECT_EQ(server_.Value(query + "tincrawl.search_query('dong trieu')"), "a1002");
   EXPECT_EQ(server_.Value(query + "tincrawl.search_query('ha noi')"), "a1003");
   EXPECT_EQ(server_.Value(query + "tincrawl.search_query('chuyen -nong')"), "a1001,a1003");
+  EXPECT_EQ(server_.Value(query + "tincrawl.search_query('chuyen or nong')"), "a1001,a1002,a1003");
+  // Hyphenated words, dates and addresses search as their parts, as they were indexed.
+  ArticleRecord c = Record(4, 1, "Phòng chống COVID-19");
+  c.body = "Ngày 19/4/2021, Sở Y tế (soyte@quangninh.gov.vn) họp – trực tuyến.";
+  Emit(c);
+  Load();
+  EXPECT_EQ(server_.Value(query + "tincrawl.search_query('covid-19')"), "a1004");
+  EXPECT_EQ(server_.Value(query + "tincrawl.search_query('\"19/4/2021\"')"), "a1004");
+  EXPECT_EQ(server_.Value(query + "tincrawl.search_query('quangninh.gov.vn truc tuyen')"), "a1004");
+  EXPECT_EQ(server_.Value(query + "tincrawl.search_query('so y te -covid')"), "");
   // The GIN index serves the query.
   std::string plan;
   for (const auto& row : server_.Query("SET enable_seqscan = off; EXPLAIN SELECT id FROM "
