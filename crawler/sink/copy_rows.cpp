@@ -141,18 +141,21 @@ void ReadFields(LineReader* r, ArticleRecord* a) {
 
 // One COPY text field: backslash, tab, newline and carriage return escaped, NUL dropped.
 void Field(std::string_view value, std::string* out) {
-  for (char c : value) {
+  size_t run = 0;  // Start of the bytes not yet copied: copied a run at a time.
+  for (size_t i = 0; i < value.size(); ++i) {
+    const char c = value[i];
     const char* escaped = c == '\\'   ? "\\\\"
                           : c == '\t' ? "\\t"
                           : c == '\n' ? "\\n"
                           : c == '\r' ? "\\r"
+                          : c == '\0' ? ""
                                       : nullptr;
-    if (escaped != nullptr) {
-      out->append(escaped);
-    } else if (c != '\0') {
-      out->push_back(c);
-    }
+    if (escaped == nullptr) continue;
+    out->append(value.data() + run, i - run);
+    out->append(escaped);
+    run = i + 1;
   }
+  out->append(value.data() + run, value.size() - run);
   out->push_back('\t');
 }
 

@@ -167,6 +167,7 @@ std::string FoldForSearch(std::string_view utf8) {
 
 std::string SearchVectorLiteral(std::string_view title, std::string_view body) {
   std::unordered_map<std::string, std::vector<int>> positions;
+  positions.reserve(512);
   int position = 0;
   const auto add = [&](std::string* w) {
     if (w->size() <= kMaxWordBytes) {
