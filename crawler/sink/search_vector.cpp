@@ -149,22 +149,6 @@ void ForEachWord(std::string_view text, Word&& word) {
 
 }  // namespace
 
-std::string FoldForSearch(std::string_view utf8) {
-  Folder& folder = ThreadFolder();
-  std::string out;
-  for (size_t pos = 0; pos < utf8.size();) {
-    const char32_t c = NextCodePoint(utf8, &pos);
-    if (c < 0x80) {
-      out.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c));
-      continue;
-    }
-    for (char32_t f : folder.Fold(c)) {
-      AppendUtf8(static_cast<char32_t>(u_tolower(static_cast<UChar32>(f))), &out);
-    }
-  }
-  return out;
-}
-
 std::string SearchVectorLiteral(std::string_view title, std::string_view body) {
   std::unordered_map<std::string, std::vector<int>> positions;
   positions.reserve(512);

@@ -27,10 +27,6 @@ namespace tincrawl {
 // lexemes in byte order. Empty when there is no word.
 std::string SearchVectorLiteral(std::string_view title, std::string_view body);
 
-// The folding applied to each character: unaccent's mapping for letters (Vietnamese, Latin,
-// Greek), lower-cased, combining marks U+0300..U+036F removed. Exposed for tests.
-std::string FoldForSearch(std::string_view utf8);
-
 // The separators as a PostgreSQL regular expression (for pg_schema.cpp); the query form keeps
 // whitespace, '"' and '-' for websearch_to_tsquery's syntax.
 std::string SearchSeparatorClass();

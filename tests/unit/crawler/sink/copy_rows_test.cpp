@@ -133,8 +133,9 @@ TEST(SearchVectorTest, WordsAreFoldedRunsNumberedInOrder) {
             "'19':7,9 '2021':11 '4':10 'chuyen':1,4 'covid':6 'doi':2,5 'ngay':8 'so':3");
   EXPECT_EQ(SearchVectorLiteral("", ""), "");
   EXPECT_EQ(SearchVectorLiteral("", " -- … "), "");
-  EXPECT_EQ(FoldForSearch("Ærø Łódź Straße Đà Nẵng Ελλάδα Ёж"),
-            "aero lodz strasse da nang ελλαδα еж");
+  // Folded as unaccent folds: Vietnamese, Latin letters without a decomposition, Greek, ё.
+  EXPECT_EQ(SearchVectorLiteral("Ærø Łódź Straße", "Đà Nẵng Ελλάδα Ёж"),
+            "'aero':1 'da':4 'lodz':2 'nang':5 'strasse':3 'ελλαδα':6 'еж':7");
 }
 
 TEST(SearchVectorTest, LimitsAreThoseOfPostgreSql) {
