@@ -166,8 +166,8 @@ class HttpClient {
   void ResumeOutage(const std::string& origin, int64_t failing_since_unix);
   void StartRobotsFetch(const std::string& origin);
   void HandleRobotsResult(const Pending& p, FetchResult result);
-  void RobotsDecided(const RobotsFetched& f);
-  void RobotsAvailable(const RobotsFetched& f, const RobotsDecision& d);
+  void RobotsDecided(const std::shared_ptr<const RobotsFetched>& fetched);
+  void RobotsAvailable(const std::shared_ptr<const RobotsFetched>& fetched);
   void RobotsUnavailable(const RobotsFetched& f, bool keep_rules);
   void RunOff(std::function<void()> work, std::function<void()> done);
   void ReleaseWaiters(const std::string& origin);

@@ -184,27 +184,32 @@ void HttpClient::HandleRobotsResult(const Pending& p, FetchResult result) {
         f->decision = DecideRobots(f->result.outcome, f->result.http_status, f->result.body, token,
                                    policy, f->previous);
       },
-      [this, f] { RobotsDecided(*f); });
+      [this, f] { RobotsDecided(f); });
 }
 
-void HttpClient::RobotsDecided(const RobotsFetched& f) {
+void HttpClient::RobotsDecided(const std::shared_ptr<const RobotsFetched>& fetched) {
+  const RobotsFetched& f = *fetched;
   robots_state_[f.origin].fetching = false;
   if (f.decision.available) {
-    RobotsAvailable(f, f.decision);
+    RobotsAvailable(fetched);
   } else {
     RobotsUnavailable(f, f.previous != nullptr && robots_.Find(f.origin) != nullptr);
   }
 }
 
-void HttpClient::RobotsAvailable(const RobotsFetched& f, const RobotsDecision& d) {
+void HttpClient::RobotsAvailable(const std::shared_ptr<const RobotsFetched>& fetched) {
+  const RobotsFetched& f = *fetched;
+  const RobotsDecision& d = f.decision;
   robots_.Store(f.origin, d.rules, uv_now(loop_) + Ms(d.ttl_seconds));
   if (d.rules->crawl_delay()) scheduler_.SetCrawlDelay(f.host, *d.rules->crawl_delay());
   if (sitemap_callback_ && !d.rules->sitemaps().empty()) {
     sitemap_callback_(f.site_id, f.origin, d.rules->sitemaps());
   }
   const bool allow_all = f.result.outcome != Outcome::kOk;
+  // The body is handed to the save job as it is (an aliasing pointer), not copied on the loop.
   SaveRobots(f.origin, f.site_id, std::string(),
-             allow_all ? nullptr : std::make_shared<const std::string>(f.result.body), allow_all);
+             allow_all ? nullptr : std::shared_ptr<const std::string>(fetched, &f.result.body),
+             allow_all);
   RobotsState& state = robots_state_[f.origin];
   state.failing = false;
   state.backoff_seconds = 0;

@@ -1,5 +1,8 @@
 #include "crawler/sink/pg_schema.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 #include "crawler/sink/search_vector.h"
 
 namespace tincrawl {
@@ -278,56 +281,65 @@ std::string Replace(std::string text, const std::string& from, const std::string
   return text;
 }
 
+// Replace for the v2 edits of v1's text: a pattern that is not there is a bug in this file, and
+// the migration would silently lose the edit, so it stops the program at once.
+void Edit(std::string* text, const std::string& from, const std::string& to) {
+  if (text->find(from) == std::string::npos) {
+    std::fprintf(stderr, "tincrawl: pg_schema: migration edit not found: %s\n", from.c_str());
+    std::abort();
+  }
+  *text = Replace(std::move(*text), from, to);
+}
+
 std::string SearchSql(std::string sql) {
-  sql = Replace(sql, "{qsep}", SearchQuerySeparatorClass());
-  return Replace(sql, "{sep}", SearchSeparatorClass());
+  Edit(&sql, "{qsep}", SearchQuerySeparatorClass());
+  Edit(&sql, "{sep}", SearchSeparatorClass());
+  return sql;
 }
 
 // The v1 staging table and loader with the `search` column added.
 std::string V2StagingAndApply() {
   std::string staging = kV1Staging;
-  staging = Replace(staging, "CREATE FUNCTION", "CREATE OR REPLACE FUNCTION");
-  staging = Replace(staging, "    sightings jsonb NOT NULL) ON COMMIT DELETE ROWS;",
-                    "    sightings jsonb NOT NULL, search tsvector) ON COMMIT DELETE ROWS;\n"
-                    "  CREATE UNIQUE INDEX IF NOT EXISTS tincrawl_staging_line\n"
-                    "    ON pg_temp.tincrawl_staging (line_no);\n"
-                    // Rows only pass through: compressing them (pglz) was a fifth of the
-                    // server's time. Out of line, uncompressed; articles compresses with lz4.
-                    "  ALTER TABLE pg_temp.tincrawl_staging ALTER body SET STORAGE EXTERNAL,\n"
-                    "    ALTER body_html SET STORAGE EXTERNAL, ALTER search SET STORAGE EXTERNAL;");
-  staging = Replace(staging, "    simple boolean NOT NULL DEFAULT false) ON COMMIT DELETE ROWS;",
-                    "    simple boolean NOT NULL DEFAULT false) ON COMMIT DELETE ROWS;\n"
-                    "  CREATE UNIQUE INDEX IF NOT EXISTS tincrawl_applied_line\n"
-                    "    ON pg_temp.tincrawl_applied (line_no);");
+  Edit(&staging, "CREATE FUNCTION", "CREATE OR REPLACE FUNCTION");
+  Edit(&staging, "    sightings jsonb NOT NULL) ON COMMIT DELETE ROWS;",
+       "    sightings jsonb NOT NULL, search tsvector) ON COMMIT DELETE ROWS;\n"
+       "  CREATE UNIQUE INDEX IF NOT EXISTS tincrawl_staging_line\n"
+       "    ON pg_temp.tincrawl_staging (line_no);\n"
+       // Rows only pass through: compressing them (pglz) was a fifth of the
+       // server's time. Out of line, uncompressed; articles compresses with lz4.
+       "  ALTER TABLE pg_temp.tincrawl_staging ALTER body SET STORAGE EXTERNAL,\n"
+       "    ALTER body_html SET STORAGE EXTERNAL, ALTER search SET STORAGE EXTERNAL;");
+  Edit(&staging, "    simple boolean NOT NULL DEFAULT false) ON COMMIT DELETE ROWS;",
+       "    simple boolean NOT NULL DEFAULT false) ON COMMIT DELETE ROWS;\n"
+       "  CREATE UNIQUE INDEX IF NOT EXISTS tincrawl_applied_line\n"
+       "    ON pg_temp.tincrawl_applied (line_no);");
   std::string apply = kV1Apply;
-  apply = Replace(apply, "CREATE FUNCTION", "CREATE OR REPLACE FUNCTION");
+  Edit(&apply, "CREATE FUNCTION", "CREATE OR REPLACE FUNCTION");
   // A batch is small and the tables it looks into are big. Temporary tables have no
   // statistics, and the planner hashed whole tables (articles, sightings) by sequential scans
   // to join them, a cost that grew with the tables. Scalar subqueries are one index probe per
   // batch row at any size.
-  apply =
-      Replace(apply,
-              "  SELECT count(*), count(*) FILTER (WHERE s.revision <= a.revision) INTO v_total, "
-              "skipped\n    FROM pg_temp.tincrawl_staging s LEFT JOIN {s}.articles a ON a.id = "
-              "s.id;",
-              "  SELECT count(*), count(*) FILTER (WHERE s.revision <= (SELECT a.revision FROM "
-              "{s}.articles a\n    WHERE a.id = s.id)) INTO v_total, skipped FROM "
-              "pg_temp.tincrawl_staging s;");
-  apply =
-      Replace(apply, "     AND NOT EXISTS (SELECT 1 FROM {s}.sightings g WHERE g.article = s.id);",
-              "     AND (SELECT count(*) FROM {s}.sightings g WHERE g.article = s.id) = 0;");
+  Edit(&apply,
+       "  SELECT count(*), count(*) FILTER (WHERE s.revision <= a.revision) INTO v_total, "
+       "skipped\n    FROM pg_temp.tincrawl_staging s LEFT JOIN {s}.articles a ON a.id = "
+       "s.id;",
+       "  SELECT count(*), count(*) FILTER (WHERE s.revision <= (SELECT a.revision FROM "
+       "{s}.articles a\n    WHERE a.id = s.id)) INTO v_total, skipped FROM "
+       "pg_temp.tincrawl_staging s;");
+  Edit(&apply, "     AND NOT EXISTS (SELECT 1 FROM {s}.sightings g WHERE g.article = s.id);",
+       "     AND (SELECT count(*) FROM {s}.sightings g WHERE g.article = s.id) = 0;");
   // Joined to the staging rows by line_no: with its row count known that is a hash join, not
   // a scan of one table per row of the other.
-  apply = Replace(apply, "  UPDATE pg_temp.tincrawl_applied p SET simple = true",
-                  "  ANALYZE pg_temp.tincrawl_applied;\n"
-                  "  UPDATE pg_temp.tincrawl_applied p SET simple = true");
-  apply = Replace(apply, "confidence, images,\n      attachments)",
-                  "confidence, images,\n      attachments, search)");
-  apply = Replace(apply, "confidence, images, attachments\n      FROM src",
-                  "confidence, images, attachments, search\n      FROM src");
-  apply = Replace(apply, "attachments = excluded.attachments, loaded_at = now()",
-                  "attachments = excluded.attachments, search = excluded.search,\n"
-                  "      loaded_at = now()");
+  Edit(&apply, "  UPDATE pg_temp.tincrawl_applied p SET simple = true",
+       "  ANALYZE pg_temp.tincrawl_applied;\n"
+       "  UPDATE pg_temp.tincrawl_applied p SET simple = true");
+  Edit(&apply, "confidence, images,\n      attachments)",
+       "confidence, images,\n      attachments, search)");
+  Edit(&apply, "confidence, images, attachments\n      FROM src",
+       "confidence, images, attachments, search\n      FROM src");
+  Edit(&apply, "attachments = excluded.attachments, loaded_at = now()",
+       "attachments = excluded.attachments, search = excluded.search,\n"
+       "      loaded_at = now()");
   // A temp table left by v1 in this session has no search column: start from the new shape.
   return "DROP TABLE IF EXISTS pg_temp.tincrawl_staging;\n" + staging + apply;
 }
