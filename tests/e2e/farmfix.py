@@ -104,13 +104,24 @@ class Farm:
         return [json.loads(l) for l in self.control("log").splitlines() if l.strip()]
 
     def stop(self):
-        if self.server and self.server.poll() is None:
-            self.server.terminate()
-            try:
-                self.server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.server.kill()
+        if self.server:
+            stop_process(self.server, timeout=10)
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def stop_process(proc, timeout=60):
+    """SIGTERM, then SIGKILL if `proc` is still running after `timeout` seconds; returns its
+    exit code (None only when it was never started)."""
+    if proc is None:
+        return None
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return proc.returncode
 
 
 def tincrawl(*args, timeout=300, env=None, check=True):

@@ -17,14 +17,13 @@ import collections
 import datetime
 import json
 import os
-import signal
 import statistics
 import subprocess
 import threading
 import time
 import urllib.parse
 
-from farmfix import BINARY, Farm, export, spool_lines, strip_port
+from farmfix import BINARY, Farm, export, spool_lines, stop_process, strip_port
 import test_published_urls as P
 
 # How long after a listing recrawl the article it revealed may take to be stored: its own
@@ -137,14 +136,7 @@ class Steady:
                 time.sleep(0.5)
             self.t1 = time.time()
         finally:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(timeout=60)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
-            self.exit_code = proc.returncode
+            self.exit_code = stop_process(proc)
             stderr.close()
         with open(os.path.join(farm.tmp, "daemon.stderr"), encoding="utf-8",
                   errors="replace") as f:

@@ -2,14 +2,13 @@
 dashboards and alert rules must parse, and every dashboard expression must return data."""
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
 import unittest
 import urllib.request
 
-from farmfix import BINARY, ROOT, Farm, free_port, scrape
+from farmfix import BINARY, Farm, ROOT, free_port, scrape, stop_process
 
 PROMETHEUS = shutil.which("prometheus")
 
@@ -64,12 +63,7 @@ class PrometheusTest(unittest.TestCase):
             self.assertNotIn('"health":"err"', body)
         finally:
             for p in (daemon, prom):
-                if p and p.poll() is None:
-                    p.send_signal(signal.SIGTERM)
-                    try:
-                        p.wait(timeout=30)
-                    except subprocess.TimeoutExpired:
-                        p.kill()
+                stop_process(p, timeout=30)
             farm.stop()
             shutil.rmtree(tmp, ignore_errors=True)
 

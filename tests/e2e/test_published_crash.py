@@ -16,7 +16,7 @@ import sys
 import time
 import unittest
 
-from farmfix import BINARY, Farm, export, spool_lines, strip_port
+from farmfix import BINARY, Farm, export, spool_lines, stop_process, strip_port
 import test_published_urls as P
 
 KILLS = 20
@@ -68,14 +68,7 @@ class PublishedCrashTest(unittest.TestCase):
                     break
                 time.sleep(0.5)
         finally:
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-                try:
-                    p.wait(timeout=60)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-                    p.wait()
-            cls.exit_code = p.returncode
+            cls.exit_code = stop_process(p)
             cls.stderr = p.stderr.read()
             p.stderr.close()
         cls.elapsed = time.time() - cls.t0

@@ -19,14 +19,14 @@ and the crawl time against its politeness lower bound (printed; see test_crawl_t
 import collections
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
 import unittest
 import urllib.parse
 
-from farmfix import BINARY, Farm, export, free_port, scrape, spool_lines, strip_port, tincrawl
+from farmfix import (BINARY, Farm, export, free_port, scrape, spool_lines, stop_process,
+                     strip_port, tincrawl)
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "farm"))
 import farm_render  # noqa: E402  (robots_match: the farm's own RFC 9309 matcher)
@@ -125,13 +125,7 @@ class PublishedUrlsTest(unittest.TestCase):
             except OSError:
                 pass
         finally:
-            if cls.proc.poll() is None:
-                cls.proc.send_signal(signal.SIGTERM)
-                try:
-                    cls.proc.wait(timeout=60)
-                except subprocess.TimeoutExpired:
-                    cls.proc.kill()
-                    cls.proc.wait()
+            stop_process(cls.proc)
             cls.stderr = cls.proc.stderr.read()
         cls.elapsed = (cls.done_at or time.time()) - cls.t0
         cls.articles = {strip_port(a["url"]): a for a in export(cls.config)}
