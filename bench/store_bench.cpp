@@ -4,7 +4,8 @@
 //   store_bench [articles=1000000] [dir=/tmp/tincrawl_store_bench]
 //
 // Prints articles/s (ingest only; text generation is excluded) by wall clock and by the ingest
-// thread's CPU time (the machine may be shared), near-duplicate query latency (median, p99)
+// thread's CPU time (the machine may be shared), per million (marginal and cumulative, with RSS,
+// RocksDB stall time and write amplification), near-duplicate query latency (median, p99)
 // against the final index for probes that are half edited copies of stored bodies (hits) and
 // half new bodies (misses), RSS and disk bytes per article.
 #include <rocksdb/write_batch.h>
@@ -22,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/scale_curve.h"
 #include "crawler/dedup/dedup.h"
 #include "crawler/store/store.h"
 #include "extractors/text.h"
@@ -94,13 +96,7 @@ double ThreadCpuSeconds() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
-long RssKb() {
-  std::ifstream in("/proc/self/status");
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
-  }
-  return 0;
-}
+long RssKb() { return tincrawl::bench::ProcStatusKb("VmRSS:"); }
 
 uint64_t DirBytes(const std::string& dir) {
   uint64_t total = 0;
@@ -134,6 +130,7 @@ int main(int argc, char** argv) {
   double ingest_cpu_seconds = 0;
   uint64_t body_bytes = 0;
   const long chunk = 10000;
+  tincrawl::bench::ScaleCurve curve(store.get(), "articles", 1000000);
   for (long base = 0; base < n; base += chunk) {
     std::vector<Article> batch_articles;
     for (long i = base; i < std::min(n, base + chunk); ++i) {
@@ -180,10 +177,7 @@ int main(int argc, char** argv) {
     }
     ingest_seconds += std::chrono::duration<double>(Clock::now() - t0).count();
     ingest_cpu_seconds += ThreadCpuSeconds() - cpu0;
-    if ((base / chunk) % 20 == 0) {
-      std::fprintf(stderr, "%ld articles, %.0f/s, rss %ld MiB\n", base + chunk,
-                   static_cast<double>(base + chunk) / ingest_seconds, RssKb() / 1024);
-    }
+    curve.Progress(std::min(n, base + chunk), ingest_seconds);
   }
   // Near-duplicate query latency (full lookup as Ingest does it: SimHash bands, then sentence
   // sketches verified against the store). Even probes: a stored body with a 15-word sentence
@@ -215,6 +209,7 @@ int main(int argc, char** argv) {
   const long rss = RssKb();
   const size_t index_bytes = deduper->IndexMemoryBytes();
   const size_t indexed = deduper->indexed();
+  tincrawl::bench::PrintIo(*store, "store at end:");
   deduper.reset();
   store.reset();  // Close so the WAL is gone and the SST sizes are final.
   const uint64_t disk = DirBytes(dir);

@@ -41,7 +41,7 @@ Priority PriorityFor(UrlKind kind, bool fetched_before);
 
 struct FrontierOptions {
   int64_t listing_promote_ms = 30 * 60 * 1000;
-  size_t prefetch = 16;  // Queue entries cached per host and class.
+  size_t prefetch = 8;  // Queue entries cached per host and class.
   TrapLimits trap;       // max_depth is taken from each site's recrawl.max_depth.
   // Where a host's cache is refilled from the database. True: at the end of the call that
   // needed it (PopReady, Applied, Release), outside the lock. False: only in RunRefills, which
@@ -265,6 +265,7 @@ class Frontier {
   rocksdb::ColumnFamilyHandle* urls_cf_;
   rocksdb::ColumnFamilyHandle* frontier_cf_;
   std::vector<SiteConfig> sites_;
+  std::unordered_map<std::string, int> site_index_;  // Site id -> index in sites_.
   FrontierOptions options_;
 
   mutable std::mutex mu_;

@@ -10,10 +10,8 @@ namespace tincrawl {
 using namespace frontier_internal;  // NOLINT(google-build-using-namespace): internal helpers.
 
 int Frontier::SiteIndex(std::string_view site_id) const {
-  for (size_t i = 0; i < sites_.size(); ++i) {
-    if (sites_[i].id == site_id) return static_cast<int>(i);
-  }
-  return -1;
+  const auto it = site_index_.find(std::string(site_id));
+  return it == site_index_.end() ? -1 : it->second;
 }
 
 Frontier::HostState* Frontier::FindOrAddHost(std::string_view host, int site) {
@@ -85,7 +83,7 @@ Status Frontier::RefillOne(uint32_t host, int cls) {
     prefix = ClassPrefix(h.host, cls);
     want = options_.prefetch + h.leased.size();
   }
-  std::deque<HostState::Entry> read;
+  std::vector<HostState::Entry> read;
   bool complete = true;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, frontier_cf_));
   for (it->Seek(prefix); it->Valid(); it->Next()) {
@@ -242,7 +240,7 @@ std::optional<Lease> Frontier::PopReadyLocked(
 // Hands out the first cached entry of class `cls` of host `h`.
 Lease Frontier::LeaseFrontLocked(HostState* h, int cls) {
   HostState::Entry entry = std::move(h->cache[cls].entries.front());
-  h->cache[cls].entries.pop_front();
+  h->cache[cls].entries.erase(h->cache[cls].entries.begin());
   Lease lease;
   lease.key = std::move(entry.key);
   QueueValue v;

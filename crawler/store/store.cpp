@@ -2,6 +2,7 @@
 
 #include <rocksdb/cache.h>
 #include <rocksdb/options.h>
+#include <rocksdb/statistics.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -232,6 +233,11 @@ Status Store::OpenDb(const std::vector<std::string>& existing, bool fresh) {
     slot.push_back(index);
   }
   rocksdb::DBOptions options = DbOptions(env_, mode_ == Mode::kReadWrite);
+  // Tickers only (no histograms or timers): bytes written by the WAL, flushes and compactions
+  // and the time writers stalled, for the benches and /metrics.
+  statistics_ = rocksdb::CreateDBStatistics();
+  statistics_->set_stats_level(rocksdb::StatsLevel::kExceptHistogramOrTimers);
+  options.statistics = statistics_;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s;
   if (mode_ == Mode::kReadWrite) {
@@ -400,6 +406,19 @@ Status Store::CatchUp() {
 uint64_t Store::TotalSstBytes() const {
   uint64_t v = 0;
   return db_->GetAggregatedIntProperty("rocksdb.total-sst-files-size", &v) ? v : 0;
+}
+
+Store::IoCounters Store::Io() const {
+  IoCounters io;
+  if (statistics_ == nullptr) return io;
+  io.wal_bytes = statistics_->getTickerCount(rocksdb::WAL_FILE_BYTES);
+  io.flush_bytes = statistics_->getTickerCount(rocksdb::FLUSH_WRITE_BYTES);
+  io.compaction_write_bytes = statistics_->getTickerCount(rocksdb::COMPACT_WRITE_BYTES);
+  io.compaction_read_bytes = statistics_->getTickerCount(rocksdb::COMPACT_READ_BYTES);
+  io.stall_micros = statistics_->getTickerCount(rocksdb::STALL_MICROS);
+  uint64_t live = 0;
+  if (db_->GetAggregatedIntProperty("rocksdb.live-sst-files-size", &live)) io.live_sst_bytes = live;
+  return io;
 }
 
 uint64_t Store::PendingCompactionBytes() const {

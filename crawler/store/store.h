@@ -162,6 +162,19 @@ class Store {
   // summed over column families; the number of Write calls that failed.
   uint64_t TotalSstBytes() const;
   uint64_t PendingCompactionBytes() const;
+  // Disk traffic since Open (RocksDB tickers) and the live SST size now. Write amplification is
+  // written_bytes() / live_sst_bytes: every byte the WAL, flushes and compactions wrote per byte
+  // the store holds.
+  struct IoCounters {
+    uint64_t wal_bytes = 0;
+    uint64_t flush_bytes = 0;
+    uint64_t compaction_write_bytes = 0;
+    uint64_t compaction_read_bytes = 0;
+    uint64_t stall_micros = 0;  // Time writers were delayed or stopped by RocksDB.
+    uint64_t live_sst_bytes = 0;
+    uint64_t written_bytes() const { return wal_bytes + flush_bytes + compaction_write_bytes; }
+  };
+  IoCounters Io() const;
   int64_t write_errors() const { return write_errors_.load(std::memory_order_relaxed); }
   int64_t no_space_errors() const { return no_space_errors_.load(std::memory_order_relaxed); }
 
@@ -185,6 +198,7 @@ class Store {
   Mode mode_ = Mode::kReadWrite;
   StoreConfig config_;
   rocksdb::Env* env_ = nullptr;
+  std::shared_ptr<rocksdb::Statistics> statistics_;  // Before db_: outlives it.
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;      // Indexed by Cf.
   std::vector<rocksdb::ColumnFamilyHandle*> all_handles_;  // Everything opened (incl. default).
