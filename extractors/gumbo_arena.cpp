@@ -1,5 +1,6 @@
 #include "extractors/gumbo_arena.h"
 
+#include <array>
 #include <cstdint>
 #include <cstdlib>
 #include <iterator>
@@ -14,6 +15,19 @@ constexpr size_t kClassBytes[] = {32,  48,   64,   96,   128,  192,  256,
                                   512, 1024, 2048, 4096, 8192, 16384};
 constexpr size_t kLargeTag = SIZE_MAX;
 static_assert(std::size(kClassBytes) == GumboArena::kClasses);
+// Requests up to kSmallMax bytes (header included) find their class in one lookup, by 16 bytes.
+constexpr size_t kSmallMax = 256;
+constexpr size_t kFirstBig = 7;  // The first class above kSmallMax.
+constexpr auto kSmallClass = [] {
+  std::array<unsigned char, kSmallMax / 16 + 1> table{};
+  for (size_t i = 0; i < table.size(); ++i) {
+    size_t k = 0;
+    while (kClassBytes[k] < i * 16) ++k;
+    table[i] = static_cast<unsigned char>(k);
+  }
+  return table;
+}();
+static_assert(kClassBytes[kFirstBig - 1] == kSmallMax);
 
 size_t* TagOf(void* ptr) { return reinterpret_cast<size_t*>(static_cast<char*>(ptr) - 8); }
 
@@ -68,9 +82,14 @@ void* GumboArena::Carve(size_t bytes) {
 
 void* GumboArena::Allocate(size_t size) {
   size_t need = size + kHeader;
-  size_t k = 0;
-  while (k < std::size(kClassBytes) && kClassBytes[k] < need) ++k;
-  if (k == std::size(kClassBytes)) return AllocateLarge(size);
+  size_t k;
+  if (need <= kSmallMax) {
+    k = kSmallClass[(need + 15) / 16];
+  } else {
+    k = kFirstBig;
+    while (k < std::size(kClassBytes) && kClassBytes[k] < need) ++k;
+    if (k == std::size(kClassBytes)) return AllocateLarge(size);
+  }
   char* user;
   if (free_[k] != nullptr) {
     user = static_cast<char*>(free_[k]);
