@@ -188,7 +188,11 @@ const char* GetAttr(const GumboNode* node, std::string_view name) {
   const GumboVector& attrs = node->v.element.attributes;
   for (unsigned i = 0; i < attrs.length; ++i) {
     const auto* attr = static_cast<const GumboAttribute*>(attrs.data[i]);
-    if (name == attr->name) return attr->value;
+    // Compared in place (no strlen of every attribute name): `name` holds no NUL, so a match
+    // of its bytes followed by the name's terminator is equality.
+    if (std::strncmp(attr->name, name.data(), name.size()) == 0 && attr->name[name.size()] == 0) {
+      return attr->value;
+    }
   }
   return nullptr;
 }
