@@ -2,6 +2,10 @@
 
 #include <gumbo.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <cstring>
 #include <string>
@@ -116,12 +120,43 @@ Tag ReadName(std::string_view html, size_t at, size_t stop) {
   return t;
 }
 
-// An upper bound of the attributes gumbo reads from the bytes between a tag's name and '>'.
+#ifdef __SSE2__
+// Set bits of a 16-bit mask, without the library call __builtin_popcount makes without popcnt.
+unsigned BitCount16(unsigned x) {
+  x -= (x >> 1) & 0x5555u;
+  x = (x & 0x3333u) + ((x >> 2) & 0x3333u);
+  x = (x + (x >> 4)) & 0x0F0Fu;
+  return (x + (x >> 8)) & 0x1Fu;
+}
+
+// Bit i set when byte i of the 16 at `p` is an attribute separator.
+unsigned SeparatorMask(const char* p) {
+  __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  __m128i m = _mm_cmpeq_epi8(v, _mm_set1_epi8(' '));
+  for (char c : {'\t', '\n', '\r', '\f', '/', '"', '\''}) {
+    m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8(c)));
+  }
+  return static_cast<unsigned>(_mm_movemask_epi8(m));
+}
+#endif
+
+// An upper bound of the attributes gumbo reads from the bytes between a tag's name and '>':
+// the non-separator bytes that follow a separator (or start the run). Attribute text is a
+// large share of a page's bytes, so this goes 16 bytes at a time where it can.
 uint64_t CountAttrs(std::string_view rest) {
   uint64_t n = 0;
   bool after_separator = true;
-  for (char c : rest) {
-    bool sep = IsAttrSeparator(c);
+  size_t i = 0;
+#ifdef __SSE2__
+  for (; i + 16 <= rest.size(); i += 16) {
+    unsigned sep = SeparatorMask(rest.data() + i);
+    unsigned starts = ~sep & ((sep << 1) | (after_separator ? 1u : 0u)) & 0xFFFFu;
+    n += BitCount16(starts);
+    after_separator = (sep >> 15) & 1u;
+  }
+#endif
+  for (; i < rest.size(); ++i) {
+    bool sep = IsAttrSeparator(rest[i]);
     if (!sep && after_separator) ++n;
     after_separator = sep;
   }
