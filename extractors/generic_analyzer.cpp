@@ -114,6 +114,13 @@ unsigned ParagraphLength(const NodeStats& st) {
   }
 }
 
+bool IsCommentThread(const GumboNode* node) {
+  const char* id = GetAttr(node, "id");
+  const char* cls = GetAttr(node, "class");
+  return (id != nullptr && ContainsIgnoreCase(id, "comment")) ||
+         (cls != nullptr && ContainsIgnoreCase(cls, "comment"));
+}
+
 }  // namespace
 
 void Analyzer::Run() {
@@ -144,14 +151,12 @@ void Analyzer::MarkChrome(bool relaxed) {
   chrome_.reserve(stats_.size());
   for (size_t i = 0; i < stats_.size(); ++i) {
     const NodeStats& s = stats_[i];
-    bool chrome = s.chrome && s.text * 2 < stats_[0].text;
+    // A long comment thread can hold most of the page's text and is still no wrapper.
+    bool chrome = s.chrome && (s.text * 2 < stats_[0].text || IsCommentThread(s.node));
     if (relaxed) chrome = s.chrome && s.prose_paras == 0;
     if (chrome && s.prose_paras >= 3 && s.headline_links * 2 < s.prose_paras &&
         LinkDensity(static_cast<int>(i)) < 0.25) {
-      const char* id = GetAttr(s.node, "id");
-      const char* cls = GetAttr(s.node, "class");
-      chrome = (id != nullptr && ContainsIgnoreCase(id, "comment")) ||
-               (cls != nullptr && ContainsIgnoreCase(cls, "comment"));
+      chrome = IsCommentThread(s.node);
     }
     chrome_.push_back(chrome || (s.parent >= 0 && chrome_[s.parent]));
   }
