@@ -93,6 +93,24 @@ TEST(GenericClassifyTest, LongCommentThreadDoesNotReplaceTheArticle) {
   EXPECT_EQ(a.body.find("Ý kiến bạn đọc"), std::string::npos) << "comments stay out: " << a.body;
 }
 
+// Text written straight into the content container stays when the container also holds a
+// long list of links (show notes, sources) that makes the whole of it link-heavy.
+TEST(GenericClassifyTest, OwnTextBesideALinkListIsKept) {
+  std::string notes = "<ul>";
+  for (int i = 0; i < 30; ++i) {
+    notes += "<li><a href=\"/tai-lieu-" + std::to_string(i) + "\">Tài liệu số " +
+             std::to_string(i) + "</a></li>";
+  }
+  notes += "</ul>";
+  Article a = Generic(Page(
+      "<title>Hội nghị tổng kết công tác năm</title>",
+      "<div class=\"main\"><h1>Hội nghị tổng kết công tác năm</h1><div class=\"entry\">"
+      "Sáng ngày 12/3, Ủy ban nhân dân xã đã tổ chức hội nghị tổng kết công tác năm và triển "
+      "khai nhiệm vụ trọng tâm của năm tới với sự tham dự của các ban ngành đoàn thể." +
+          notes + "</div></div>"));
+  EXPECT_NE(a.body.find("các ban ngành đoàn thể"), std::string::npos) << a.signals;
+}
+
 TEST(GenericClassifyTest, TitleDifferingFromOgTitleIsStillAnArticle) {
   Article a = Generic(Page(
       "<title>Cổng thông tin điện tử xã</title>"
