@@ -65,6 +65,7 @@ bool LooksBinary(std::string_view bytes) {
     // Counted 8 bytes at a time: the exact byte-wise tests below have no carries between bytes,
     // so pages full of newlines and tabs cost no per-byte loop.
     uint64_t low = Below(word, 0x20);
+    if (low == 0) continue;  // Most words of a page: no byte below 0x20.
     nul += HighBits(Zero(word));
     uint64_t allowed = Zero(word ^ (kOnes * '\n')) | Zero(word ^ (kOnes * '\r')) |
                        Zero(word ^ (kOnes * '\t')) | Zero(word ^ (kOnes * '\f'));

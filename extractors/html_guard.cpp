@@ -58,20 +58,19 @@ class TagSet {
 
 bool OneOf(GumboTag tag, const TagSet& set) { return set.Has(tag); }
 
-constexpr TagSet kFormatting{
-    GUMBO_TAG_A,      GUMBO_TAG_B,      GUMBO_TAG_BIG,  GUMBO_TAG_CODE, GUMBO_TAG_EM,
-    GUMBO_TAG_FONT,   GUMBO_TAG_I,      GUMBO_TAG_NOBR, GUMBO_TAG_S,    GUMBO_TAG_SMALL,
-    GUMBO_TAG_STRIKE, GUMBO_TAG_STRONG, GUMBO_TAG_TT,   GUMBO_TAG_U};
-constexpr TagSet kMarkers{GUMBO_TAG_TD,      GUMBO_TAG_TH,     GUMBO_TAG_CAPTION,
-                                 GUMBO_TAG_APPLET,  GUMBO_TAG_OBJECT, GUMBO_TAG_MARQUEE,
-                                 GUMBO_TAG_TEMPLATE};
+constexpr TagSet kFormatting{GUMBO_TAG_A,  GUMBO_TAG_B,     GUMBO_TAG_BIG,    GUMBO_TAG_CODE,
+                             GUMBO_TAG_EM, GUMBO_TAG_FONT,  GUMBO_TAG_I,      GUMBO_TAG_NOBR,
+                             GUMBO_TAG_S,  GUMBO_TAG_SMALL, GUMBO_TAG_STRIKE, GUMBO_TAG_STRONG,
+                             GUMBO_TAG_TT, GUMBO_TAG_U};
+constexpr TagSet kMarkers{GUMBO_TAG_TD,     GUMBO_TAG_TH,      GUMBO_TAG_CAPTION, GUMBO_TAG_APPLET,
+                          GUMBO_TAG_OBJECT, GUMBO_TAG_MARQUEE, GUMBO_TAG_TEMPLATE};
 // Never pushed in HTML content (void, or merged into the element that already exists).
-constexpr TagSet kNoPush{
-    GUMBO_TAG_AREA,  GUMBO_TAG_BASE,   GUMBO_TAG_BASEFONT, GUMBO_TAG_BGSOUND, GUMBO_TAG_BR,
-    GUMBO_TAG_COL,   GUMBO_TAG_EMBED,  GUMBO_TAG_FRAME,    GUMBO_TAG_HR,      GUMBO_TAG_IMG,
-    GUMBO_TAG_IMAGE, GUMBO_TAG_INPUT,  GUMBO_TAG_KEYGEN,   GUMBO_TAG_LINK,    GUMBO_TAG_META,
-    GUMBO_TAG_PARAM, GUMBO_TAG_SOURCE, GUMBO_TAG_TRACK,    GUMBO_TAG_WBR,     GUMBO_TAG_ISINDEX,
-    GUMBO_TAG_HTML,  GUMBO_TAG_HEAD,   GUMBO_TAG_BODY};
+constexpr TagSet kNoPush{GUMBO_TAG_AREA,   GUMBO_TAG_BASE,  GUMBO_TAG_BASEFONT, GUMBO_TAG_BGSOUND,
+                         GUMBO_TAG_BR,     GUMBO_TAG_COL,   GUMBO_TAG_EMBED,    GUMBO_TAG_FRAME,
+                         GUMBO_TAG_HR,     GUMBO_TAG_IMG,   GUMBO_TAG_IMAGE,    GUMBO_TAG_INPUT,
+                         GUMBO_TAG_KEYGEN, GUMBO_TAG_LINK,  GUMBO_TAG_META,     GUMBO_TAG_PARAM,
+                         GUMBO_TAG_SOURCE, GUMBO_TAG_TRACK, GUMBO_TAG_WBR,      GUMBO_TAG_ISINDEX,
+                         GUMBO_TAG_HTML,   GUMBO_TAG_HEAD,  GUMBO_TAG_BODY};
 // Start tags that close an open <p> in button scope (checked against gumbo in the unit test).
 constexpr TagSet kClosesP{
     GUMBO_TAG_ADDRESS,    GUMBO_TAG_ARTICLE, GUMBO_TAG_ASIDE,  GUMBO_TAG_BLOCKQUOTE,
@@ -84,13 +83,13 @@ constexpr TagSet kClosesP{
     GUMBO_TAG_LI,         GUMBO_TAG_DD,      GUMBO_TAG_DT};
 // Start tags gumbo handles as "reconstruct, insert" or as a formatting element: they never pop
 // an element, so they cannot leave formatting elements to be re-created.
-constexpr TagSet kNeverPops{
-    GUMBO_TAG_B,   GUMBO_TAG_BIG, GUMBO_TAG_CODE,  GUMBO_TAG_EM,     GUMBO_TAG_FONT,
-    GUMBO_TAG_I,   GUMBO_TAG_S,   GUMBO_TAG_SMALL, GUMBO_TAG_STRIKE, GUMBO_TAG_STRONG,
-    GUMBO_TAG_TT,  GUMBO_TAG_U,   GUMBO_TAG_SPAN,  GUMBO_TAG_IMG,    GUMBO_TAG_BR,
-    GUMBO_TAG_SUB, GUMBO_TAG_SUP, GUMBO_TAG_ABBR,  GUMBO_TAG_LABEL,  GUMBO_TAG_UNKNOWN};
+constexpr TagSet kNeverPops{GUMBO_TAG_B,      GUMBO_TAG_BIG,    GUMBO_TAG_CODE,  GUMBO_TAG_EM,
+                            GUMBO_TAG_FONT,   GUMBO_TAG_I,      GUMBO_TAG_S,     GUMBO_TAG_SMALL,
+                            GUMBO_TAG_STRIKE, GUMBO_TAG_STRONG, GUMBO_TAG_TT,    GUMBO_TAG_U,
+                            GUMBO_TAG_SPAN,   GUMBO_TAG_IMG,    GUMBO_TAG_BR,    GUMBO_TAG_SUB,
+                            GUMBO_TAG_SUP,    GUMBO_TAG_ABBR,   GUMBO_TAG_LABEL, GUMBO_TAG_UNKNOWN};
 constexpr TagSet kHeadings{GUMBO_TAG_H1, GUMBO_TAG_H2, GUMBO_TAG_H3,
-                                  GUMBO_TAG_H4, GUMBO_TAG_H5, GUMBO_TAG_H6};
+                           GUMBO_TAG_H4, GUMBO_TAG_H5, GUMBO_TAG_H6};
 constexpr TagSet kCells{GUMBO_TAG_TD, GUMBO_TAG_TH};
 constexpr TagSet kSections{GUMBO_TAG_TBODY, GUMBO_TAG_THEAD, GUMBO_TAG_TFOOT};
 
@@ -357,7 +356,7 @@ bool Scanner::EndTag(size_t lt, size_t stop) {
 // a <td> is an SVG element that </table> does not close.)
 void Scanner::CloseTable() {
   static constexpr TagSet kParts{GUMBO_TAG_TD,    GUMBO_TAG_TH,    GUMBO_TAG_TR,
-                                        GUMBO_TAG_TBODY, GUMBO_TAG_THEAD, GUMBO_TAG_TFOOT};
+                                 GUMBO_TAG_TBODY, GUMBO_TAG_THEAD, GUMBO_TAG_TFOOT};
   while (!stack_.empty() && OneOf(stack_.back().tag, kParts)) Pop();
   PopIf(GUMBO_TAG_TABLE);
 }

@@ -86,8 +86,8 @@ TEST(GenericClassifyTest, LongCommentThreadDoesNotReplaceTheArticle) {
   }
   comments += "</ul></div>";
   Article a = Generic(Page("<title>Hội nghị tổng kết công tác năm</title>",
-                           "<div class=\"main\"><h1>Hội nghị tổng kết công tác năm</h1>" + Prose(3) +
-                               "</div>" + comments));
+                           "<div class=\"main\"><h1>Hội nghị tổng kết công tác năm</h1>" +
+                               Prose(3) + "</div>" + comments));
   EXPECT_EQ(a.page_kind, PageKind::kArticle) << a.signals;
   EXPECT_NE(a.body.find("các ban ngành đoàn thể"), std::string::npos) << a.body;
   EXPECT_EQ(a.body.find("Ý kiến bạn đọc"), std::string::npos) << "comments stay out: " << a.body;
@@ -102,12 +102,12 @@ TEST(GenericClassifyTest, OwnTextBesideALinkListIsKept) {
              std::to_string(i) + "</a></li>";
   }
   notes += "</ul>";
-  Article a = Generic(Page(
-      "<title>Hội nghị tổng kết công tác năm</title>",
-      "<div class=\"main\"><h1>Hội nghị tổng kết công tác năm</h1><div class=\"entry\">"
-      "Sáng ngày 12/3, Ủy ban nhân dân xã đã tổ chức hội nghị tổng kết công tác năm và triển "
-      "khai nhiệm vụ trọng tâm của năm tới với sự tham dự của các ban ngành đoàn thể." +
-          notes + "</div></div>"));
+  Article a = Generic(
+      Page("<title>Hội nghị tổng kết công tác năm</title>",
+           "<div class=\"main\"><h1>Hội nghị tổng kết công tác năm</h1><div class=\"entry\">"
+           "Sáng ngày 12/3, Ủy ban nhân dân xã đã tổ chức hội nghị tổng kết công tác năm và triển "
+           "khai nhiệm vụ trọng tâm của năm tới với sự tham dự của các ban ngành đoàn thể." +
+               notes + "</div></div>"));
   EXPECT_NE(a.body.find("các ban ngành đoàn thể"), std::string::npos) << a.signals;
 }
 
