@@ -11,7 +11,7 @@ namespace tincrawl {
 // together about a fifth of a parse. The arena serves those requests from 64 KiB blocks (freed
 // chunks go to per-size free lists and are reused by the same parse) and releases everything at
 // once when it is destroyed, tree included, so the tree must not outlive it. Requests above
-// 32 KiB (large text nodes, long child vectors) go to malloc and are freed with the arena.
+// 16 KiB (large text nodes, long child vectors) go to malloc and are freed with the arena.
 // Not thread-safe: one parse at a time.
 class GumboArena {
  public:
