@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "extractors/gumbo_arena.h"
 #include "extractors/parse_guard.h"
 #include "extractors/text.h"
 
@@ -149,17 +150,27 @@ std::string EscapeUnsafe(std::string_view s) {
 }  // namespace
 
 void GumboOutputDeleter::operator()(GumboOutput* output) const {
-  if (output != nullptr) gumbo_destroy_output(&kGumboDefaultOptions, output);
+  if (arena != nullptr) {
+    delete arena;  // The tree lives in it.
+  } else if (output != nullptr) {
+    gumbo_destroy_output(&kGumboDefaultOptions, output);
+  }
 }
 
 GumboOutputPtr ParseHtml(std::string_view utf8, bool* aborted) {
   GumboOptions options = kGumboDefaultOptions;
   options.max_errors = 0;
+  auto arena = std::make_unique<GumboArena>();
+  arena->Install(&options);
   GumboOutput* output = ParseGumboOrNull(&options, utf8.data(), utf8.size());
   if (aborted != nullptr) *aborted = output == nullptr;
-  // gumbo gave up on the page: an empty document keeps every caller's tree walk valid.
-  if (output == nullptr) output = gumbo_parse_with_options(&options, "", 0);
-  return GumboOutputPtr(output);
+  if (output == nullptr) {
+    // gumbo gave up on the page: an empty document keeps every caller's tree walk valid.
+    arena = std::make_unique<GumboArena>();
+    arena->Install(&options);
+    output = gumbo_parse_with_options(&options, "", 0);
+  }
+  return GumboOutputPtr(output, GumboOutputDeleter{arena.release()});
 }
 
 std::string_view TagName(const GumboNode* node) {
@@ -177,7 +188,11 @@ const char* GetAttr(const GumboNode* node, std::string_view name) {
   const GumboVector& attrs = node->v.element.attributes;
   for (unsigned i = 0; i < attrs.length; ++i) {
     const auto* attr = static_cast<const GumboAttribute*>(attrs.data[i]);
-    if (name == attr->name) return attr->value;
+    // Compared in place (no strlen of every attribute name): `name` holds no NUL, so a match
+    // of its bytes followed by the name's terminator is equality.
+    if (std::strncmp(attr->name, name.data(), name.size()) == 0 && attr->name[name.size()] == 0) {
+      return attr->value;
+    }
   }
   return nullptr;
 }

@@ -9,16 +9,21 @@
 
 namespace tincrawl {
 
-// Owns the tree returned by gumbo_parse_with_options and frees it with the same options.
+class GumboArena;
+
+// Owns a tree returned by gumbo_parse_with_options: frees the arena it was parsed into, or,
+// without an arena, the tree with the default options.
 struct GumboOutputDeleter {
+  GumboArena* arena = nullptr;
   void operator()(GumboOutput* output) const;
 };
 using GumboOutputPtr = std::unique_ptr<GumboOutput, GumboOutputDeleter>;
 
-// Parses UTF-8 HTML. Error recording is disabled (it costs time and memory we never use). The
-// returned tree borrows nothing from `utf8` except `original_*` pieces, so `utf8` must outlive it.
-// `aborted` (optional) is set when gumbo tripped an internal assertion on the page; the
-// result is then an empty document.
+// Parses UTF-8 HTML into its own GumboArena. Error recording is disabled (it costs time and
+// memory we never use). The returned tree borrows nothing from `utf8` except `original_*`
+// pieces, so `utf8` must outlive it. `aborted` (optional) is set when gumbo tripped an internal
+// assertion on the page; the result is then an empty document (and the partial tree is freed
+// with its arena).
 GumboOutputPtr ParseHtml(std::string_view utf8, bool* aborted = nullptr);
 
 // Lower-case tag name of an element; for unknown tags ("<o:p>", "<section2>") the name is taken

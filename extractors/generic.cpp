@@ -170,6 +170,9 @@ void Prune(const Analyzer& a, const std::vector<int>& roots, NodeSet* skip) {
   for (int r : roots) {
     for (int i = r + 1; i < a.at(r).end; ++i) {
       if (!IsLinkBlock(a, i)) continue;
+      // A container with a paragraph of its own text (never link text: that sits in its <a>
+      // children) beside its link lists is pruned inside, not dropped whole.
+      if (a.at(i).own >= 150 && !a.chrome(i) && !a.in_item(i)) continue;
       skip->insert(a.at(i).node);
       DropHeadingBefore(a, i, skip);
       i = a.at(i).end - 1;

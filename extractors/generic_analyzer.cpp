@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 
 #include "extractors/content.h"
 
@@ -24,10 +25,29 @@ constexpr unsigned kMinProseBytes = 40;   // Shorter blocks are labels, not pros
 
 bool IsAsciiSpace(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f'; }
 
+// A word of at most 7 bytes packed into an integer (zero padded, length in the top byte), so the
+// per-word stop-word test of every text node is integer compares, not string compares.
+constexpr uint64_t PackWord(std::string_view w) {
+  uint64_t key = uint64_t{w.size()} << 56;
+  for (size_t i = 0; i < w.size(); ++i)
+    key |= uint64_t{static_cast<unsigned char>(w[i])} << (8 * i);
+  return key;
+}
+
+// Stop words longer than 7 bytes ("người") are never matched, as before this table.
+constexpr auto kStopKeys = [] {
+  std::array<uint64_t, kStopWords.size()> keys{};
+  for (size_t i = 0; i < kStopWords.size(); ++i) {
+    keys[i] = kStopWords[i].size() <= 7 ? PackWord(kStopWords[i]) : 0;
+  }
+  return keys;
+}();
+
 bool IsStopWord(std::string_view w) {
   if (w.size() > 7) return false;
-  for (std::string_view s : kStopWords) {
-    if (w == s) return true;
+  uint64_t key = PackWord(w);
+  for (uint64_t k : kStopKeys) {
+    if (key == k) return true;
   }
   return false;
 }
@@ -114,6 +134,13 @@ unsigned ParagraphLength(const NodeStats& st) {
   }
 }
 
+bool IsCommentThread(const GumboNode* node) {
+  const char* id = GetAttr(node, "id");
+  const char* cls = GetAttr(node, "class");
+  return (id != nullptr && ContainsIgnoreCase(id, "comment")) ||
+         (cls != nullptr && ContainsIgnoreCase(cls, "comment"));
+}
+
 }  // namespace
 
 void Analyzer::Run() {
@@ -144,14 +171,12 @@ void Analyzer::MarkChrome(bool relaxed) {
   chrome_.reserve(stats_.size());
   for (size_t i = 0; i < stats_.size(); ++i) {
     const NodeStats& s = stats_[i];
-    bool chrome = s.chrome && s.text * 2 < stats_[0].text;
+    // A long comment thread can hold most of the page's text and is still no wrapper.
+    bool chrome = s.chrome && (s.text * 2 < stats_[0].text || IsCommentThread(s.node));
     if (relaxed) chrome = s.chrome && s.prose_paras == 0;
     if (chrome && s.prose_paras >= 3 && s.headline_links * 2 < s.prose_paras &&
         LinkDensity(static_cast<int>(i)) < 0.25) {
-      const char* id = GetAttr(s.node, "id");
-      const char* cls = GetAttr(s.node, "class");
-      chrome = (id != nullptr && ContainsIgnoreCase(id, "comment")) ||
-               (cls != nullptr && ContainsIgnoreCase(cls, "comment"));
+      chrome = IsCommentThread(s.node);
     }
     chrome_.push_back(chrome || (s.parent >= 0 && chrome_[s.parent]));
   }

@@ -76,6 +76,41 @@ TEST(GenericClassifyTest, ArticleWithRelatedBoxAndLongMenuIsAnArticle) {
   EXPECT_EQ(a.body.find("Mục 7"), std::string::npos);
 }
 
+// A comment thread with more text than the article is still chrome, not the content.
+TEST(GenericClassifyTest, LongCommentThreadDoesNotReplaceTheArticle) {
+  std::string comments = "<div class=\"sect_comments\"><ul>";
+  for (int i = 0; i < 12; ++i) {
+    comments += "<li><p>Ý kiến bạn đọc thứ " + std::to_string(i) +
+                ": tôi rất đồng ý với nội dung của bài viết và mong rằng chính quyền địa phương "
+                "sẽ tiếp tục quan tâm đến đời sống của nhân dân trong thời gian tới.</p></li>";
+  }
+  comments += "</ul></div>";
+  Article a = Generic(Page("<title>Hội nghị tổng kết công tác năm</title>",
+                           "<div class=\"main\"><h1>Hội nghị tổng kết công tác năm</h1>" +
+                               Prose(3) + "</div>" + comments));
+  EXPECT_EQ(a.page_kind, PageKind::kArticle) << a.signals;
+  EXPECT_NE(a.body.find("các ban ngành đoàn thể"), std::string::npos) << a.body;
+  EXPECT_EQ(a.body.find("Ý kiến bạn đọc"), std::string::npos) << "comments stay out: " << a.body;
+}
+
+// Text written straight into the content container stays when the container also holds a
+// long list of links (show notes, sources) that makes the whole of it link-heavy.
+TEST(GenericClassifyTest, OwnTextBesideALinkListIsKept) {
+  std::string notes = "<ul>";
+  for (int i = 0; i < 30; ++i) {
+    notes += "<li><a href=\"/tai-lieu-" + std::to_string(i) + "\">Tài liệu số " +
+             std::to_string(i) + "</a></li>";
+  }
+  notes += "</ul>";
+  Article a = Generic(
+      Page("<title>Hội nghị tổng kết công tác năm</title>",
+           "<div class=\"main\"><h1>Hội nghị tổng kết công tác năm</h1><div class=\"entry\">"
+           "Sáng ngày 12/3, Ủy ban nhân dân xã đã tổ chức hội nghị tổng kết công tác năm và triển "
+           "khai nhiệm vụ trọng tâm của năm tới với sự tham dự của các ban ngành đoàn thể." +
+               notes + "</div></div>"));
+  EXPECT_NE(a.body.find("các ban ngành đoàn thể"), std::string::npos) << a.signals;
+}
+
 TEST(GenericClassifyTest, TitleDifferingFromOgTitleIsStillAnArticle) {
   Article a = Generic(Page(
       "<title>Cổng thông tin điện tử xã</title>"
