@@ -85,7 +85,8 @@ int main(int argc, char** argv) {
   const double load_s = Seconds(start);
   std::printf("inserted %d URLs over %d hosts in %.2f s: %.0f URLs/s\n", urls, hosts, load_s,
               urls / load_s);
-  std::printf("RSS after load: %ld kB (peak %ld kB)\n", ProcStatusKb("VmRSS:"), ProcStatusKb("VmHWM:"));
+  std::printf("RSS after load: %ld kB (peak %ld kB)\n", ProcStatusKb("VmRSS:"),
+              ProcStatusKb("VmHWM:"));
   bench::PrintIo(*store, "store after load:");
 
   const auto reopen = Clock::now();

@@ -39,7 +39,8 @@ Frontier::Frontier(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* urls_cf,
       options_(options) {
   options_.prefetch = std::max<size_t>(1, options_.prefetch);
   for (const SiteConfig& s : sites_) {
-    site_index_.emplace(s.id, static_cast<int>(&s - sites_.data()));  // The first of a duplicate id.
+    // A duplicate id keeps the first site's index, as the linear lookup did.
+    site_index_.emplace(s.id, static_cast<int>(&s - sites_.data()));
     TrapLimits limits = options_.trap;
     limits.max_depth = s.recrawl.max_depth;
     site_rt_.push_back(std::make_unique<SiteRuntime>(limits, s.recrawl.pages_per_day));

@@ -42,7 +42,7 @@ Priority PriorityFor(UrlKind kind, bool fetched_before);
 struct FrontierOptions {
   int64_t listing_promote_ms = 30 * 60 * 1000;
   size_t prefetch = 8;  // Queue entries cached per host and class.
-  TrapLimits trap;       // max_depth is taken from each site's recrawl.max_depth.
+  TrapLimits trap;      // max_depth is taken from each site's recrawl.max_depth.
   // Where a host's cache is refilled from the database. True: at the end of the call that
   // needed it (PopReady, Applied, Release), outside the lock. False: only in RunRefills, which
   // the daemon runs on a worker, so PopReady (on the loop thread) never touches RocksDB; a

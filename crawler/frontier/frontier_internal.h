@@ -191,7 +191,7 @@ struct Frontier::HostState {
     // The smallest keys of the class, leases excluded; at most `prefetch` entries, so a
     // vector (no allocation while empty, unlike a deque's chunk: 5,000 hosts x 5 classes).
     std::vector<Entry> entries;
-    bool complete = false;      // No other entry of the class exists in the database.
+    bool complete = false;  // No other entry of the class exists in the database.
     // Refills (Frontier::RunRefills): queued, running (its seek is unlocked, so the ops
     // applied meanwhile are kept in `replay` and applied again to what the seek read), or
     // failed (an I/O error: the class is skipped until a later refill succeeds).
