@@ -78,7 +78,7 @@ void ReadRecrawl(YamlReader& r, const YAML::Node& n, Recrawl* c) {
   if (!r.ExpectMap(n, "recrawl")) return;
   r.CheckKeys(n,
               {"listing_min_seconds", "listing_max_seconds", "article_seconds",
-               "article_max_seconds", "backfill_pages", "max_depth", "pages_per_day"},
+               "article_max_seconds", "backfill_pages", "max_depth", "pages_per_day", "jitter"},
               "recrawl");
   r.Get(n, "listing_min_seconds", &c->listing_min_seconds, 1, 30 * kDay);
   r.Get(n, "listing_max_seconds", &c->listing_max_seconds, 1, 365 * kDay);
@@ -87,6 +87,7 @@ void ReadRecrawl(YamlReader& r, const YAML::Node& n, Recrawl* c) {
   r.Get(n, "backfill_pages", &c->backfill_pages, 0, 100000);
   r.Get(n, "max_depth", &c->max_depth, 0, 1000);
   r.Get(n, "pages_per_day", &c->pages_per_day, 1, 100000000);
+  r.Get(n, "jitter", &c->jitter, 0.0, 1.0);
   if (c->listing_min_seconds > c->listing_max_seconds) {
     r.Error(n, "listing_min_seconds must not exceed listing_max_seconds");
   }

@@ -47,6 +47,9 @@ struct Recrawl {
   int backfill_pages = 20;  // Pagination depth walked on the first crawl of a site.
   int max_depth = 10;
   int pages_per_day = 20000;
+  // Revisit intervals are lengthened by up to this fraction (per URL and visit), so URLs found
+  // together are not due together forever (Jittered in crawler/frontier/recrawl.h).
+  double jitter = 0.1;
 };
 
 struct UrlRules {

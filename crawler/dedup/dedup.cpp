@@ -83,10 +83,7 @@ std::string ArticleIdFor(std::string_view url, std::string_view canonical_url) {
 }
 
 Deduper::Deduper(Store* store, const DedupOptions& options)
-    : store_(store),
-      options_(options),
-      index_(options.max_distance),
-      sketches_(options.max_sketch_fanout) {}
+    : store_(store), options_(options), index_(options.max_distance, options.max_sketch_fanout) {}
 
 Status Deduper::Open(Store* store, const DedupOptions& options, std::unique_ptr<Deduper>* out) {
   if (options.max_distance < 0 || options.max_distance > 7) {
@@ -166,8 +163,7 @@ Status Deduper::Ingest(const Article& article, const IngestContext& ctx, rocksdb
     if (Status st = store_->Write(batch); !st.ok()) return st;
   }
   if (change.remove) {
-    index_.Remove(change.remove_hash, change.id);
-    sketches_.Remove(change.remove_sketch, change.id);
+    index_.Remove(change.id, change.remove_hash, change.remove_sketch);
   }
   if (change.add) AddToIndex(change.id, change.add_hash, change.add_sketch);
   return Status::Ok();

@@ -98,16 +98,16 @@ struct NearMatch {
 //             per unit: hash (4 bytes BE), weight (varint); units sorted by hash
 // One `simhash` entry per near-eligible article that is not an exact copy of another.
 //
-// Near duplicates are found in two stages, both answered from memory: (1) a banded SimIndex
-// finds every article within max_distance bits (accept_distance when a band happens to match),
-// the fast path for near-identical copies; (2) otherwise a SketchIndex (bottom-k sentence-unit
-// hashes -> ids) proposes up to max_candidates articles, whose units are read from `simhash` and
-// accepted when UnitSimilarity >= min_similarity. A sentence shared by unrelated articles (one
-// boilerplate paragraph) cannot link them: it is a small part of either body, and hashes common
-// to max_sketch_fanout articles are ignored. Both in-memory indexes are rebuilt from `simhash`
-// at Open; when meta "dedup_index_layout" differs from this version (older stores), `simhash`
-// is rebuilt from the stored articles first. Thread-safe: Ingest serializes lookup, batch
-// building and the write under one mutex, so simultaneous copies are linked.
+// Near duplicates are found in two stages, both answered from memory (NearIndex, about 60 bytes
+// an article): (1) SimHash bands find every article within max_distance bits (accept_distance
+// when a band happens to match), the fast path for near-identical copies; (2) otherwise the
+// bottom-k sentence-unit sketch proposes up to max_candidates articles, whose units are read
+// from `simhash` and accepted when UnitSimilarity >= min_similarity. A sentence shared by
+// unrelated articles (one boilerplate paragraph) cannot link them: it is a small part of either
+// body, and hashes common to max_sketch_fanout articles are ignored. The index is rebuilt from
+// `simhash` at Open; when meta "dedup_index_layout" differs from this version (older stores),
+// `simhash` is rebuilt from the stored articles first. Thread-safe: Ingest serializes lookup,
+// batch building and the write under one mutex, so simultaneous copies are linked.
 class Deduper {
  public:
   // `store` must outlive the deduper.
@@ -121,7 +121,7 @@ class Deduper {
                 IngestResult* out);
 
   // The nearest indexed article within accept_distance of `simhash` (tools and benchmarks).
-  bool FindNear(uint64_t simhash, SimIndex::Match* match) const;
+  bool FindNear(uint64_t simhash, NearIndex::Match* match) const;
   // The stored near duplicate of a body fingerprinted by FingerprintClean(CleanText(body)), as
   // Ingest would find it, without writing anything. NotFound when there is none.
   Status FindNear(const BodyFingerprint& body, NearMatch* match) const;
@@ -157,9 +157,8 @@ class Deduper {
   Store* store_;
   DedupOptions options_;
   mutable std::mutex mu_;
-  SimIndex index_;        // Guarded by mu_.
-  SketchIndex sketches_;  // Guarded by mu_.
-  size_t loaded_ = 0;     // Articles indexed by Open (LoadIndex or RebuildIndex).
+  NearIndex index_;    // Guarded by mu_.
+  size_t loaded_ = 0;  // Articles indexed by Open (LoadIndex or RebuildIndex).
 };
 
 }  // namespace tincrawl

@@ -78,8 +78,7 @@ uint64_t IdNumber(const std::string& id) {
 }
 
 void Deduper::AddToIndex(uint64_t id, uint64_t simhash, const std::vector<uint32_t>& sketch) {
-  index_.Add(simhash, id);
-  sketches_.Add(sketch, id);
+  index_.Add(id, simhash, sketch);
 }
 
 void Deduper::ReportIndexProgress() {
@@ -167,7 +166,7 @@ Status Deduper::FindNearLocked(uint64_t simhash, const std::vector<SentenceUnit>
                                uint64_t exclude_id, NearMatch* match) const {
   std::vector<SentenceUnit> other;
   uint64_t other_hash = 0;
-  SimIndex::Match m;
+  NearIndex::Match m;
   if (index_.FindNearest(simhash, exclude_id, options_.accept_distance, &m)) {
     *match = NearMatch{Hex64(m.id), m.distance, 0, true};
     if (ReadUnits(m.id, &other_hash, &other).ok()) match->similarity = UnitSimilarity(units, other);
@@ -176,7 +175,7 @@ Status Deduper::FindNearLocked(uint64_t simhash, const std::vector<SentenceUnit>
   const std::vector<uint32_t> sketch =
       UnitSketch(units, options_.sketch_size, options_.min_sketch_weight);
   bool found = false;
-  for (const auto& c : sketches_.Find(sketch, exclude_id, options_.max_candidates)) {
+  for (const auto& c : index_.FindBySketch(sketch, exclude_id, options_.max_candidates)) {
     Status st = ReadUnits(c.id, &other_hash, &other);
     if (st.code() == Status::Code::kNotFound) continue;  // Removed by a concurrent update.
     if (!st.ok()) return st;
@@ -196,7 +195,7 @@ void Deduper::PutNearEntry(rocksdb::WriteBatch* batch, uint64_t id, uint64_t sim
       .PermitUncheckedError();
 }
 
-bool Deduper::FindNear(uint64_t simhash, SimIndex::Match* match) const {
+bool Deduper::FindNear(uint64_t simhash, NearIndex::Match* match) const {
   std::lock_guard<std::mutex> lock(mu_);
   return index_.FindNearest(simhash, 0, options_.accept_distance, match);
 }
@@ -213,7 +212,7 @@ size_t Deduper::indexed() const {
 
 size_t Deduper::IndexMemoryBytes() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return index_.MemoryBytes() + sketches_.MemoryBytes();
+  return index_.MemoryBytes();
 }
 
 }  // namespace tincrawl

@@ -13,6 +13,7 @@ class BandLayout {
  public:
   explicit BandLayout(int max_distance);
   int bands() const { return bands_; }
+  int width() const { return width_; }
   int max_distance() const { return bands_ - 1; }
   uint32_t Band(uint64_t simhash, int band) const {
     return static_cast<uint32_t>((simhash >> (band * width_)) & mask_);
@@ -24,16 +25,30 @@ class BandLayout {
   uint64_t mask_;
 };
 
-// In-memory banded index of (simhash, id) pairs. Not thread-safe; the deduper serializes access.
-// Each band has 65536 buckets (band values wider than 16 bits are folded, which only adds
-// candidates that the popcount check then rejects).
-class SimIndex {
+// The deduper's in-memory near-duplicate index: for each article (an id, its SimHash and the
+// bottom-k sketch of its sentence units) one slot, found two ways.
+//
+// SimHash bands: per band 65536 buckets (band values wider than 16 bits are folded, which only
+// adds candidates). A bucket entry is 6 bytes: the slot and a 16-bit residual, the 16 hash bits
+// that follow the band. A residual more than accept_distance bits from the query's rejects the
+// entry without touching the slot's hash (about 99% of unrelated entries), so a query reads its
+// buckets sequentially and the hash array only for real candidates. Buckets grow by an eighth,
+// not by doubling. At 10M articles a bucket holds ~150 entries (900 bytes).
+//
+// Sketch hashes: 65536 buckets by the hash's top 16 bits, entries of 6 bytes (slot and the low
+// 16 bits). A hash already indexed for `max_fanout` articles is common text (portal
+// boilerplate, template phrases): it is neither extended nor used to find candidates.
+//
+// About 60 bytes per article with the default 4 bands and 3 sketch hashes (was 110 with
+// per-band slot vectors and an open-addressing sketch table, and a band scan that missed the
+// cache once per entry). Not thread-safe; the deduper serializes access.
+class NearIndex {
  public:
-  explicit SimIndex(int max_distance);
+  NearIndex(int max_distance, int max_sketch_fanout);
 
-  void Add(uint64_t simhash, uint64_t id);
-  // Removes the entry (simhash, id) if present.
-  void Remove(uint64_t simhash, uint64_t id);
+  void Add(uint64_t id, uint64_t simhash, const std::vector<uint32_t>& sketch);
+  // Removes the article (id, simhash) and its sketch entries, if present.
+  void Remove(uint64_t id, uint64_t simhash, const std::vector<uint32_t>& sketch);
 
   struct Match {
     uint64_t id = 0;
@@ -46,60 +61,44 @@ class SimIndex {
   // only when they happen to share one. Returns false when there is none.
   bool FindNearest(uint64_t simhash, uint64_t exclude_id, int accept_distance, Match* match) const;
 
-  const BandLayout& layout() const { return layout_; }
-  size_t size() const { return live_; }
-  size_t MemoryBytes() const;
-
- private:
-  static constexpr int kBucketBits = 16;
-  uint32_t Bucket(uint32_t band_value) const {
-    return (band_value ^ (band_value >> kBucketBits)) & ((1u << kBucketBits) - 1);
-  }
-
-  BandLayout layout_;
-  std::vector<uint64_t> hashes_;                             // Slot -> simhash.
-  std::vector<uint64_t> ids_;                                // Slot -> id; 0 marks a removed slot.
-  std::vector<std::vector<std::vector<uint32_t>>> buckets_;  // [band][bucket] -> slots.
-  size_t live_ = 0;
-};
-
-// In-memory multimap sketch hash -> article id (open addressing, 8 bytes per entry), the
-// candidate generator for sentence-unit matching. A hash already indexed for `max_fanout` ids is
-// common text (portal boilerplate, template phrases): it is neither extended nor used to find
-// candidates. Not thread-safe; the deduper serializes access.
-class SketchIndex {
- public:
-  explicit SketchIndex(int max_fanout);
-
-  void Add(const std::vector<uint32_t>& sketch, uint64_t id);
-  // Removes every entry of `id` under the hashes of `sketch`.
-  void Remove(const std::vector<uint32_t>& sketch, uint64_t id);
-
   struct Candidate {
     uint64_t id = 0;
     int shared = 0;  // Sketch hashes shared with the query.
   };
   // Ids sharing at least one non-common hash with `sketch` (skipping `exclude_id`), most shared
   // first, then earliest added; at most `limit`.
-  std::vector<Candidate> Find(const std::vector<uint32_t>& sketch, uint64_t exclude_id,
-                              size_t limit) const;
+  std::vector<Candidate> FindBySketch(const std::vector<uint32_t>& sketch, uint64_t exclude_id,
+                                      size_t limit) const;
 
-  size_t size() const { return live_ids_; }
-  size_t MemoryBytes() const { return table_.capacity() * 8 + ids_.capacity() * 8; }
+  const BandLayout& layout() const { return layout_; }
+  size_t size() const { return live_; }
+  size_t MemoryBytes() const;
 
  private:
-  static constexpr uint64_t kEmpty = 0;
-  static constexpr uint64_t kTombstone = ~0ULL;
-  size_t Home(uint32_t hash) const;
-  size_t Count(uint32_t hash) const;
-  void Insert(uint64_t entry);
-  void Grow();
+  static constexpr int kBucketBits = 16;
+  static constexpr uint32_t kBucketMask = (1u << kBucketBits) - 1;
+  // A bucket: entries in slot order, the 16-bit keys (residuals, or the sketch hash's low half)
+  // apart from the slots so a scan compares a contiguous run of keys.
+  struct Bucket {
+    std::vector<uint16_t> keys;
+    std::vector<uint32_t> slots;
+  };
 
+  uint32_t BandBucket(uint32_t band_value) const {
+    return (band_value ^ (band_value >> kBucketBits)) & kBucketMask;
+  }
+  uint16_t Residual(uint64_t simhash, int band) const;
+  static void Append(Bucket* bucket, uint16_t key, uint32_t slot);
+  static void Erase(Bucket* bucket, uint16_t key, uint32_t slot);
+  size_t SketchCount(uint32_t hash) const;
+
+  BandLayout layout_;
   int max_fanout_;
-  std::vector<uint64_t> table_;  // (hash << 32) | (slot + 1); kEmpty or kTombstone otherwise.
-  std::vector<uint64_t> ids_;    // Slot -> id.
-  size_t used_ = 0;              // Entries plus tombstones.
-  size_t live_ids_ = 0;
+  std::vector<uint64_t> hashes_;  // Slot -> simhash.
+  std::vector<uint64_t> ids_;     // Slot -> id; 0 marks a removed slot.
+  std::vector<Bucket> bands_;     // band * 65536 + bucket.
+  std::vector<Bucket> sketches_;  // Top 16 bits of the sketch hash.
+  size_t live_ = 0;
 };
 
 }  // namespace tincrawl

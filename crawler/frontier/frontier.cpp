@@ -247,10 +247,15 @@ int64_t Frontier::NextVisit(const Lease& lease, const FetchReport& report, const
   const bool listing = IsListingKind(lease.kind);
   const auto at = [now](double seconds) { return now + static_cast<int64_t>(seconds * 1000); };
   if (IsSuccess(report.outcome)) {
-    if (!listing) return at(ArticleRevisitSeconds(state->fetch_count, cfg));
+    // The recurring schedule is spread (Jittered); failure delays are exact.
+    const auto spread = [&](double seconds) {
+      return at(Jittered(seconds, cfg.jitter, lease.url, lease.fetches));
+    };
+    if (!listing) return spread(ArticleRevisitSeconds(state->fetch_count, cfg));
     const double elapsed =
         prior.last_fetched > 0 ? static_cast<double>(now / 1000 - prior.last_fetched) : 0.0;
-    return at(UpdateListingModel(&sc->model, elapsed, report.new_links, lease.fetches == 0, cfg));
+    return spread(
+        UpdateListingModel(&sc->model, elapsed, report.new_links, lease.fetches == 0, cfg));
   }
   const double backoff =
       FailureBackoffSeconds(state->consecutive_failures, std::max(cfg.listing_max_seconds, 3600.0));

@@ -39,6 +39,19 @@ double ArticleRevisitSeconds(int64_t revisit, const Recrawl& recrawl) {
                   std::max(recrawl.article_seconds, recrawl.article_max_seconds));
 }
 
+double Jittered(double seconds, double jitter, std::string_view url, uint32_t fetches) {
+  if (jitter <= 0) return seconds;
+  uint64_t h = 0xCBF29CE484222325ULL ^ fetches;  // FNV-1a, then a splitmix64 finalizer.
+  for (unsigned char c : url) h = (h ^ c) * 0x100000001B3ULL;
+  h ^= h >> 30;
+  h *= 0xBF58476D1CE4E5B9ULL;
+  h ^= h >> 27;
+  h *= 0x94D049BB133111EBULL;
+  h ^= h >> 31;
+  const double u = static_cast<double>(h >> 11) * 0x1.0p-53;  // [0, 1)
+  return seconds * (1 + jitter * u);
+}
+
 FailureAction FailureActionFor(Outcome outcome, int http_status, bool robots_unavailable) {
   if (robots_unavailable) return FailureAction::kRetry;
   switch (outcome) {

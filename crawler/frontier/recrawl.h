@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 
 #include "crawler/common/outcome.h"
 #include "crawler/config/config.h"
@@ -37,6 +38,14 @@ double FailureBackoffSeconds(int consecutive_failures, double cap_seconds);
 // The interval before the n-th revisit (1-based) of an article: article_seconds doubling each
 // time, up to article_max_seconds, so request volume does not grow with the archive.
 double ArticleRevisitSeconds(int64_t revisit, const Recrawl& recrawl);
+
+// `seconds` lengthened by up to `jitter` (a fraction, Recrawl::jitter) of itself, by a hash of the
+// URL and its fetch count (never shortened: the minimum intervals stay minimums). Applied to the
+// recurring schedule (listing and article revisits), not to failure delays. URLs found together (a
+// site's listings at start-up, one listing's articles, a host's URLs after an outage) would
+// otherwise stay due together on every later visit and arrive in bursts that idle the fetcher in
+// between. Deterministic, so a restart or a test sees the same times.
+double Jittered(double seconds, double jitter, std::string_view url, uint32_t fetches);
 
 // What a fetch that did not succeed does to its URL. docs/outcomes.md is this table in prose.
 enum class FailureAction : uint8_t {

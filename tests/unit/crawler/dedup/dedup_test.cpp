@@ -135,12 +135,12 @@ TEST(FingerprintTest, HashesAreStableAndSpread) {
 }
 
 TEST(FingerprintTest, BandIndexFindsEverythingWithinDistance) {
-  SimIndex index(3);
+  NearIndex index(3, 16);
   std::mt19937_64 rng(7);
   std::vector<uint64_t> hashes;
   for (uint64_t id = 1; id <= 2000; ++id) {
     hashes.push_back(rng());
-    index.Add(hashes.back(), id);
+    index.Add(id, hashes.back(), {});
   }
   for (int trial = 0; trial < 500; ++trial) {
     const size_t target = rng() % hashes.size();
@@ -149,15 +149,58 @@ TEST(FingerprintTest, BandIndexFindsEverythingWithinDistance) {
     std::set<int> bits;
     while (static_cast<int>(bits.size()) < flips) bits.insert(static_cast<int>(rng() % 64));
     for (int b : bits) probe ^= 1ULL << b;
-    SimIndex::Match m;
+    NearIndex::Match m;
     ASSERT_TRUE(index.FindNearest(probe, 0, 3, &m));
     EXPECT_EQ(m.id, target + 1);
     EXPECT_EQ(m.distance, flips);
   }
-  SimIndex::Match m;
-  index.Remove(hashes[0], 1);
+  NearIndex::Match m;
+  index.Remove(1, hashes[0], {});
   EXPECT_FALSE(index.FindNearest(hashes[0], 0, 3, &m) && m.id == 1);
   EXPECT_EQ(index.size(), 1999u);
+}
+
+// Sketch candidates, the common-text cap, removal, and buckets far fuller than a real index's
+// (every hash in one band bucket and every sketch hash in one sketch bucket).
+TEST(NearIndexTest, SketchCandidatesFanoutRemovalAndFullBuckets) {
+  NearIndex index(3, 4);
+  std::mt19937_64 rng(21);
+  const uint64_t band0 = 0xBEEF;  // Same band-0 value for all: one bucket of 3,000 entries.
+  std::vector<uint64_t> hashes;
+  for (uint64_t id = 1; id <= 3000; ++id) {
+    hashes.push_back((rng() & ~0xFFFFULL) | band0);
+    // Sketch hashes share their top 16 bits (one bucket); 0xABCD0001 is in every sketch.
+    index.Add(id, hashes.back(),
+              {0xABCD0001u, 0xABCD0000u | static_cast<uint32_t>(id * 2 + 2),
+               0xABCD0000u | static_cast<uint32_t>(id * 2 + 3)});
+  }
+  EXPECT_EQ(index.size(), 3000u);
+  for (uint64_t id : {1u, 777u, 3000u}) {
+    NearIndex::Match m;
+    ASSERT_TRUE(index.FindNearest(hashes[id - 1] ^ 0x5ULL << 30, 0, 3, &m)) << id;
+    EXPECT_EQ(m.id, id);
+    EXPECT_EQ(m.distance, 2);
+    EXPECT_FALSE(index.FindNearest(hashes[id - 1], id, 0, &m) && m.id == id);  // Excluded.
+  }
+  // The shared hash was indexed for the first 4 articles only, and finds nothing (common).
+  auto c = index.FindBySketch({0xABCD0001u}, 0, 10);
+  EXPECT_TRUE(c.empty());
+  c = index.FindBySketch({0xABCD0000u | 1002, 0xABCD0000u | 1003, 0xABCD0000u | 9999}, 0, 10);
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].id, 500u);
+  EXPECT_EQ(c[0].shared, 2);
+  // Most shared first, then earliest added.
+  c = index.FindBySketch({0xABCD0000u | 12, 0xABCD0000u | 13, 0xABCD0000u | 9}, 0, 10);
+  ASSERT_EQ(c.size(), 2u);
+  EXPECT_EQ(c[0].id, 5u);
+  EXPECT_EQ(c[1].id, 3u);
+  index.Remove(500, hashes[499], {0xABCD0001u, 0xABCD0000u | 1002, 0xABCD0000u | 1003});
+  EXPECT_TRUE(index.FindBySketch({0xABCD0000u | 1002}, 0, 10).empty());
+  NearIndex::Match m;
+  EXPECT_FALSE(index.FindNearest(hashes[499], 0, 0, &m));
+  EXPECT_EQ(index.size(), 2999u);
+  index.Remove(500, hashes[499], {});  // Absent: nothing changes.
+  EXPECT_EQ(index.size(), 2999u);
 }
 
 TEST_F(DedupTest, NewStoryIsStoredWithAllFields) {
@@ -275,17 +318,17 @@ TEST(NearDuplicateRecallTest, AddedSentenceRecallByDistance) {
 }
 
 TEST(NearDuplicateRecallTest, WiderAcceptDistanceLinksMoreEdits) {
-  SimIndex index(3);
+  NearIndex index(3, 16);
   std::mt19937_64 rng(11);
   int found3 = 0, found5 = 0, distance_le5 = 0;
   for (uint64_t id = 1; id <= 300; ++id) {
     const uint64_t h = rng();
-    index.Add(h, id);
+    index.Add(id, h, {});
     uint64_t probe = h;
     std::set<int> bits;
     while (bits.size() < 5) bits.insert(static_cast<int>(rng() % 64));
     for (int b : bits) probe ^= 1ULL << b;
-    SimIndex::Match m;
+    NearIndex::Match m;
     found3 += index.FindNearest(probe, 0, 3, &m);
     const bool f5 = index.FindNearest(probe, 0, 5, &m);
     found5 += f5;

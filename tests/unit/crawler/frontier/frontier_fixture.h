@@ -31,6 +31,7 @@ inline SiteConfig MakeSite(const std::string& id, std::vector<std::string> hosts
   s.recrawl.backfill_pages = 20;
   s.recrawl.max_depth = 5;
   s.recrawl.pages_per_day = 100000;
+  s.recrawl.jitter = 0;  // Exact due times; FrontierTest.RevisitsAreSpreadByJitter covers it.
   return s;
 }
 

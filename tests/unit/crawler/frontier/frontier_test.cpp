@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
+#include <algorithm>
 #include <set>
 #include <string>
 #include <thread>
@@ -45,6 +46,33 @@ TEST_F(FrontierTest, NewArticlesFirstThenListingsThenRevisits) {
   EXPECT_EQ(revisit->url, a1);
   EXPECT_EQ(revisit->priority, Priority::kRevisit);
   EXPECT_EQ(revisit->fetches, 1u);
+}
+
+// Articles fetched at the same moment come back spread over [interval, 1.1 x interval], not
+// all at once; a restart sees the same times (the spread is a hash, not a random draw).
+TEST_F(FrontierTest, RevisitsAreSpreadByJitter) {
+  sites_[0].recrawl.jitter = 0.1;
+  Reopen();
+  const int64_t interval = 30LL * 86400 * 1000;
+  std::vector<int64_t> due;
+  for (int i = 0; i < 200; ++i) {
+    Add(0, "https://quangninh.gov.vn/tin/" + std::to_string(i) + ".html", UrlKind::kArticle, kNow);
+  }
+  for (std::optional<Lease> l = frontier_->PopReady(kNow); l; l = frontier_->PopReady(kNow)) {
+    due.push_back(Complete(*l, kNow) - kNow);
+  }
+  ASSERT_EQ(due.size(), 200u);
+  std::sort(due.begin(), due.end());
+  EXPECT_GE(due.front(), interval);
+  EXPECT_LE(due.back(), interval + interval / 10);
+  EXPECT_LT(due.front(), interval + interval / 100);  // Spread over the whole range.
+  EXPECT_GT(due.back(), interval + interval * 9 / 100);
+  EXPECT_GT(std::set<int64_t>(due.begin(), due.end()).size(), 190u);
+  EXPECT_EQ(Jittered(100, 0.1, "https://a.gov.vn/1", 3),
+            Jittered(100, 0.1, "https://a.gov.vn/1", 3));
+  EXPECT_NE(Jittered(100, 0.1, "https://a.gov.vn/1", 3),
+            Jittered(100, 0.1, "https://a.gov.vn/1", 4));
+  EXPECT_EQ(Jittered(100, 0, "https://a.gov.vn/1", 3), 100);
 }
 
 TEST_F(FrontierTest, OverdueListingIsPromotedAboveNewArticles) {
