@@ -30,8 +30,10 @@ constexpr std::array<std::string_view, 14> kChromeTokens = {
     "other", "lich",  "footer", "widget", "meta", "bio", "more"};
 
 // Words that keep an element even when a chrome marker also matches ("main-content header").
-constexpr std::array<std::string_view, 8> kContentMarkers = {
-    "article", "content", "main", "body", "noidung", "noi-dung", "chitiet", "chi-tiet"};
+// "hentry" is the hAtom class of a post itself: blog engines print the post's tags beside it
+// ("hentry tag-travel"), which no tag cloud is.
+constexpr std::array<std::string_view, 9> kContentMarkers = {
+    "article", "content", "main", "body", "noidung", "noi-dung", "chitiet", "chi-tiet", "hentry"};
 
 bool IsAlnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z');
