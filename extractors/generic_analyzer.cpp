@@ -180,6 +180,8 @@ void Analyzer::MarkChrome(int relaxed) {
     const NodeStats& s = stats_[i];
     // A long comment thread can hold most of the page's text and is still no wrapper.
     bool chrome = s.chrome && (s.text * 2 < stats_[0].text || IsCommentThread(s.node));
+    // An article's own <header> ("entry-header") holds its headline and standfirst.
+    if (chrome && s.in_article && IsHeaderChromeOnly(s.node)) chrome = false;
     if (relaxed == 1) chrome = s.chrome && s.prose_paras == 0;
     if (relaxed == 2) chrome = s.chrome && s.text_blocks == 0;
     if (chrome && s.prose_paras >= 3 && s.headline_links * 2 < s.prose_paras &&
@@ -291,6 +293,9 @@ void Analyzer::Push(const GumboNode* node, int parent, bool in_link) {
   st.node = node;
   st.parent = parent;
   st.in_link = in_link;
+  st.in_article =
+      parent >= 0 && (stats_[parent].in_article || IsTag(stats_[parent].node, GUMBO_TAG_ARTICLE) ||
+                      IsTag(stats_[parent].node, GUMBO_TAG_MAIN));
   st.chrome = IsChromeElement(node);
   st.counted_link = IsLinkCounted(node);
   if (IsTag(node, GUMBO_TAG_A) && !st.counted_link && GetAttr(node, "href") != nullptr) {

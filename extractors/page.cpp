@@ -343,6 +343,24 @@ Page LoadPage(std::string html, std::string_view url) {
   return page;
 }
 
+namespace {
+
+// The class/id/role markers of a lower-cased attribute string read as chrome.
+bool IsChromeString(std::string_view s) {
+  static const MarkerIndex kMarkers;
+  if (!kMarkers.AnyIn(s) && !HasChromeToken(s)) return false;
+  bool other =
+      s.find("related") != std::string_view::npos || s.find("lien") != std::string_view::npos ||
+      s.find("other") != std::string_view::npos || s.find("khac") != std::string_view::npos;
+  if (other) return true;
+  for (std::string_view keep : kContentMarkers) {
+    if (s.find(keep) != std::string_view::npos) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 bool IsChromeElement(const GumboNode* node) {
   if (!IsElement(node)) return false;
   switch (node->v.element.tag) {
@@ -369,16 +387,24 @@ bool IsChromeElement(const GumboNode* node) {
   LowerBuffer buf;
   std::string_view s = buf.Fill(
       {attrs.cls ? attrs.cls : "", attrs.id ? attrs.id : "", attrs.role ? attrs.role : ""}, false);
-  static const MarkerIndex kMarkers;
-  if (!kMarkers.AnyIn(s) && !HasChromeToken(s)) return false;
-  bool other =
-      s.find("related") != std::string_view::npos || s.find("lien") != std::string_view::npos ||
-      s.find("other") != std::string_view::npos || s.find("khac") != std::string_view::npos;
-  if (other) return true;
-  for (std::string_view keep : kContentMarkers) {
-    if (s.find(keep) != std::string_view::npos) return false;
+  return IsChromeString(s);
+}
+
+bool IsHeaderChromeOnly(const GumboNode* node) {
+  if (!IsChromeElement(node) || node->v.element.tag == GUMBO_TAG_NAV ||
+      node->v.element.tag == GUMBO_TAG_ASIDE || node->v.element.tag == GUMBO_TAG_FOOTER) {
+    return false;
   }
-  return true;
+  ChromeAttrs attrs = ReadChromeAttrs(node);
+  if (IsHiddenStyle(attrs)) return false;
+  LowerBuffer buf;
+  std::string s(buf.Fill(
+      {attrs.cls ? attrs.cls : "", attrs.id ? attrs.id : "", attrs.role ? attrs.role : ""}, false));
+  if (s.find("header") == std::string::npos) return false;
+  for (size_t at = s.find("header"); at != std::string::npos; at = s.find("header", at)) {
+    s.replace(at, 6, " ");
+  }
+  return !IsChromeString(s);
 }
 
 bool InChrome(const GumboNode* node) {

@@ -107,5 +107,23 @@ TEST(GenericRecallTest, PoemOfShortLinesStaysWhole) {
   EXPECT_NE(b.body.find("Quê hương là chùm khế ngọt"), std::string::npos) << b.body;
 }
 
+// An article's own header ("entry-header" inside <article> or <main>) holds its headline and
+// standfirst; a site header with the same class outside them stays chrome.
+TEST(GenericRecallTest, StandfirstInTheArticleHeaderIsKept) {
+  const std::string lead =
+      "Hơn hai trăm đại biểu đã về dự hội nghị tổng kết, đánh giá một năm thực hiện các nhiệm vụ "
+      "phát triển kinh tế xã hội của xã.";
+  std::string body = std::string("<div class=\"site-header\"><p>Cổng thông tin điện tử xã</p>") +
+                     Links(6) + "</div><main><article><header class=\"entry-header\">" +
+                     "<h1>Hội nghị tổng kết</h1><p class=\"subtitle\">" + lead +
+                     "</p></header><div class=\"entry-content\"><p>" + kLine1 + "</p><p>" + kLine2 +
+                     "</p><p>" + kLine3 + "</p></div></article></main>";
+  Article a = Generic(Page("Hội nghị tổng kết", body));
+  EXPECT_EQ(a.page_kind, PageKind::kArticle) << a.signals;
+  std::string text = a.summary + "\n" + a.body;
+  EXPECT_NE(text.find("Hơn hai trăm đại biểu"), std::string::npos) << text;
+  EXPECT_EQ(text.find("Cổng thông tin điện tử xã"), std::string::npos) << text;
+}
+
 }  // namespace
 }  // namespace tincrawl
