@@ -125,5 +125,17 @@ TEST(GenericRecallTest, StandfirstInTheArticleHeaderIsKept) {
   EXPECT_EQ(text.find("Cổng thông tin điện tử xã"), std::string::npos) << text;
 }
 
+// Ruby annotations (furigana) are pronunciation, not text: the body reads the base text whole.
+TEST(GenericRecallTest, RubyAnnotationsStayOutOfTheText) {
+  std::string p =
+      "<p>子どもへの<ruby>虐待<rp>(</rp><rt>ぎゃくたい</rt><rp>)</rp></ruby>をなくすための"
+      "<ruby>法律<rt>ほうりつ</rt></ruby>ができて、親が子どもを育てる方法を学ぶことに"
+      "なりました。</p>";
+  std::string body = "<div class=\"content\"><h1>法律</h1>" + p + p + p + "</div>";
+  Article a = Generic(Page("法律", body));
+  EXPECT_NE(a.body.find("子どもへの虐待をなくすための法律ができて"), std::string::npos) << a.body;
+  EXPECT_EQ(a.body.find("ぎゃくたい"), std::string::npos) << a.body;
+}
+
 }  // namespace
 }  // namespace tincrawl
