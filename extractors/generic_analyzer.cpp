@@ -157,8 +157,9 @@ void Analyzer::Run() {
   if (root.prose_paras > 0 && (top < 0 || prose_[top] == 0)) Rescore(1);
   // The same when the prose is not in <p> elements (text and <br> runs in a <div>, as blog
   // engines print posts): a widget class on the wrapper of the only text block must not hide it.
+  // (With no text block outside <p> that would be the first pass again.)
   top = TopCandidate();
-  if (root.text_blocks > 0 && (top < 0 || prose_[top] == 0)) Rescore(2);
+  if (root.text_blocks > root.prose_paras && (top < 0 || prose_[top] == 0)) Rescore(2);
 }
 
 void Analyzer::Rescore(int relaxed) {

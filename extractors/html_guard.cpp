@@ -427,8 +427,11 @@ bool Scanner::StartTag(size_t lt, size_t stop) {
   // "<svg/>" and "<math/>" are popped at once wherever they appear (and a "<svg/>" the model
   // sees but gumbo does not is no element at all); a self-closing element in foreign content is
   // popped too, which the model believes only within limits (see LimitedDepth).
-  bool self_closing = stop > t.name_end && html_[stop - 1] == '/' && EndsSelfClosing(attrs);
-  if (self_closing && (t.tag == GUMBO_TAG_SVG || t.tag == GUMBO_TAG_MATH)) {
+  // (Only read where it matters: XHTML pages write "<br />" and "<img ... />" everywhere.)
+  bool root = t.tag == GUMBO_TAG_SVG || t.tag == GUMBO_TAG_MATH;
+  bool self_closing =
+      (root || in_foreign) && stop > t.name_end && html_[stop - 1] == '/' && EndsSelfClosing(attrs);
+  if (self_closing && root) {
     // Not pushed.
   } else if (self_closing && in_foreign) {
     ++forgiven_;
