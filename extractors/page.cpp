@@ -398,13 +398,18 @@ bool IsHeaderChromeOnly(const GumboNode* node) {
   ChromeAttrs attrs = ReadChromeAttrs(node);
   if (IsHiddenStyle(attrs)) return false;
   LowerBuffer buf;
-  std::string s(buf.Fill(
-      {attrs.cls ? attrs.cls : "", attrs.id ? attrs.id : "", attrs.role ? attrs.role : ""}, false));
-  if (s.find("header") == std::string::npos) return false;
-  for (size_t at = s.find("header"); at != std::string::npos; at = s.find("header", at)) {
-    s.replace(at, 6, " ");
+  std::string_view s = buf.Fill(
+      {attrs.cls ? attrs.cls : "", attrs.id ? attrs.id : "", attrs.role ? attrs.role : ""}, false);
+  constexpr std::string_view kWord = "header";
+  std::string rest;  // The markers without the word.
+  size_t from = 0;
+  for (size_t at = s.find(kWord); at != std::string_view::npos; at = s.find(kWord, from)) {
+    rest.append(s.substr(from, at - from)).push_back(' ');
+    from = at + kWord.size();
   }
-  return !IsChromeString(s);
+  if (from == 0) return false;
+  rest.append(s.substr(from));
+  return !IsChromeString(rest);
 }
 
 bool InChrome(const GumboNode* node) {
