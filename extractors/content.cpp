@@ -1,5 +1,6 @@
 #include "extractors/content.h"
 
+#include <algorithm>
 #include <array>
 
 #include "extractors/body_html.h"
@@ -367,10 +368,30 @@ void TakeCredits(const BodyOptions& options, NodeSet* skip, BodyResult* result,
 
 // Removes the short lines (headings of boxes, prompts, share lines) after the last paragraph
 // or caption of some length; credit lines were taken before.
+// A line of three or more words that ends as a sentence ends ("Be there or be square!"): the
+// last words of an article. Labels, buttons and box titles ("Share", "Related posts", "Tags:")
+// are not punctuated as sentences in any language.
+bool IsSentence(std::string_view text) {
+  size_t words = 1 + static_cast<size_t>(std::count(text.begin(), text.end(), ' '));
+  while (!text.empty() && (text.back() == ' ' || text.back() == '"' || text.back() == ')')) {
+    text.remove_suffix(1);
+  }
+  if (words < 3 || text.empty()) return false;
+  char last = text.back();
+  if (last == '.' || last == '!' || last == '?') return true;
+  for (std::string_view end : {"…", "。", "！", "？", "”", "»", "“"}) {
+    if (text.size() >= end.size() && text.substr(text.size() - end.size()) == end) return true;
+  }
+  return false;
+}
+
 void TrimTail(std::vector<Kept>* kept) {
   constexpr size_t kLong = 50;
   size_t end = kept->size();
-  while (end > 0 && !(*kept)[end - 1].caption && (*kept)[end - 1].text.size() < kLong) --end;
+  while (end > 0 && !(*kept)[end - 1].caption && (*kept)[end - 1].text.size() < kLong &&
+         !IsSentence((*kept)[end - 1].text)) {
+    --end;
+  }
   if (end == 0) return;  // Nothing but short lines: nothing to measure against.
   kept->erase(kept->begin() + static_cast<long>(end), kept->end());
 }

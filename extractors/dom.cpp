@@ -246,6 +246,9 @@ bool IsInvisible(const GumboNode* node) {
     case GUMBO_TAG_CANVAS:
     case GUMBO_TAG_VIDEO:
     case GUMBO_TAG_AUDIO:
+    // Ruby annotations (furigana, pinyin) are read aloud, not read: the text is the base.
+    case GUMBO_TAG_RT:
+    case GUMBO_TAG_RP:
       return true;
     default:
       return false;

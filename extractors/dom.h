@@ -44,8 +44,8 @@ const char* GetAttr(const GumboNode* node, std::string_view name);
 std::vector<std::string_view> ClassList(const GumboNode* node);
 bool HasClass(const GumboNode* node, std::string_view cls);
 
-// True for <script>, <style>, <noscript>, <template>, <iframe>, <object>, <svg>, <head>... whose
-// text is never article text.
+// True for <script>, <style>, <noscript>, <template>, <iframe>, <object>, <svg>, <head>, ruby
+// annotations (<rt>, <rp>)... whose text is never article text.
 bool IsInvisible(const GumboNode* node);
 
 // True for elements that start a new line of text when rendered (p, div, li, h1..h6, tr, ...).

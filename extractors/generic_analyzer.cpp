@@ -148,32 +148,43 @@ void Analyzer::Run() {
   const NodeStats& root = stats_[0];
   vietnamese_ = root.words >= 30 && root.stop * 33 >= root.words;
   MarkItems();
-  MarkChrome(false);
+  MarkChrome(0);
   ScoreParagraphs();
   SumProse();
+  // Chrome classes hid every paragraph of prose: they were wrong about this page. Keep as
+  // chrome only what holds no prose at all, and score again.
   int top = TopCandidate();
-  if (root.prose_paras > 0 && (top < 0 || prose_[top] == 0)) {
-    // Chrome classes hid every paragraph of prose: they were wrong about this page. Keep as
-    // chrome only what holds no prose at all, and score again.
-    MarkChrome(true);
-    for (NodeStats& s : stats_) s.scored = false;
-    ScoreParagraphs();
-    SumProse();
-  }
+  if (root.prose_paras > 0 && (top < 0 || prose_[top] == 0)) Rescore(1);
+  // The same when the prose is not in <p> elements (text and <br> runs in a <div>, as blog
+  // engines print posts): a widget class on the wrapper of the only text block must not hide it.
+  // (With no text block outside <p> that would be the first pass again.)
+  top = TopCandidate();
+  if (root.text_blocks > root.prose_paras && (top < 0 || prose_[top] == 0)) Rescore(2);
 }
 
-// `relaxed`: only elements without a single prose paragraph are chrome.
+void Analyzer::Rescore(int relaxed) {
+  MarkChrome(relaxed);
+  for (NodeStats& s : stats_) s.scored = false;
+  ScoreParagraphs();
+  SumProse();
+}
+
+// `relaxed` 1: only elements without a single prose paragraph are chrome; 2: only those without
+// a single paragraph-like text block.
 // A chrome class on a wrapper of the article ("socialicons", "sidebar-layout") must not hide
 // it: an element that holds several prose paragraphs and few headline links is content.
 // Comment threads stay chrome, however much prose they hold.
-void Analyzer::MarkChrome(bool relaxed) {
+void Analyzer::MarkChrome(int relaxed) {
   chrome_.clear();
   chrome_.reserve(stats_.size());
   for (size_t i = 0; i < stats_.size(); ++i) {
     const NodeStats& s = stats_[i];
     // A long comment thread can hold most of the page's text and is still no wrapper.
     bool chrome = s.chrome && (s.text * 2 < stats_[0].text || IsCommentThread(s.node));
-    if (relaxed) chrome = s.chrome && s.prose_paras == 0;
+    // An article's own <header> ("entry-header") holds its headline and standfirst.
+    if (chrome && s.in_article && IsHeaderChromeOnly(s.node)) chrome = false;
+    if (relaxed == 1) chrome = s.chrome && s.prose_paras == 0;
+    if (relaxed == 2) chrome = s.chrome && s.text_blocks == 0;
     if (chrome && s.prose_paras >= 3 && s.headline_links * 2 < s.prose_paras &&
         LinkDensity(static_cast<int>(i)) < 0.25) {
       chrome = IsCommentThread(s.node);
@@ -210,8 +221,15 @@ int Analyzer::Widen(int top) const {
   int wrappers = 0;  // Ancestors passed that add no prose (div soup around one block).
   for (int up = stats_[top].parent; up >= 0 && !chrome_[up]; up = stats_[up].parent) {
     if (LinkDensity(up) > 0.4 || item_[up] != 0) break;
-    // The ancestor must add a fair amount of prose without turning into a link list.
-    if (prose_[up] >= prose_[top] + std::max(200u, prose_[top] / 4)) {
+    // The ancestor must add a fair amount of prose without turning into a link list, or lists
+    // and tables of plain text: what an article holds beside its paragraphs (ingredients,
+    // figures, steps), no more of it than the content already has.
+    unsigned added = stats_[up].text - stats_[top].text;
+    unsigned added_links = stats_[up].link - stats_[top].link;
+    unsigned added_lists = stats_[up].list_text - stats_[top].list_text;
+    bool plain = added >= 200 && added <= stats_[top].text && added_links * 5 < added &&
+                 added_lists * 2 >= added;
+    if (prose_[up] >= prose_[top] + std::max(200u, prose_[top] / 4) || plain) {
       top = up;
       wrappers = 0;
     } else if (prose_[up] > prose_[top] + prose_[top] / 10 || ++wrappers > 3) {
@@ -276,6 +294,9 @@ void Analyzer::Push(const GumboNode* node, int parent, bool in_link) {
   st.node = node;
   st.parent = parent;
   st.in_link = in_link;
+  st.in_article =
+      parent >= 0 && (stats_[parent].in_article || IsTag(stats_[parent].node, GUMBO_TAG_ARTICLE) ||
+                      IsTag(stats_[parent].node, GUMBO_TAG_MAIN));
   st.chrome = IsChromeElement(node);
   st.counted_link = IsLinkCounted(node);
   if (IsTag(node, GUMBO_TAG_A) && !st.counted_link && GetAttr(node, "href") != nullptr) {
@@ -294,9 +315,16 @@ void Analyzer::PopFrame(int index, int* link_depth) {
     if (IsHeadlineText(st.text, st.words)) ++st.headline_links;
   }
   if (IsTag(st.node, GUMBO_TAG_P) && st.text >= 80 && st.link * 4 < st.text) ++st.prose_paras;
+  if (ParagraphLength(st) >= 80 && st.link * 4 < st.text) ++st.text_blocks;
+  GumboTag tag = st.node->v.element.tag;
+  if (tag == GUMBO_TAG_UL || tag == GUMBO_TAG_OL || tag == GUMBO_TAG_DL || tag == GUMBO_TAG_TABLE) {
+    st.list_text = st.text;
+  }
   if (st.parent < 0) return;
   NodeStats& up = stats_[st.parent];
   up.prose_paras += st.prose_paras;
+  up.text_blocks += st.text_blocks;
+  up.list_text += st.list_text;
   up.links += st.links;
   up.attachments += st.attachments;
   up.text += st.text;

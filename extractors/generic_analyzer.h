@@ -18,9 +18,12 @@ struct NodeStats {
   unsigned text = 0, own = 0, link = 0, punct = 0, words = 0, stop = 0;
   unsigned headline_links = 0;  // Links whose text reads like a headline (6+ words).
   unsigned prose_paras = 0;     // <p>-like descendants of 80+ bytes with few links.
+  unsigned list_text = 0;       // Text inside lists and tables (ul, ol, dl, table).
+  unsigned text_blocks = 0;     // Paragraph-like blocks of 80+ bytes with few links, any tag.
   unsigned links = 0;           // Counted links in the subtree.
   unsigned attachments = 0;     // Document download links (PDF, DOC, ...) in the subtree.
   bool chrome = false, in_link = false;
+  bool in_article = false;    // Inside an <article> element.
   bool counted_link = false;  // An <a href> that is not an attachment download.
   double score = 0;           // Readability-style content score (valid when scored).
   bool scored = false;
@@ -75,7 +78,8 @@ class Analyzer {
   void PopFrame(int index, int* link_depth);
   void AddScore(int i, double score);
   void ScoreParagraphs();
-  void MarkChrome(bool relaxed);
+  void MarkChrome(int relaxed);
+  void Rescore(int relaxed);
   void MarkItems();
   void MarkItemGroup(const std::vector<int>& kids);
   void SumProse();

@@ -92,6 +92,29 @@ constexpr TagSet kHeadings{GUMBO_TAG_H1, GUMBO_TAG_H2, GUMBO_TAG_H3,
                            GUMBO_TAG_H4, GUMBO_TAG_H5, GUMBO_TAG_H6};
 constexpr TagSet kCells{GUMBO_TAG_TD, GUMBO_TAG_TH};
 constexpr TagSet kSections{GUMBO_TAG_TBODY, GUMBO_TAG_THEAD, GUMBO_TAG_TFOOT};
+// Start tags that leave foreign content: gumbo pops the SVG/MathML elements and inserts an HTML
+// element (<font> only with color, face or size; taken as always, which only keeps it open).
+constexpr TagSet kBreaksOut{
+    GUMBO_TAG_B,      GUMBO_TAG_BIG,    GUMBO_TAG_BLOCKQUOTE, GUMBO_TAG_BODY,  GUMBO_TAG_BR,
+    GUMBO_TAG_CENTER, GUMBO_TAG_CODE,   GUMBO_TAG_DD,         GUMBO_TAG_DIV,   GUMBO_TAG_DL,
+    GUMBO_TAG_DT,     GUMBO_TAG_EM,     GUMBO_TAG_EMBED,      GUMBO_TAG_H1,    GUMBO_TAG_H2,
+    GUMBO_TAG_H3,     GUMBO_TAG_H4,     GUMBO_TAG_H5,         GUMBO_TAG_H6,    GUMBO_TAG_HEAD,
+    GUMBO_TAG_HR,     GUMBO_TAG_I,      GUMBO_TAG_IMG,        GUMBO_TAG_LI,    GUMBO_TAG_LISTING,
+    GUMBO_TAG_MENU,   GUMBO_TAG_META,   GUMBO_TAG_NOBR,       GUMBO_TAG_OL,    GUMBO_TAG_P,
+    GUMBO_TAG_PRE,    GUMBO_TAG_RUBY,   GUMBO_TAG_S,          GUMBO_TAG_SMALL, GUMBO_TAG_SPAN,
+    GUMBO_TAG_STRONG, GUMBO_TAG_STRIKE, GUMBO_TAG_SUB,        GUMBO_TAG_SUP,   GUMBO_TAG_TABLE,
+    GUMBO_TAG_TT,     GUMBO_TAG_U,      GUMBO_TAG_UL,         GUMBO_TAG_VAR,   GUMBO_TAG_FONT};
+// SVG and MathML elements whose content gumbo parses as HTML (annotation-xml only with an HTML
+// encoding, mglyph and malignmark stay foreign under mi..mtext; taken as always: no forgiveness).
+constexpr TagSet kIntegrationPoints{GUMBO_TAG_FOREIGNOBJECT,
+                                    GUMBO_TAG_DESC,
+                                    GUMBO_TAG_TITLE,
+                                    GUMBO_TAG_ANNOTATION_XML,
+                                    GUMBO_TAG_MI,
+                                    GUMBO_TAG_MO,
+                                    GUMBO_TAG_MN,
+                                    GUMBO_TAG_MS,
+                                    GUMBO_TAG_MTEXT};
 
 struct Tag {
   GumboTag tag = GUMBO_TAG_UNKNOWN;
@@ -162,6 +185,58 @@ uint64_t CountAttrs(std::string_view rest) {
   return n;
 }
 
+// Whether gumbo's tokenizer, run over the bytes between a start tag's name and the first '>'
+// after it (`attrs`), reaches that '>' in the self-closing start tag state: after "/" outside
+// any attribute value. "<g a=b/>" and "<g a=\"/>\"...>" are not self-closing: the '/' is part
+// of a value, and in the second the tag does not even end at that '>'.
+bool EndsSelfClosing(std::string_view attrs) {
+  enum {
+    kBeforeName,
+    kName,
+    kAfterName,
+    kBeforeValue,
+    kQuoted,
+    kUnquoted,
+    kSlash
+  } state = kBeforeName;
+  char quote = 0;
+  for (char c : attrs) {
+    switch (state) {
+      case kQuoted:
+        if (c == quote) state = kBeforeName;  // After a quoted value: as before a name.
+        break;
+      case kUnquoted:
+        if (IsSpace(c)) state = kBeforeName;
+        break;
+      case kBeforeValue:
+        if (c == '"' || c == '\'') {
+          quote = c;
+          state = kQuoted;
+        } else if (!IsSpace(c)) {
+          state = kUnquoted;
+        }
+        break;
+      case kName:
+      case kAfterName:
+        if (c == '/') {
+          state = kSlash;
+        } else if (c == '=') {
+          state = kBeforeValue;
+        } else if (IsSpace(c)) {
+          state = kAfterName;
+        } else {
+          state = kName;
+        }
+        break;
+      case kBeforeName:
+      case kSlash:
+        state = c == '/' ? kSlash : IsSpace(c) ? kBeforeName : kName;
+        break;
+    }
+  }
+  return state == kSlash;
+}
+
 struct Entry {
   GumboTag tag;
   uint64_t name_hash;
@@ -169,6 +244,10 @@ struct Entry {
   uint32_t weight;
   uint32_t marker_serial;  // Non-zero for marker elements (td, th, caption, ...).
   bool foreign;            // <svg> or <math>.
+  // An SVG/MathML element, not an integration point: while it is on top and foreign_epoch is
+  // current, gumbo's current node is a foreign element too, where "/>" really self-closes.
+  bool self_closes;
+  uint32_t foreign_epoch;
 };
 
 class Scanner {
@@ -177,7 +256,14 @@ class Scanner {
   GuardResult Run();
 
  private:
-  uint64_t Bound() const { return depth_ + formatting_ + kSlack; }
+  // Every self-closing tag believed in foreign content is in the bound (and so in the work):
+  // were the model wrong about where foreign content ends, each could be open in gumbo.
+  uint64_t Bound() const { return depth_ + formatting_ + kSlack + forgiven_; }
+  // What max_depth is held against: up to max_depth of those tags are excused, so a page of
+  // icons passes and a crafted page gets gumbo's stack to twice the limit at most.
+  uint64_t LimitedDepth() const {
+    return Bound() - std::min(forgiven_, static_cast<uint64_t>(limits_.max_depth));
+  }
   // Reconstruction re-creates the formatting elements gumbo popped since it last ran; only an
   // end tag or a start tag that closes elements can have popped one.
   uint64_t ReconstructUnits() const {
@@ -191,7 +277,15 @@ class Scanner {
   void CloseTable();
   bool PopIf(GumboTag tag) { return PopIfAny({tag}); }
   bool PopIfAny(std::initializer_list<GumboTag> tags);
-  void Push(const Tag& t, std::string_view attrs);
+  void Push(const Tag& t, std::string_view attrs, bool in_foreign);
+  bool InForeign() const {
+    return !stack_.empty() && stack_.back().self_closes &&
+           stack_.back().foreign_epoch == foreign_epoch_;
+  }
+  // Gumbo may have popped foreign elements the model keeps (a start tag breaking out of foreign
+  // content, an end tag naming an element below the current node): from here on no element on
+  // the modelled stack vouches for foreign content, until a new <svg> or <math> opens.
+  void LeaveForeign() { ++foreign_epoch_; }
   void Pop();
   uint64_t FormattingKey(const Tag& t, std::string_view attrs) const;
 
@@ -205,6 +299,8 @@ class Scanner {
   uint64_t work_ = 0;
   uint64_t merged_attrs_ = 0;  // Attributes gumbo merged into <html>/<body> so far.
   uint32_t foreign_ = 0;       // <svg>/<math> on stack_: void tags may be real elements.
+  uint64_t forgiven_ = 0;      // Self-closing tags in foreign content ("<path/>").
+  uint32_t foreign_epoch_ = 0;
   uint32_t marker_serials_ = 0;
   std::vector<uint32_t> open_markers_;
   uint32_t templates_ = 0;  // <template> on stack_.
@@ -246,8 +342,8 @@ uint64_t Scanner::FormattingKey(const Tag& t, std::string_view attrs) const {
   return key == 0 ? 1 : key;
 }
 
-void Scanner::Push(const Tag& t, std::string_view attrs) {
-  Entry e{t.tag, t.name_hash, 0, t.tag == GUMBO_TAG_TABLE ? kTableWeight : 1, 0, false};
+void Scanner::Push(const Tag& t, std::string_view attrs, bool in_foreign) {
+  Entry e{t.tag, t.name_hash, 0, t.tag == GUMBO_TAG_TABLE ? kTableWeight : 1, 0, false, false, 0};
   if (OneOf(t.tag, kFormatting)) {
     e.formatting_key = FormattingKey(t, attrs);
     if (++formatting_counts_[e.formatting_key] <= kNoahsArk) ++formatting_;
@@ -257,6 +353,8 @@ void Scanner::Push(const Tag& t, std::string_view attrs) {
     open_markers_.push_back(e.marker_serial);
   }
   e.foreign = t.tag == GUMBO_TAG_SVG || t.tag == GUMBO_TAG_MATH;
+  e.self_closes = (e.foreign || in_foreign) && !OneOf(t.tag, kIntegrationPoints);
+  e.foreign_epoch = foreign_epoch_;
   foreign_ += e.foreign;
   templates_ += t.tag == GUMBO_TAG_TEMPLATE;
   depth_ += e.weight;
@@ -321,9 +419,29 @@ bool Scanner::StartTag(size_t lt, size_t stop) {
   work_ += units;
   may_reconstruct_ = !OneOf(t.tag, kNeverPops);
   if (html_content) CloseImplied(t.tag);
-  // In foreign content void names are ordinary elements, so only HTML content skips them.
-  if (!html_content || !OneOf(t.tag, kNoPush)) Push(t, attrs);
-  if (Bound() > static_cast<uint64_t>(limits_.max_depth)) return Cut(lt, GuardReason::kDepth);
+  bool in_foreign = InForeign();
+  if (in_foreign && OneOf(t.tag, kBreaksOut)) {
+    LeaveForeign();
+    in_foreign = false;
+  }
+  // "<svg/>" and "<math/>" are popped at once wherever they appear (and a "<svg/>" the model
+  // sees but gumbo does not is no element at all); a self-closing element in foreign content is
+  // popped too, which the model believes only within limits (see LimitedDepth).
+  // (Only read where it matters: XHTML pages write "<br />" and "<img ... />" everywhere.)
+  bool root = t.tag == GUMBO_TAG_SVG || t.tag == GUMBO_TAG_MATH;
+  bool self_closing =
+      (root || in_foreign) && stop > t.name_end && html_[stop - 1] == '/' && EndsSelfClosing(attrs);
+  if (self_closing && root) {
+    // Not pushed.
+  } else if (self_closing && in_foreign) {
+    ++forgiven_;
+  } else if (!html_content || !OneOf(t.tag, kNoPush)) {
+    // In foreign content void names are ordinary elements, so only HTML content skips them.
+    Push(t, attrs, in_foreign);
+  }
+  if (LimitedDepth() > static_cast<uint64_t>(limits_.max_depth)) {
+    return Cut(lt, GuardReason::kDepth);
+  }
   result_.max_depth = std::max(result_.max_depth, static_cast<int>(Bound()));
   plaintext_ = plaintext_ || t.tag == GUMBO_TAG_PLAINTEXT;
   return true;
@@ -341,6 +459,7 @@ bool Scanner::EndTag(size_t lt, size_t stop) {
                   ? top.tag == GUMBO_TAG_UNKNOWN && top.name_hash == t.name_hash
                   : top.tag == t.tag;
   // </h2> closes an open <h3>: gumbo pops until any heading.
+  if (!same) LeaveForeign();
   if (same || (OneOf(t.tag, kHeadings) && OneOf(top.tag, kHeadings))) {
     Pop();
   } else if (t.tag == GUMBO_TAG_TABLE && templates_ == 0 && foreign_ == 0) {

@@ -47,6 +47,14 @@ struct GuardResult {
 // rows and cells. Misnested markup therefore only overestimates the depth; the unit tests and
 // fuzz/html_guard_fuzzer.cpp check the bound against the tree gumbo actually builds.
 //
+// "<svg/>" and "<math/>" open nothing, and a self-closing tag in SVG/MathML content ("<path/>",
+// "<use/>": gumbo pops it at once) is no open element either while the model is sure the current
+// node is foreign (after an <svg> or <math>, outside integration points, with no break-out tag
+// or unmatched end tag since). Those tags still count in the reported depth and in the work;
+// only up to max_depth of them are excused from the depth limit, so a page whose icons hold
+// a few thousand passes, and a page that fools the model about where foreign content ends gets
+// gumbo's stack to twice the limit at most.
+//
 // Returns where to truncate the input so that what remains is within `limits`.
 GuardResult GuardHtml(std::string_view html, const GuardLimits& limits = {});
 

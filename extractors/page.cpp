@@ -30,8 +30,10 @@ constexpr std::array<std::string_view, 14> kChromeTokens = {
     "other", "lich",  "footer", "widget", "meta", "bio", "more"};
 
 // Words that keep an element even when a chrome marker also matches ("main-content header").
-constexpr std::array<std::string_view, 8> kContentMarkers = {
-    "article", "content", "main", "body", "noidung", "noi-dung", "chitiet", "chi-tiet"};
+// "hentry" is the hAtom class of a post itself: blog engines print the post's tags beside it
+// ("hentry tag-travel"), which no tag cloud is.
+constexpr std::array<std::string_view, 9> kContentMarkers = {
+    "article", "content", "main", "body", "noidung", "noi-dung", "chitiet", "chi-tiet", "hentry"};
 
 bool IsAlnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z');
@@ -341,6 +343,24 @@ Page LoadPage(std::string html, std::string_view url) {
   return page;
 }
 
+namespace {
+
+// The class/id/role markers of a lower-cased attribute string read as chrome.
+bool IsChromeString(std::string_view s) {
+  static const MarkerIndex kMarkers;
+  if (!kMarkers.AnyIn(s) && !HasChromeToken(s)) return false;
+  bool other =
+      s.find("related") != std::string_view::npos || s.find("lien") != std::string_view::npos ||
+      s.find("other") != std::string_view::npos || s.find("khac") != std::string_view::npos;
+  if (other) return true;
+  for (std::string_view keep : kContentMarkers) {
+    if (s.find(keep) != std::string_view::npos) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 bool IsChromeElement(const GumboNode* node) {
   if (!IsElement(node)) return false;
   switch (node->v.element.tag) {
@@ -367,16 +387,29 @@ bool IsChromeElement(const GumboNode* node) {
   LowerBuffer buf;
   std::string_view s = buf.Fill(
       {attrs.cls ? attrs.cls : "", attrs.id ? attrs.id : "", attrs.role ? attrs.role : ""}, false);
-  static const MarkerIndex kMarkers;
-  if (!kMarkers.AnyIn(s) && !HasChromeToken(s)) return false;
-  bool other =
-      s.find("related") != std::string_view::npos || s.find("lien") != std::string_view::npos ||
-      s.find("other") != std::string_view::npos || s.find("khac") != std::string_view::npos;
-  if (other) return true;
-  for (std::string_view keep : kContentMarkers) {
-    if (s.find(keep) != std::string_view::npos) return false;
+  return IsChromeString(s);
+}
+
+bool IsHeaderChromeOnly(const GumboNode* node) {
+  if (!IsChromeElement(node) || node->v.element.tag == GUMBO_TAG_NAV ||
+      node->v.element.tag == GUMBO_TAG_ASIDE || node->v.element.tag == GUMBO_TAG_FOOTER) {
+    return false;
   }
-  return true;
+  ChromeAttrs attrs = ReadChromeAttrs(node);
+  if (IsHiddenStyle(attrs)) return false;
+  LowerBuffer buf;
+  std::string_view s = buf.Fill(
+      {attrs.cls ? attrs.cls : "", attrs.id ? attrs.id : "", attrs.role ? attrs.role : ""}, false);
+  constexpr std::string_view kWord = "header";
+  std::string rest;  // The markers without the word.
+  size_t from = 0;
+  for (size_t at = s.find(kWord); at != std::string_view::npos; at = s.find(kWord, from)) {
+    rest.append(s.substr(from, at - from)).push_back(' ');
+    from = at + kWord.size();
+  }
+  if (from == 0) return false;
+  rest.append(s.substr(from));
+  return !IsChromeString(rest);
 }
 
 bool InChrome(const GumboNode* node) {

@@ -45,6 +45,10 @@ std::string FirstInScripts(const Page& page, std::string (*read)(std::string_vie
 // related-news boxes, counters, share/print bars, ...), as opposed to article content.
 bool IsChromeElement(const GumboNode* node);
 
+// True when `node` is chrome only for the word "header" in its class, id or role ("entry-header",
+// "post-header"): inside an article that is the article's own header (headline, standfirst).
+bool IsHeaderChromeOnly(const GumboNode* node);
+
 // True when `node` or an ancestor (below <body>) is chrome or hidden.
 bool InChrome(const GumboNode* node);
 

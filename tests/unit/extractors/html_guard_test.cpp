@@ -165,6 +165,17 @@ TEST(HtmlGuardTest, DepthBoundIsNeverBelowGumbosDepth) {
     docs.push_back(Repeat(unit, 300));
     docs.push_back(Repeat(unit, 300, "<!DOCTYPE html>"));
   }
+  // Self-closing tags where gumbo does not self-close, or after gumbo left the foreign content
+  // that the model still holds open.
+  for (const char* unit :
+       {"<svg><g></svg><path/>", "<svg><g></g></div><path/>", "<svg><div></div><path/>",
+        "<svg><p/><path/>", "<svg><font color=red/><g/>", "<svg><g a=\"/>\">", "<svg><g a=b/>",
+        "<svg><g a='/'/><g>", "<svg><foreignObject><div/>", "<svg><desc><p/><span/>",
+        "<math><mi><div/>", "<math><annotation-xml encoding=text/html><div/>", "<svg/><path/>",
+        "<math/><mi/><div>", "<svg><use/></svg><div>"}) {
+    docs.push_back(Repeat(unit, 300));
+    docs.push_back(Repeat(unit, 300, "<!DOCTYPE html>"));
+  }
   std::string lexbor;
   for (int i = 0; i < 100; ++i) lexbor += "<b " + std::to_string(i) + ">";
   for (int i = 0; i < 100; ++i) lexbor += "<i " + std::to_string(i) + ">";
@@ -210,6 +221,13 @@ TEST(HtmlGuardTest, DepthBoundHoldsOnRandomTagSoup) {
                                                  "<mi>",
                                                  "<foreignObject>",
                                                  "<path/>",
+                                                 "<svg/>",
+                                                 "<g/>",
+                                                 "<g a=\"/>\">",
+                                                 "<g a=b/>",
+                                                 "</g>",
+                                                 "<div/>",
+                                                 "<desc>",
                                                  "<![CDATA[",
                                                  "]]>",
                                                  "<!--",
@@ -264,6 +282,57 @@ TEST(HtmlGuardTest, DepthBoundHoldsOnRandomTagSoup) {
     GuardResult g = GuardHtml(doc, Unlimited());
     ASSERT_GE(g.max_depth, GumboDepth(doc)) << doc;
   }
+}
+
+// Inline SVG icons close themselves ("<path .../>", "<use .../>"): a page with 600 of them in its
+// menus and share bars (1,800 self-closing tags) is parsed whole, and its article extracted.
+TEST(HtmlGuardTest, PageOfSvgIconsPassesWhole) {
+  const std::string icon =
+      "<a href=/s><svg class=\"icon\" viewBox=\"0 0 24 24\" aria-hidden=true><path "
+      "d=\"M12 2a10 10 0 1 0 0 20\"/><use xlink:href='#i-share'/><circle cx=1 cy=2 r=3 "
+      "/></svg></a>";
+  std::string html = "<!DOCTYPE html><html><head><title>Lễ hội</title></head><body><svg/>";
+  html += "<ul class=menu>" + Repeat("<li>" + icon + "Mục", 500) + "</ul>";
+  html += "<article><h1>Lễ hội truyền thống</h1>";
+  for (int i = 0; i < 5; ++i) {
+    html +=
+        "<p>Sáng nay, đông đảo người dân và du khách đã về dự lễ hội truyền thống của "
+        "phường, một trong những lễ hội lớn nhất vùng đồng bằng " +
+        std::to_string(i) + ".</p>";
+  }
+  html += "</article>" + Repeat(icon, 100) + "</body></html>";
+  GuardResult g = GuardHtml(html);
+  EXPECT_EQ(g.cut, kNpos);
+  EXPECT_EQ(g.reason, GuardReason::kNone);
+  EXPECT_GE(g.max_depth, GumboDepth(html));
+  ExtractInput in;
+  in.bytes = html;
+  Article a = Extract(in);
+  EXPECT_EQ(a.guard, "");
+  EXPECT_NE(a.body.find("đồng bằng 4."), std::string::npos);
+}
+
+// What the model believes about foreign content is bounded: self-closing tags under an <svg> it
+// sees but gumbo does not (here inside a comment, where gumbo nests them as HTML elements) are
+// excused up to max_depth only, and all of them count as open in the work estimate.
+TEST(HtmlGuardTest, ForeignSelfClosingIsBelievedWithinLimits) {
+  for (const std::string& html :
+       {Repeat("<path/>", 20000, "<div><!-- ><svg> -->"),
+        Repeat("<path/>", 20000, "<div title='><svg>'>"), Repeat("<path/>", 20000, "<svg>"),
+        Repeat("<svg><g a=\"/>\">", 20000), Repeat("<svg><p/><path/>", 20000)}) {
+    GuardResult g = GuardHtml(html);
+    ASSERT_NE(g.cut, kNpos) << html.substr(0, 40);
+    EXPECT_EQ(g.reason, GuardReason::kDepth) << html.substr(0, 40);
+    EXPECT_LE(GumboDepth(html.substr(0, g.cut)), 2 * GuardLimits().max_depth + 8)
+        << html.substr(0, 40);
+  }
+  // "<svg/>" really is an empty element, a million of them nest nothing.
+  GuardResult flat = GuardHtml(Repeat("<svg/>", 100000));
+  EXPECT_EQ(flat.cut, kNpos);
+  EXPECT_LT(flat.max_depth, 16);
+  GuardResult work = GuardHtml(Repeat("<svg><path/></svg>", 2000, "", "<b>") + "x");
+  GuardResult plain = GuardHtml(Repeat("<svg></svg>", 2000, "", "<b>") + "x");
+  EXPECT_GT(work.work, plain.work + 2000 * 2000);  // The believed tags cost as if open.
 }
 
 TEST(HtmlGuardTest, NormalPagesAreUntouched) {
