@@ -480,6 +480,76 @@ void Scanner::CloseTable() {
   PopIf(GUMBO_TAG_TABLE);
 }
 
+// Where gumbo's tokenizer ends the comment opened at `lt` ("<!--"): at "-->" or "--!>", or at
+// once for "<!-->" and "<!--->"; `size` when it runs to the end. Tags inside are text to gumbo:
+// an end tag there must not pop what gumbo keeps open.
+size_t CommentEnd(std::string_view html, size_t lt) {
+  size_t i = lt + 4;
+  if (i < html.size() && html[i] == '>') return i;
+  if (i + 1 < html.size() && html[i] == '-' && html[i + 1] == '>') return i + 1;
+  for (size_t at = html.find("--", i); at != std::string_view::npos; at = html.find("--", at)) {
+    size_t k = at + 2;
+    while (k < html.size() && html[k] == '-') ++k;  // "--->" ends it too.
+    if (k < html.size() && html[k] == '>') return k;
+    if (k + 1 < html.size() && html[k] == '!' && html[k + 1] == '>') return k + 1;
+    at = k;
+  }
+  return html.size();
+}
+
+// The '>' that ends the start or end tag at `lt` as gumbo's tokenizer reads it: the first '>'
+// outside a quoted attribute value, which is `first_gt` (the first '>' after `lt`) unless a
+// quote comes before it. `size` when the tag runs to the end. "<div title='></div>'>" is one
+// tag: seeing "</div>" there would pop the <div> gumbo keeps open.
+size_t TagEnd(std::string_view html, size_t lt, size_t first_gt) {
+  size_t i = lt + 1;
+  if (i < html.size() && html[i] == '/') ++i;
+  while (i < first_gt && !IsSpace(html[i]) && html[i] != '/') ++i;  // The name: no quoting.
+  if (std::memchr(html.data() + i, '"', first_gt - i) == nullptr &&
+      std::memchr(html.data() + i, '\'', first_gt - i) == nullptr) {
+    return first_gt;
+  }
+  enum { kBeforeName, kName, kAfterName, kBeforeValue, kQuoted, kUnquoted } state = kBeforeName;
+  char quote = 0;
+  for (; i < html.size(); ++i) {
+    const char c = html[i];
+    if (state == kQuoted) {
+      if (c == quote) state = kBeforeName;
+      continue;
+    }
+    if (c == '>') return i;
+    switch (state) {
+      case kBeforeName:
+        if (!IsSpace(c) && c != '/') state = kName;
+        break;
+      case kName:
+      case kAfterName:
+        if (c == '=') {
+          state = kBeforeValue;
+        } else if (IsSpace(c) || c == '/') {
+          state = kAfterName;
+        } else {
+          state = kName;
+        }
+        break;
+      case kBeforeValue:
+        if (c == '"' || c == '\'') {
+          quote = c;
+          state = kQuoted;
+        } else if (!IsSpace(c)) {
+          state = kUnquoted;
+        }
+        break;
+      case kUnquoted:
+        if (IsSpace(c)) state = kBeforeName;
+        break;
+      case kQuoted:
+        break;
+    }
+  }
+  return html.size();
+}
+
 // Gumbo's first token is then a doctype named "html" without identifiers: no-quirks mode. Any
 // other doctype is treated as quirks, where <table> leaves a <p> open.
 bool StartsNoQuirks(std::string_view html) {
@@ -501,6 +571,7 @@ GuardResult Scanner::Run() {
   result_.max_depth = static_cast<int>(Bound());  // html, head, body even for empty input.
   size_t text_start = 0;
   size_t i = 0;
+  size_t shadow = 0;  // End of the last comment or tag the scan has seen (see below).
   const size_t size = html_.size();
   while (true) {
     const void* hit = i < size ? std::memchr(html_.data() + i, '<', size - i) : nullptr;
@@ -520,11 +591,22 @@ GuardResult Scanner::Run() {
     const void* gt_hit = std::memchr(html_.data() + lt + 1, '>', size - lt - 1);
     size_t stop =
         gt_hit ? static_cast<size_t>(static_cast<const char*>(gt_hit) - html_.data()) : size;
+    // A comment or a quoted attribute value can hold '>': the token then ends further on
+    // (`shadow`). End tags up to there are text to gumbo and must not pop the model's stack.
+    // The scan still goes on from the first '>', counting the start tags and text it finds
+    // there: were the token not what it looks like (a "<!--" inside a <script>, which gumbo
+    // reads as script text), the model only holds more open than gumbo does.
+    if (next == '!' && html_.compare(lt, 4, "<!--") == 0) {
+      shadow = std::max(shadow, CommentEnd(html_, lt));
+    }
     bool ok = true;
     if (IsAlpha(next)) {
-      ok = StartTag(lt, stop);
+      const size_t end = gt_hit ? TagEnd(html_, lt, stop) : size;
+      shadow = std::max(shadow, end);
+      ok = StartTag(lt, end);  // Every attribute gumbo reads, up to the real end.
     } else if (next == '/' && lt + 2 < size && IsAlpha(html_[lt + 2])) {
-      ok = EndTag(lt, stop);
+      if (lt >= shadow) ok = EndTag(lt, stop);
+      if (gt_hit) shadow = std::max(shadow, TagEnd(html_, lt, stop));
     }
     if (ok && plaintext_) ok = Text(lt, stop);  // Gumbo may read it all as body text.
     if (!ok || gt_hit == nullptr) break;
