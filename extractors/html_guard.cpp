@@ -505,16 +505,20 @@ size_t TagEnd(std::string_view html, size_t lt, size_t first_gt) {
   size_t i = lt + 1;
   if (i < html.size() && html[i] == '/') ++i;
   while (i < first_gt && !IsSpace(html[i]) && html[i] != '/') ++i;  // The name: no quoting.
-  if (std::memchr(html.data() + i, '"', first_gt - i) == nullptr &&
-      std::memchr(html.data() + i, '\'', first_gt - i) == nullptr) {
+  // Most tags: no quote before the first '>', or only values that close before it.
+  const void* dq = std::memchr(html.data() + i, '"', first_gt - i);
+  if (dq == nullptr && std::memchr(html.data() + i, '\'', first_gt - i) == nullptr) {
     return first_gt;
   }
   enum { kBeforeName, kName, kAfterName, kBeforeValue, kQuoted, kUnquoted } state = kBeforeName;
   char quote = 0;
   for (; i < html.size(); ++i) {
     const char c = html[i];
-    if (state == kQuoted) {
-      if (c == quote) state = kBeforeName;
+    if (state == kQuoted) {  // Straight to the closing quote.
+      const void* q = std::memchr(html.data() + i, quote, html.size() - i);
+      if (q == nullptr) return html.size();
+      i = static_cast<size_t>(static_cast<const char*>(q) - html.data());
+      state = kBeforeName;
       continue;
     }
     if (c == '>') return i;
