@@ -117,6 +117,8 @@ std::vector<Shape> NestingShapes() {
       {"cdata_in_svg", Rep("<div>", "<svg><![CDATA[", "]]>")},
       {"script_hidden", Rep("<div>", "<script><!--</script>", "-->")},
       {"quoted_gt_attr", Rep("<div title='>'>")},
+      {"end_tag_in_comment", Rep("<div><!-- ></div> -->x")},
+      {"end_tag_in_quotes", Rep("<div title='></div>'>x")},
       {"deep_then_text", DeepThen(2000, "<div>", "xyz ")},
       {"deep_then_paragraphs", DeepThen(2000, "<div>", "<p>chữ")},
       {"deep_then_br_text", DeepThen(2000, "<span>", "chữ<br>")},
