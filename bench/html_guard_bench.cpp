@@ -152,6 +152,7 @@ std::vector<Shape> VolumeShapes() {
       {"million_siblings_b", Rep("<b>x</b>")},
       {"million_void_br", Rep("<br>")},
       {"giant_attribute_count", Numbered(" a", "", "<div")},
+      {"end_tag_attribute_count", Numbered(" a", "", "<div>x</div")},
       {"giant_attribute_value",
        [](size_t b) { return "<div title=\"" + std::string(b, 'x') + "\">"; }},
       {"body_attr_merge", Numbered("<body a", ">")},

@@ -449,7 +449,11 @@ bool Scanner::StartTag(size_t lt, size_t stop) {
 
 bool Scanner::EndTag(size_t lt, size_t stop) {
   Tag t = ReadName(html_, lt + 2, stop);
-  uint64_t units = kEndUnits + kAdoptionRounds * (Bound() + formatting_);
+  // Gumbo's tokenizer reads an end tag's attributes as a start tag's (each checked against
+  // those before it) before it drops them: 100,000 of them held it for ten minutes.
+  const uint64_t n_attrs = CountAttrs(html_.substr(t.name_end, stop - t.name_end));
+  uint64_t units = kEndUnits + kAdoptionRounds * (Bound() + formatting_) +
+                   kAttrPairUnits * n_attrs * (n_attrs > 0 ? n_attrs - 1 : 0) / 2;
   if (work_ + units > limits_.max_work) return Cut(lt, GuardReason::kWork);
   work_ += units;
   may_reconstruct_ = true;
@@ -609,8 +613,9 @@ GuardResult Scanner::Run() {
       shadow = std::max(shadow, end);
       ok = StartTag(lt, end);  // Every attribute gumbo reads, up to the real end.
     } else if (next == '/' && lt + 2 < size && IsAlpha(html_[lt + 2])) {
-      if (lt >= shadow) ok = EndTag(lt, stop);
-      if (gt_hit) shadow = std::max(shadow, TagEnd(html_, lt, stop));
+      const size_t end = gt_hit ? TagEnd(html_, lt, stop) : size;
+      if (lt >= shadow) ok = EndTag(lt, end);
+      shadow = std::max(shadow, end);
     }
     if (ok && plaintext_) ok = Text(lt, stop);  // Gumbo may read it all as body text.
     if (!ok || gt_hit == nullptr) break;

@@ -96,6 +96,7 @@ std::vector<std::pair<std::string, std::string>> BypassShapes() {
       {"end_tag_in_comment", Repeat("<div><!-- ></div> -->x", 25000)},
       {"end_tag_in_quotes", Repeat("<div title='></div>'>x", 25000)},
       {"attributes_after_quoted_gt", "<div a='>'" + attrs.substr(4) + ">"},
+      {"end_tag_attribute_count", "<div>x</div" + attrs.substr(4) + ">"},
       {"svg_void_names", Repeat("<input>", 20000, "<svg>")},
       {"svg_self_closing", Repeat("<path/>", 20000, "<svg>")},
       {"unclosed_a_div", Repeat("<a><div>", 20000)},
