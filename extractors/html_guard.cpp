@@ -185,36 +185,32 @@ uint64_t CountAttrs(std::string_view rest) {
   return n;
 }
 
-// Whether gumbo's tokenizer, run over the bytes between a start tag's name and the first '>'
-// after it (`attrs`), reaches that '>' in the self-closing start tag state: after "/" outside
-// any attribute value. "<g a=b/>" and "<g a=\"/>\"...>" are not self-closing: the '/' is part
-// of a value, and in the second the tag does not even end at that '>'.
-bool EndsSelfClosing(std::string_view attrs) {
-  enum {
-    kBeforeName,
-    kName,
-    kAfterName,
-    kBeforeValue,
-    kQuoted,
-    kUnquoted,
-    kSlash
-  } state = kBeforeName;
-  char quote = 0;
-  for (char c : attrs) {
+// Gumbo's tokenizer over the bytes of a tag after its name, from `i`: the index of the first
+// '>' outside a quoted attribute value (text.size() when there is none), and in
+// `*self_closing` whether the tag reaches it in the self-closing start tag state (after "/"
+// outside any value). "<g a=b/>" is not self-closing (the '/' is part of the value), and
+// "<g a=\"/>\">" does not even end at the first '>'.
+size_t ScanAttributes(std::string_view text, size_t i, bool* self_closing) {
+  enum { kBeforeName, kName, kAfterName, kBeforeValue, kUnquoted, kSlash } state = kBeforeName;
+  for (; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '>') break;
     switch (state) {
-      case kQuoted:
-        if (c == quote) state = kBeforeName;  // After a quoted value: as before a name.
-        break;
-      case kUnquoted:
-        if (IsSpace(c)) state = kBeforeName;
-        break;
       case kBeforeValue:
-        if (c == '"' || c == '\'') {
-          quote = c;
-          state = kQuoted;
+        if (c == '"' || c == '\'') {  // Straight to the closing quote.
+          const void* q = std::memchr(text.data() + i + 1, c, text.size() - i - 1);
+          if (q == nullptr) {
+            i = text.size();
+            break;
+          }
+          i = static_cast<size_t>(static_cast<const char*>(q) - text.data());
+          state = kBeforeName;  // After a quoted value: as before a name.
         } else if (!IsSpace(c)) {
           state = kUnquoted;
         }
+        break;
+      case kUnquoted:
+        if (IsSpace(c)) state = kBeforeName;
         break;
       case kName:
       case kAfterName:
@@ -234,7 +230,49 @@ bool EndsSelfClosing(std::string_view attrs) {
         break;
     }
   }
-  return state == kSlash;
+  *self_closing = state == kSlash && i < text.size();
+  return std::min(i, text.size());
+}
+
+// Where gumbo's tokenizer ends the comment opened at `lt` ("<!--"): at "-->" or "--!>", or at
+// once for "<!-->" and "<!--->"; `size` when it runs to the end. Tags inside are text to gumbo:
+// an end tag there must not pop what gumbo keeps open.
+size_t CommentEnd(std::string_view html, size_t lt) {
+  size_t i = lt + 4;
+  if (i < html.size() && html[i] == '>') return i;
+  if (i + 1 < html.size() && html[i] == '-' && html[i + 1] == '>') return i + 1;
+  for (size_t at = html.find("--", i); at != std::string_view::npos; at = html.find("--", at)) {
+    size_t k = at + 2;
+    while (k < html.size() && html[k] == '-') ++k;  // "--->" ends it too.
+    if (k < html.size() && html[k] == '>') return k;
+    if (k + 1 < html.size() && html[k] == '!' && html[k + 1] == '>') return k + 1;
+    at = k;
+  }
+  return html.size();
+}
+
+// Whether the start tag whose name ends at `name_end` and whose '>' is at `stop` (TagEnd)
+// self-closes.
+bool EndsSelfClosing(std::string_view html, size_t name_end, size_t stop) {
+  bool self_closing = false;
+  ScanAttributes(html.substr(0, stop + 1), name_end, &self_closing);
+  return self_closing;
+}
+
+// The '>' that ends the start or end tag at `lt` as gumbo's tokenizer reads it: the first '>'
+// outside a quoted attribute value, which is `first_gt` (the first '>' after `lt`) unless a
+// quote comes before it. `size` when the tag runs to the end. "<div title='></div>'>" is one
+// tag: seeing "</div>" there would pop the <div> gumbo keeps open.
+size_t TagEnd(std::string_view html, size_t lt, size_t first_gt) {
+  size_t i = lt + 1;
+  if (i < html.size() && html[i] == '/') ++i;
+  while (i < first_gt && !IsSpace(html[i]) && html[i] != '/') ++i;  // The name: no quoting.
+  if (std::memchr(html.data() + i, '"', first_gt - i) == nullptr &&
+      std::memchr(html.data() + i, '\'', first_gt - i) == nullptr) {
+    return first_gt;
+  }
+  bool self_closing = false;
+  return ScanAttributes(html, i, &self_closing);
 }
 
 struct Entry {
@@ -429,8 +467,8 @@ bool Scanner::StartTag(size_t lt, size_t stop) {
   // popped too, which the model believes only within limits (see LimitedDepth).
   // (Only read where it matters: XHTML pages write "<br />" and "<img ... />" everywhere.)
   bool root = t.tag == GUMBO_TAG_SVG || t.tag == GUMBO_TAG_MATH;
-  bool self_closing =
-      (root || in_foreign) && stop > t.name_end && html_[stop - 1] == '/' && EndsSelfClosing(attrs);
+  bool self_closing = (root || in_foreign) && stop > t.name_end && html_[stop - 1] == '/' &&
+                      EndsSelfClosing(html_, t.name_end, stop);
   if (self_closing && root) {
     // Not pushed.
   } else if (self_closing && in_foreign) {
@@ -482,80 +520,6 @@ void Scanner::CloseTable() {
                                  GUMBO_TAG_TBODY, GUMBO_TAG_THEAD, GUMBO_TAG_TFOOT};
   while (!stack_.empty() && OneOf(stack_.back().tag, kParts)) Pop();
   PopIf(GUMBO_TAG_TABLE);
-}
-
-// Where gumbo's tokenizer ends the comment opened at `lt` ("<!--"): at "-->" or "--!>", or at
-// once for "<!-->" and "<!--->"; `size` when it runs to the end. Tags inside are text to gumbo:
-// an end tag there must not pop what gumbo keeps open.
-size_t CommentEnd(std::string_view html, size_t lt) {
-  size_t i = lt + 4;
-  if (i < html.size() && html[i] == '>') return i;
-  if (i + 1 < html.size() && html[i] == '-' && html[i + 1] == '>') return i + 1;
-  for (size_t at = html.find("--", i); at != std::string_view::npos; at = html.find("--", at)) {
-    size_t k = at + 2;
-    while (k < html.size() && html[k] == '-') ++k;  // "--->" ends it too.
-    if (k < html.size() && html[k] == '>') return k;
-    if (k + 1 < html.size() && html[k] == '!' && html[k + 1] == '>') return k + 1;
-    at = k;
-  }
-  return html.size();
-}
-
-// The '>' that ends the start or end tag at `lt` as gumbo's tokenizer reads it: the first '>'
-// outside a quoted attribute value, which is `first_gt` (the first '>' after `lt`) unless a
-// quote comes before it. `size` when the tag runs to the end. "<div title='></div>'>" is one
-// tag: seeing "</div>" there would pop the <div> gumbo keeps open.
-size_t TagEnd(std::string_view html, size_t lt, size_t first_gt) {
-  size_t i = lt + 1;
-  if (i < html.size() && html[i] == '/') ++i;
-  while (i < first_gt && !IsSpace(html[i]) && html[i] != '/') ++i;  // The name: no quoting.
-  // Most tags: no quote before the first '>', or only values that close before it.
-  const void* dq = std::memchr(html.data() + i, '"', first_gt - i);
-  if (dq == nullptr && std::memchr(html.data() + i, '\'', first_gt - i) == nullptr) {
-    return first_gt;
-  }
-  enum { kBeforeName, kName, kAfterName, kBeforeValue, kQuoted, kUnquoted } state = kBeforeName;
-  char quote = 0;
-  for (; i < html.size(); ++i) {
-    const char c = html[i];
-    if (state == kQuoted) {  // Straight to the closing quote.
-      const void* q = std::memchr(html.data() + i, quote, html.size() - i);
-      if (q == nullptr) return html.size();
-      i = static_cast<size_t>(static_cast<const char*>(q) - html.data());
-      state = kBeforeName;
-      continue;
-    }
-    if (c == '>') return i;
-    switch (state) {
-      case kBeforeName:
-        if (!IsSpace(c) && c != '/') state = kName;
-        break;
-      case kName:
-      case kAfterName:
-        if (c == '=') {
-          state = kBeforeValue;
-        } else if (IsSpace(c) || c == '/') {
-          state = kAfterName;
-        } else {
-          state = kName;
-        }
-        break;
-      case kBeforeValue:
-        if (c == '"' || c == '\'') {
-          quote = c;
-          state = kQuoted;
-        } else if (!IsSpace(c)) {
-          state = kUnquoted;
-        }
-        break;
-      case kUnquoted:
-        if (IsSpace(c)) state = kBeforeName;
-        break;
-      case kQuoted:
-        break;
-    }
-  }
-  return html.size();
 }
 
 // Gumbo's first token is then a doctype named "html" without identifiers: no-quirks mode. Any
