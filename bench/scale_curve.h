@@ -35,13 +35,11 @@ inline void PrintIo(const Store& store, const char* label) {
       static_cast<double>(io.compaction_read_bytes) / (1 << 20),
       live > 0 ? static_cast<double>(io.written_bytes()) / live : 0.0,
       static_cast<double>(io.stall_micros) / 1e6);
-  uint64_t memtables = 0, cache = 0, readers = 0;
-  store.db()->GetAggregatedIntProperty("rocksdb.cur-size-all-mem-tables", &memtables);
-  store.db()->GetAggregatedIntProperty("rocksdb.estimate-table-readers-mem", &readers);
-  store.db()->GetIntProperty(store.cf(Cf::kUrls), "rocksdb.block-cache-usage", &cache);
+  const Store::MemoryUsage mem = store.Memory();
   std::printf("%-19s memtables %.1f MiB, block cache %.1f MiB, table readers %.1f MiB\n", "",
-              static_cast<double>(memtables) / (1 << 20), static_cast<double>(cache) / (1 << 20),
-              static_cast<double>(readers) / (1 << 20));
+              static_cast<double>(mem.memtables) / (1 << 20),
+              static_cast<double>(mem.block_cache) / (1 << 20),
+              static_cast<double>(mem.table_readers) / (1 << 20));
 }
 
 class ScaleCurve {

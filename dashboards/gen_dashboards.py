@@ -311,10 +311,17 @@ def overview():
         fieldconfig={"custom": {"thresholdsStyle": {"mode": "line"}},
                      **thresholds("green", 0.1, "red")},
         description="How late periodic timers fire. Alert LoopLagHigh: p99 > 100ms for 10m.")
-    b.panel("timeseries", "Resident memory", [{
-        "expr": f"process_resident_memory_bytes{{{SEL}}} and on(instance, job) tincrawl_up{{{SEL}}}",
-        "legendFormat": "{{instance}}"}], w=8, unit="bytes",
-        description="Resident set size of the daemon.")
+    b.panel("timeseries", "Resident memory", [
+        {"expr": f"process_resident_memory_bytes{{{SEL}}} and on(instance, job) tincrawl_up{{{SEL}}}",
+         "legendFormat": "RSS {{instance}}"},
+        {"expr": f"sum by (instance, part) (tincrawl_store_memory_bytes{{{SEL}}})",
+         "legendFormat": "RocksDB {{part}} {{instance}}"},
+        {"expr": f"sum by (instance) (tincrawl_dedup_index_bytes{{{SEL}}})",
+         "legendFormat": "near-duplicate index {{instance}}"}], w=8, unit="bytes",
+        description="Resident set size of the daemon, and the parts of it that are RocksDB's "
+        "memtables, block cache (bounded by store.block_cache_bytes) and table readers, and the "
+        "near-duplicate index (grows with the archive). RSS growing while these stay flat is "
+        "heap growth elsewhere.")
     b.panel("timeseries", "CPU", [{
         "expr": f"rate(process_cpu_seconds_total{{{SEL}}}[$__rate_interval]) and on(instance, job) tincrawl_up{{{SEL}}}",
         "legendFormat": "{{instance}}"}], w=8, unit="percentunit",

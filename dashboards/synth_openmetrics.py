@@ -64,6 +64,10 @@ def main():
     add("tincrawl_sites_configured", lbl(), lambda t, i: len(SITES))
     add("tincrawl_store_bytes", lbl(), lambda t, i: 50e6 + 1000 * (t - start))
     add("tincrawl_store_pending_compaction_bytes", lbl(), lambda t, i: 1e6 * (i % 3))
+    for part, size in (("memtables", 20e6), ("block_cache", 64e6), ("table_readers", 1e6)):
+        add("tincrawl_store_memory_bytes", lbl(f'part="{part}"'),
+            lambda t, i, size=size: size * min(1.0, (t - start) / 3600 + 0.5))
+    add("tincrawl_dedup_index_bytes", lbl(), lambda t, i: 1e6 + 100 * (t - start))
     add("tincrawl_store_paused", lbl(), lambda t, i: 0)
     add("tincrawl_store_write_errors_total", lbl(), lambda t, i: 0)
     add("tincrawl_spool_lines_total", lbl(), counter(0.02))

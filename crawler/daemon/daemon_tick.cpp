@@ -76,6 +76,10 @@ void Crawler::RefreshGauges() {
   metrics_.store_bytes->Set(static_cast<double>(store_->TotalSstBytes()));
   metrics_.store_pending_compaction_bytes->Set(
       static_cast<double>(store_->PendingCompactionBytes()));
+  const Store::MemoryUsage mem = store_->Memory();
+  metrics_.store_memory_memtables->Set(static_cast<double>(mem.memtables));
+  metrics_.store_memory_block_cache->Set(static_cast<double>(mem.block_cache));
+  metrics_.store_memory_table_readers->Set(static_cast<double>(mem.table_readers));
   metrics_.dedup_index_bytes->Set(static_cast<double>(dedup_->IndexMemoryBytes()));
   metrics_.dedup_index_articles->Set(static_cast<double>(dedup_->indexed()));
   for (size_t i = 0; i < sites_.size(); ++i) {

@@ -421,6 +421,15 @@ Store::IoCounters Store::Io() const {
   return io;
 }
 
+Store::MemoryUsage Store::Memory() const {
+  MemoryUsage m;
+  db_->GetAggregatedIntProperty("rocksdb.size-all-mem-tables", &m.memtables);
+  db_->GetAggregatedIntProperty("rocksdb.estimate-table-readers-mem", &m.table_readers);
+  // One cache is shared by every column family: read it once, not summed over them.
+  db_->GetIntProperty(cf(Cf::kUrls), "rocksdb.block-cache-usage", &m.block_cache);
+  return m;
+}
+
 uint64_t Store::PendingCompactionBytes() const {
   uint64_t v = 0;
   return db_->GetAggregatedIntProperty("rocksdb.estimate-pending-compaction-bytes", &v) ? v : 0;

@@ -175,6 +175,15 @@ class Store {
     uint64_t written_bytes() const { return wal_bytes + flush_bytes + compaction_write_bytes; }
   };
   IoCounters Io() const;
+  // Memory RocksDB holds now: memtables (active, immutable and pinned), the shared block cache
+  // (bounded by store.block_cache_bytes; index and filter blocks live in it) and the table
+  // readers outside it.
+  struct MemoryUsage {
+    uint64_t memtables = 0;
+    uint64_t block_cache = 0;
+    uint64_t table_readers = 0;
+  };
+  MemoryUsage Memory() const;
   int64_t write_errors() const { return write_errors_.load(std::memory_order_relaxed); }
   int64_t no_space_errors() const { return no_space_errors_.load(std::memory_order_relaxed); }
 

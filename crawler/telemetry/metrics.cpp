@@ -207,6 +207,12 @@ void Metrics::CreateProcessSeries() {
   store_pending_compaction_bytes = &GaugeFamily(r, "tincrawl_store_pending_compaction_bytes",
                                                 "Bytes RocksDB estimates compaction must rewrite.")
                                         ->Add({});
+  auto* store_memory = GaugeFamily(r, "tincrawl_store_memory_bytes",
+                                   "Memory RocksDB holds, by part (the block cache is bounded by "
+                                   "store.block_cache_bytes).");
+  store_memory_memtables = &store_memory->Add({{"part", "memtables"}});
+  store_memory_block_cache = &store_memory->Add({{"part", "block_cache"}});
+  store_memory_table_readers = &store_memory->Add({{"part", "table_readers"}});
   store_paused = &GaugeFamily(r, "tincrawl_store_paused",
                               "1 while fetching is paused because the store cannot write.")
                       ->Add({});

@@ -95,6 +95,10 @@ class Metrics {
   prometheus::Gauge* dedup_index_bytes = nullptr;     // Memory of the near-duplicate index.
   prometheus::Gauge* dedup_index_articles = nullptr;  // Articles in it.
   prometheus::Gauge* store_pending_compaction_bytes = nullptr;
+  // RocksDB's memory by part: memtables, block_cache, table_readers.
+  prometheus::Gauge* store_memory_memtables = nullptr;
+  prometheus::Gauge* store_memory_block_cache = nullptr;
+  prometheus::Gauge* store_memory_table_readers = nullptr;
   prometheus::Gauge* store_paused = nullptr;
   prometheus::Counter* store_write_errors = nullptr;
   prometheus::Counter* spool_lines = nullptr;

@@ -285,6 +285,10 @@ class DaemonTest(unittest.TestCase):
                          "tincrawl_store_bytes", "tincrawl_spool_lines_total"):
                 self.assertIn(name, text)
             self.assertRegex(text, r'tincrawl_fetches_total\{outcome="ok",site="[^"]+"\} [1-9]')
+            for part in ("memtables", "block_cache", "table_readers"):
+                self.assertRegex(text, r'tincrawl_store_memory_bytes\{part="%s"\} \d' % part)
+            # Articles were written: the memtables hold something.
+            self.assertRegex(text, r'tincrawl_store_memory_bytes\{part="memtables"\} [1-9]')
             self.assertRegex(text, r'tincrawl_articles_total\{kind="new",site="[^"]+"\} [1-9]')
             self.assertNotRegex(text, r'\{[^}]*url=')  # Never a URL as a label.
             # export reads the store while the daemon holds it (a secondary instance).

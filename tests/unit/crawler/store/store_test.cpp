@@ -114,6 +114,28 @@ TEST(StoreTest, OpenWriteReopen) {
   EXPECT_EQ(version, std::to_string(Store::kSchemaVersion));
 }
 
+// Memory() reports what RocksDB holds: written records sit in the memtables until a flush, and a
+// read of a flushed record brings its block into the shared cache, counted once.
+TEST(StoreTest, MemoryReportsMemtablesAndBlockCache) {
+  TempDir tmp;
+  std::unique_ptr<Store> store;
+  ASSERT_TRUE(Store::Open(tmp.Sub("db"), SmallConfig(), &store).ok());
+  const Store::MemoryUsage empty = store->Memory();
+  rocksdb::WriteBatch batch;
+  for (int i = 0; i < 200; ++i) {
+    store->PutUrlState(&batch, "https://hanoi.gov.vn/a" + std::to_string(i), SampleUrlState());
+  }
+  ASSERT_TRUE(store->Write(&batch).ok());
+  const Store::MemoryUsage written = store->Memory();
+  EXPECT_GT(written.memtables, empty.memtables);
+  ASSERT_TRUE(store->Flush().ok());
+  UrlState u;
+  ASSERT_TRUE(store->GetUrlState("https://hanoi.gov.vn/a7", &u).ok());
+  const Store::MemoryUsage read = store->Memory();
+  EXPECT_GT(read.block_cache, 0u);
+  EXPECT_LE(read.block_cache, SmallConfig().block_cache_bytes);
+}
+
 TEST(StoreTest, SecondOpenOfLockedStoreFailsCleanly) {
   TempDir tmp;
   std::unique_ptr<Store> a, b;
