@@ -12,7 +12,7 @@ namespace tincrawl {
 namespace {
 
 // Chrome markers matched anywhere inside a lower-cased class/id string.
-constexpr std::array<std::string_view, 54> kChromeSubstrings = {
+constexpr std::array<std::string_view, 58> kChromeSubstrings = {
     "menu",        "navbar",        "navigation",    "sidebar",      "side-bar",   "footer",
     "header",      "banner",        "breadcrumb",    "social",       "related",    "comment",
     "tinlienquan", "tin-lien-quan", "tin_lien_quan", "tinkhac",      "tin-khac",   "tin_khac",
@@ -21,13 +21,15 @@ constexpr std::array<std::string_view, 54> kChromeSubstrings = {
     "popup",       "login",         "search",        "copyright",    "newsletter", "subscri",
     "disclosure",  "disclaimer",    "cookie",        "recommend",    "promo",      "author-bio",
     "authorbio",   "about-author",  "author-box",    "authorbox",    "sharedaddy", "sharing",
-    "post-author", "author-info",   "saboxplugin",   "postmetadata", "infobox",    "factbox"};
+    "post-author", "author-info",   "saboxplugin",   "postmetadata", "infobox",    "factbox",
+    "affiliate",   "signup",        "sign-up",       "author-desc"};
 
 // Chrome markers that must form a whole token ("nav-top" but not "canvas", "ads" but not
-// "downloads", "other-news" but not "mother").
-constexpr std::array<std::string_view, 14> kChromeTokens = {
-    "nav",   "share", "print",  "tag",    "tags", "ads", "ad",
-    "other", "lich",  "footer", "widget", "meta", "bio", "more"};
+// "downloads", "other-news" but not "mother"). "cta" is a call-to-action box, "toc" a table of
+// contents: both sit inside the text of many templates and hold none of it.
+constexpr std::array<std::string_view, 16> kChromeTokens = {
+    "nav",  "share",  "print",  "tag",  "tags", "ads",  "ad",  "other",
+    "lich", "footer", "widget", "meta", "bio",  "more", "cta", "toc"};
 
 // Words that keep an element even when a chrome marker also matches ("main-content header").
 // "hentry" is the hAtom class of a post itself: blog engines print the post's tags beside it

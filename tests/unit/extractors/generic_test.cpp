@@ -323,5 +323,31 @@ TEST(GenericTitleTest, HeadlineLinkedToItselfIsTheTitleOfAShortPost) {
   EXPECT_NE(a.body.find("Ich weiß nicht, ob ich das sagen sollte"), std::string::npos);
 }
 
+// Boxes that templates print inside the article's text: a table of contents, a call to action,
+// a sign-up form's prompt, an affiliate note and the author's description. Their class names
+// say what they are, and none of their words is the article's.
+TEST(GenericPruneTest, BoxesInsideTheTextStayOut) {
+  std::string boxes =
+      "<div class=\"toc\"><p>Nội dung chính của bài viết</p><ul><li>Phần một: hội nghị tổng "
+      "kết</li><li>Phần hai: khen thưởng</li></ul></div>"
+      "<div class=\"cta-box\"><p>Hãy viết cho chúng tôi ý kiến của bạn về bài viết này, chúng "
+      "tôi sẽ trả lời sớm.</p></div>"
+      "<div class=\"signup-form\"><p>Đăng ký nhận bản tin hằng tuần để không bỏ lỡ tin tức "
+      "mới nhất của xã.</p></div>"
+      "<div class=\"affiliate-note\"><p>Bài viết có liên kết tiếp thị, chúng tôi nhận hoa hồng "
+      "khi bạn mua hàng qua đó.</p></div>"
+      "<div class=\"author-description\"><p>Tác giả là phóng viên thường trú, viết về đời sống "
+      "nông thôn từ nhiều năm nay.</p></div>";
+  Article a = Generic(Page(
+      "<title>Hội nghị tổng kết công tác năm</title>",
+      "<div class=\"main\"><h1>Hội nghị tổng kết công tác năm</h1>" + boxes + Prose(5) + "</div>"));
+  EXPECT_EQ(a.page_kind, PageKind::kArticle) << a.signals;
+  EXPECT_NE(a.body.find("khen thưởng các tập thể"), std::string::npos) << a.body;
+  for (const char* box : {"Phần một", "Hãy viết cho chúng tôi", "Đăng ký nhận bản tin",
+                          "liên kết tiếp thị", "phóng viên thường trú"}) {
+    EXPECT_EQ(a.body.find(box), std::string::npos) << box << " stays out: " << a.body;
+  }
+}
+
 }  // namespace
 }  // namespace tincrawl
