@@ -12,30 +12,19 @@ namespace tincrawl {
 namespace {
 
 // Folded (FoldAscii) portal chrome phrases; a short paragraph starting with one is chrome.
-constexpr std::array<std::string_view, 24> kBoilerplate = {"tim kiem theo chuyen muc",
-                                                           "tin nong",
-                                                           "tin tieu diem",
-                                                           "lich cong tac",
-                                                           "website lien ket",
-                                                           "lien ket website",
-                                                           "thong ke truy cap",
-                                                           "so luong truy cap",
-                                                           "hom nay:",
-                                                           "da truy cap",
-                                                           "dang truy cap",
-                                                           "tin noi bat",
-                                                           "tin khac",
-                                                           "tin lien quan",
-                                                           "cac tin khac",
-                                                           "in bai viet",
-                                                           "gui email",
-                                                           "chia se",
-                                                           "ban quyen thuoc",
-                                                           "cong thong tin dien tu",
-                                                           "tong so luot truy cap",
-                                                           "luot truy cap",
-                                                           "tin doc nhieu",
-                                                           "xem them"};
+constexpr std::array<std::string_view, 51> kBoilerplate = {
+    "tim kiem theo chuyen muc", "tin nong", "tin tieu diem", "lich cong tac", "website lien ket",
+    "lien ket website", "thong ke truy cap", "so luong truy cap", "hom nay:", "da truy cap",
+    "dang truy cap", "tin noi bat", "tin khac", "tin lien quan", "cac tin khac", "in bai viet",
+    "gui email", "chia se", "ban quyen thuoc", "cong thong tin dien tu", "tong so luot truy cap",
+    "luot truy cap", "tin doc nhieu", "xem them",
+    // The labels of related-reading boxes in other languages.
+    "related posts", "related articles", "related stories", "read more", "read also", "see also",
+    "you may also like", "you might also like", "explore further", "mehr zum thema",
+    "zum weiterlesen", "auch interessant", "das konnte sie auch interessieren", "ahnliche beitrage",
+    "ahnliche artikel", "weitere artikel", "lesen sie auch", "lire aussi", "a lire aussi",
+    "vous aimerez aussi", "sur le meme sujet", "lea tambien", "te puede interesar", "leggi anche",
+    "zobacz takze", "czytaj tez", "czytaj takze"};
 
 constexpr size_t kBoilerplateMaxBytes = 90;
 constexpr size_t kCaptionMaxBytes = 300;

@@ -227,12 +227,40 @@ bool HasClass(const GumboNode* node, std::string_view cls) {
   return false;
 }
 
+namespace {
+
+// A browser runs scripts and reads a <noscript> as raw text up to the first "</noscript>".
+// Parsed without scripting, "<noscript><div></noscript>" can leave the div open and the rest of
+// the page inside the noscript element. Such an element spans, in the source, past the first
+// "</noscript>" after its start tag: what it holds beyond that is what a browser shows.
+bool SwallowedPage(const GumboElement& e) {
+  if (e.original_tag.data == nullptr || e.original_end_tag.data == nullptr) return false;
+  const char* from = e.original_tag.data + e.original_tag.length;
+  const char* to = e.original_end_tag.data;
+  if (to <= from) return false;
+  std::string_view inner(from, static_cast<size_t>(to - from));
+  for (size_t at = inner.find("</"); at != std::string_view::npos; at = inner.find("</", at + 2)) {
+    constexpr std::string_view kName = "noscript";
+    if (inner.size() - at - 2 < kName.size()) break;
+    bool match = true;
+    for (size_t i = 0; i < kName.size() && match; ++i) {
+      char c = inner[at + 2 + i];
+      match = (c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c) == kName[i];
+    }
+    if (match) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 bool IsInvisible(const GumboNode* node) {
   if (!IsElement(node)) return false;
   switch (node->v.element.tag) {
+    case GUMBO_TAG_NOSCRIPT:
+      return !SwallowedPage(node->v.element);
     case GUMBO_TAG_SCRIPT:
     case GUMBO_TAG_STYLE:
-    case GUMBO_TAG_NOSCRIPT:
     case GUMBO_TAG_TEMPLATE:
     case GUMBO_TAG_IFRAME:
     case GUMBO_TAG_OBJECT:

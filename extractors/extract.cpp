@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "extractors/charset.h"
+#include "extractors/deferred_html.h"
 #include "extractors/fast_decode.h"
 #include "extractors/generic.h"
 #include "extractors/html_guard.h"
@@ -122,6 +123,7 @@ Article Extract(const ExtractInput& input) {
   // Gumbo's time grows faster than linearly with depth, formatting elements and attributes: keep
   // only the part of the page it parses quickly, and say so. CDATA sections can make it abort.
   DefuseCdata(&decoded.utf8);
+  UnwrapDeferredHtml(&decoded.utf8);
   if (GuardResult guard = GuardHtml(decoded.utf8); guard.cut != std::string::npos) {
     decoded.utf8.resize(guard.cut);
     article.guard = GuardReasonName(guard.reason);

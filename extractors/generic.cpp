@@ -16,7 +16,53 @@
 namespace tincrawl {
 namespace {
 
-std::string Fold(std::string_view s) { return FoldAscii(s); }
+// FoldAscii, and the typographic forms of quotes, apostrophes and dashes read as their ASCII
+// forms: a headline prints "d’intérêts" where its og:title says "d'intérêts".
+std::string Fold(std::string_view s) {
+  std::string folded = FoldAscii(s);
+  if (std::none_of(folded.begin(), folded.end(), [](char c) { return c & 0x80; })) return folded;
+  std::string out;
+  out.reserve(folded.size());
+  size_t pos = 0;
+  while (pos < folded.size()) {
+    char32_t c = NextCodePoint(folded, &pos);
+    switch (c) {
+      case U'\u2018':
+      case U'\u2019':
+      case U'\u201A':
+      case U'\u201B':
+      case U'\u2032':
+      case U'\u02BC':
+        out.push_back('\'');
+        break;
+      case U'\u201C':
+      case U'\u201D':
+      case U'\u201E':
+      case U'\u201F':
+      case U'\u00AB':
+      case U'\u00BB':
+      case U'\u2033':
+        out.push_back('"');
+        break;
+      case U'\u2010':
+      case U'\u2011':
+      case U'\u2012':
+      case U'\u2013':
+      case U'\u2014':
+      case U'\u2015':
+      case U'\u2212':
+        out.push_back('-');
+        break;
+      case U'\u00A0':
+      case U'\u202F':
+        out.push_back(' ');
+        break;
+      default:
+        AppendUtf8(c, &out);
+    }
+  }
+  return out;
+}
 
 bool IsTitleClass(const GumboNode* node) {
   bool title = false;
@@ -196,6 +242,41 @@ std::vector<std::string> ListingLinks(const Page& page, const Analyzer& a) {
   return links;
 }
 
+bool InFigure(const GumboNode* node) {
+  for (const GumboNode* up = node; IsElement(up); up = up->parent) {
+    if (IsTag(up, GUMBO_TAG_FIGURE) || IsTag(up, GUMBO_TAG_FIGCAPTION)) return true;
+  }
+  return false;
+}
+
+// A box around a figure ("lead-asset"): its text is the caption.
+bool HoldsFigure(const Analyzer& a, int i) {
+  for (int k = i + 1; k < a.at(i).end; ++k) {
+    if (IsTag(a.at(k).node, GUMBO_TAG_FIGURE)) return true;
+  }
+  return false;
+}
+
+// Image descriptions and credits share words with leads ("description"), on the element or on
+// the box around it ("caption > description").
+bool IsPictureText(const GumboNode* node, std::string_view cls) {
+  static constexpr std::string_view kPicture[] = {"image",  "img",     "photo",  "picture",
+                                                  "credit", "caption", "gallery"};
+  for (std::string_view key : kPicture) {
+    if (ContainsIgnoreCase(cls, key)) return true;
+  }
+  if (InFigure(node)) return true;
+  int level = 0;
+  for (const GumboNode* up = node; IsElement(up); up = up->parent, ++level) {
+    const char* up_cls = level > 0 && level <= 3 ? GetAttr(up, "class") : nullptr;
+    if (up_cls == nullptr) continue;
+    for (std::string_view key : kPicture) {
+      if (ContainsIgnoreCase(up_cls, key)) return true;
+    }
+  }
+  return false;
+}
+
 // The standfirst printed between the headline and the content: up to two prose blocks that lie
 // outside the content element, after the title in document order.
 std::string LeadBetween(const Analyzer& a, int t, int content) {
@@ -203,22 +284,12 @@ std::string LeadBetween(const Analyzer& a, int t, int content) {
   for (int i = t + 1; i < content && parts.size() < 2; ++i) {
     if (a.chrome(i) || a.at(i).end > content) continue;  // Chrome, or an ancestor of the content.
     if (a.ProseBytes(i) < 60) continue;
+    if (InFigure(a.at(i).node)) continue;  // A caption of the lead picture.
     std::string text = NodeText(a.at(i).node);
     if (!IsBoilerplateText(text) && !FindDate(text).has_value()) parts.push_back(std::move(text));
     i = a.at(i).end - 1;
   }
   return JoinParagraphs(parts);
-}
-
-// Image descriptions and credits share words with leads ("description").
-bool IsPictureText(const GumboNode* node, std::string_view cls) {
-  for (std::string_view key : {"image", "img", "photo", "picture", "credit"}) {
-    if (ContainsIgnoreCase(cls, key)) return true;
-  }
-  for (const GumboNode* up = node; IsElement(up); up = up->parent) {
-    if (IsTag(up, GUMBO_TAG_FIGURE) || IsTag(up, GUMBO_TAG_FIGCAPTION)) return true;
-  }
-  return false;
 }
 
 std::string SummaryNear(const Analyzer& a, int t, int content) {
@@ -227,13 +298,21 @@ std::string SummaryNear(const Analyzer& a, int t, int content) {
   for (int i = t + 1; i < a.size() && i < limit; ++i) {
     const NodeStats& s = a.at(i);
     if (a.chrome(i) || s.text < 30) continue;
+    // A wrapper of the content ("article-main"), or a block of several paragraphs, holds the
+    // body, not a lead.
+    if ((content >= 0 && i <= content && s.end > content) || s.prose_paras > 2) continue;
     const char* cls = GetAttr(s.node, "class");
-    if (cls == nullptr || IsPictureText(s.node, cls)) continue;
+    if (cls == nullptr) continue;
+    bool lead = false;
     for (std::string_view key :
          {"sapo", "summary", "hometext", "tomtat", "tom-tat", "lead", "article-main", "description",
           "mota", "subtitle", "excerpt", "standfirst", "intro"}) {
-      if (ContainsIgnoreCase(cls, key)) return NodeText(s.node);
+      if (ContainsIgnoreCase(cls, key)) {
+        lead = true;
+        break;
+      }
     }
+    if (lead && !IsPictureText(s.node, cls) && !HoldsFigure(a, i)) return NodeText(s.node);
   }
   return content > t ? LeadBetween(a, t, content) : std::string();
 }
@@ -265,13 +344,19 @@ void MeasureProse(const Analyzer& a, const std::vector<int>& roots, KindEvidence
 }
 
 // Headline links inside the content that make up their whole line (an item headline, not a
-// link inside a sentence).
-unsigned StandaloneHeadlines(const Page& page, const Analyzer& a, const std::vector<int>& roots) {
+// link inside a sentence). A link whose text is the page's own headline (to the story's audio,
+// video or print view) is the article pointing at itself, not an item.
+unsigned StandaloneHeadlines(const Page& page, const Analyzer& a, const std::vector<int>& roots,
+                             const std::string& title) {
+  const std::string own = title.empty() ? std::string() : FoldCase(CleanText(title));
   unsigned n = 0;
   for (int r : roots) {
     for (int i = r; i < a.at(r).end; ++i) {
       const NodeStats& s = a.at(i);
       if (!s.counted_link || s.headline_links == 0 || LinksToSelf(page, s.node)) continue;
+      // s.text counts the link's text bytes: only a link of about the title's length can be it.
+      bool title_sized = s.text + 8 >= title.size() / 2 && s.text <= title.size() * 2 + 8;
+      if (!own.empty() && title_sized && FoldCase(CleanText(NodeText(s.node))) == own) continue;
       int block = s.parent;
       while (block > r && !IsBlockTag(a.at(block).node->v.element.tag)) block = a.at(block).parent;
       if (block >= 0 && a.at(block).text * 10 <= s.text * 14 + 100) ++n;
@@ -399,12 +484,12 @@ int AttachmentContent(const Analyzer& a, int top, int title) {
 // What the content, the page's repeated items and the extracted body say about the page kind
 // (title and date support are added by the caller).
 KindEvidence Evidence(const Page& page, const Analyzer& a, const std::vector<int>& roots,
-                      const BodyResult& body, const std::string& text) {
+                      const BodyResult& body, const std::string& text, const std::string& title) {
   KindEvidence e;
   for (int r : roots) e.content_headlines += a.at(r).headline_links;
   MeasureProse(a, roots, &e);
   MeasureItems(a, &e);
-  e.standalone_headlines = StandaloneHeadlines(page, a, roots);
+  e.standalone_headlines = StandaloneHeadlines(page, a, roots, title);
   e.body_bytes = static_cast<unsigned>(text.size());
   e.attachments = static_cast<unsigned>(body.attachments.size());
   e.garbage = LooksGarbled(a, roots, page, text);
@@ -467,7 +552,7 @@ void ExtractGeneric(const Page& page, const std::vector<std::string>& date_hints
   BodyResult body = BuildBody(nodes, &skip, options);
   std::string text = JoinParagraphs(body.paragraphs);
   PreferScriptBody(page, &body, &text);
-  KindEvidence e = Evidence(page, a, roots, body, text);
+  KindEvidence e = Evidence(page, a, roots, body, text, article->title);
   e.title_meta = title.matches_meta;
   e.dated = !article->published.empty();
   KindVerdict verdict = ClassifyPage(e);

@@ -154,12 +154,26 @@ void Analyzer::Run() {
   // Chrome classes hid every paragraph of prose: they were wrong about this page. Keep as
   // chrome only what holds no prose at all, and score again.
   int top = TopCandidate();
-  if (root.prose_paras > 0 && (top < 0 || prose_[top] == 0)) Rescore(1);
+  if (root.prose_paras > 0 &&
+      (top < 0 || prose_[top] == 0 || HiddenProse() > 2 * stats_[top].prose_paras + 2)) {
+    Rescore(1);
+  }
   // The same when the prose is not in <p> elements (text and <br> runs in a <div>, as blog
   // engines print posts): a widget class on the wrapper of the only text block must not hide it.
   // (With no text block outside <p> that would be the first pass again.)
   top = TopCandidate();
   if (root.text_blocks > root.prose_paras && (top < 0 || prose_[top] == 0)) Rescore(2);
+}
+
+// Prose paragraphs under the outermost chrome elements, comment threads left out.
+unsigned Analyzer::HiddenProse() const {
+  unsigned hidden = 0;
+  for (size_t i = 1; i < stats_.size(); ++i) {
+    const NodeStats& s = stats_[i];
+    if (!chrome_[i] || chrome_[s.parent] || IsCommentThread(s.node)) continue;
+    hidden += s.prose_paras;
+  }
+  return hidden;
 }
 
 void Analyzer::Rescore(int relaxed) {
@@ -183,8 +197,8 @@ void Analyzer::MarkChrome(int relaxed) {
     bool chrome = s.chrome && (s.text * 2 < stats_[0].text || IsCommentThread(s.node));
     // An article's own <header> ("entry-header") holds its headline and standfirst.
     if (chrome && s.in_article && IsHeaderChromeOnly(s.node)) chrome = false;
-    if (relaxed == 1) chrome = s.chrome && s.prose_paras == 0;
-    if (relaxed == 2) chrome = s.chrome && s.text_blocks == 0;
+    if (relaxed == 1) chrome = s.chrome && (s.prose_paras == 0 || s.decisive);
+    if (relaxed == 2) chrome = s.chrome && (s.text_blocks == 0 || s.decisive);
     if (chrome && s.prose_paras >= 3 && s.headline_links * 2 < s.prose_paras &&
         LinkDensity(static_cast<int>(i)) < 0.25) {
       chrome = IsCommentThread(s.node);
@@ -297,7 +311,9 @@ void Analyzer::Push(const GumboNode* node, int parent, bool in_link) {
   st.in_article =
       parent >= 0 && (stats_[parent].in_article || IsTag(stats_[parent].node, GUMBO_TAG_ARTICLE) ||
                       IsTag(stats_[parent].node, GUMBO_TAG_MAIN));
-  st.chrome = IsChromeElement(node);
+  Chrome chrome = ClassifyChrome(node);
+  st.chrome = chrome != Chrome::kNone;
+  st.decisive = chrome == Chrome::kDecisive;
   st.counted_link = IsLinkCounted(node);
   if (IsTag(node, GUMBO_TAG_A) && !st.counted_link && GetAttr(node, "href") != nullptr) {
     st.attachments = 1;

@@ -23,6 +23,7 @@ struct NodeStats {
   unsigned links = 0;           // Counted links in the subtree.
   unsigned attachments = 0;     // Document download links (PDF, DOC, ...) in the subtree.
   bool chrome = false, in_link = false;
+  bool decisive = false;      // Chrome no relaxed pass takes back (related news, author box).
   bool in_article = false;    // Inside an <article> element.
   bool counted_link = false;  // An <a href> that is not an attachment download.
   double score = 0;           // Readability-style content score (valid when scored).
@@ -80,6 +81,7 @@ class Analyzer {
   void ScoreParagraphs();
   void MarkChrome(int relaxed);
   void Rescore(int relaxed);
+  unsigned HiddenProse() const;
   void MarkItems();
   void MarkItemGroup(const std::vector<int>& kids);
   void SumProse();

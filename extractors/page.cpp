@@ -12,7 +12,7 @@ namespace tincrawl {
 namespace {
 
 // Chrome markers matched anywhere inside a lower-cased class/id string.
-constexpr std::array<std::string_view, 58> kChromeSubstrings = {
+constexpr std::array<std::string_view, 60> kChromeSubstrings = {
     "menu",        "navbar",        "navigation",    "sidebar",      "side-bar",   "footer",
     "header",      "banner",        "breadcrumb",    "social",       "related",    "comment",
     "tinlienquan", "tin-lien-quan", "tin_lien_quan", "tinkhac",      "tin-khac",   "tin_khac",
@@ -22,7 +22,7 @@ constexpr std::array<std::string_view, 58> kChromeSubstrings = {
     "disclosure",  "disclaimer",    "cookie",        "recommend",    "promo",      "author-bio",
     "authorbio",   "about-author",  "author-box",    "authorbox",    "sharedaddy", "sharing",
     "post-author", "author-info",   "saboxplugin",   "postmetadata", "infobox",    "factbox",
-    "affiliate",   "signup",        "sign-up",       "author-desc"};
+    "affiliate",   "signup",        "sign-up",       "author-desc",  "gdpr",       "consent"};
 
 // Chrome markers that must form a whole token ("nav-top" but not "canvas", "ads" but not
 // "downloads", "other-news" but not "mother"). "cta" is a call-to-action box, "toc" a table of
@@ -347,24 +347,38 @@ Page LoadPage(std::string html, std::string_view url) {
 
 namespace {
 
-// The class/id/role markers of a lower-cased attribute string read as chrome.
-bool IsChromeString(std::string_view s) {
+// What the class/id/role markers of a lower-cased attribute string say.
+Chrome ChromeOfString(std::string_view s) {
   static const MarkerIndex kMarkers;
-  if (!kMarkers.AnyIn(s) && !HasChromeToken(s)) return false;
+  if (!kMarkers.AnyIn(s) && !HasChromeToken(s)) return Chrome::kNone;
   bool other =
       s.find("related") != std::string_view::npos || s.find("lien") != std::string_view::npos ||
       s.find("other") != std::string_view::npos || s.find("khac") != std::string_view::npos;
-  if (other) return true;
-  for (std::string_view keep : kContentMarkers) {
-    if (s.find(keep) != std::string_view::npos) return false;
+  if (other) return Chrome::kDecisive;
+  // A box about the author, or the cookie and privacy consent dialog, is never the text,
+  // whatever content class its template also gives it ("content-box author-box",
+  // "gdpr-tab-content").
+  if (s.find("author") != std::string_view::npos) {
+    static constexpr std::array<std::string_view, 6> kAboutAuthor = {
+        "author-bio", "authorbio", "about-author", "author-box", "authorbox", "author-desc"};
+    for (std::string_view m : kAboutAuthor) {
+      if (s.find(m) != std::string_view::npos) return Chrome::kDecisive;
+    }
   }
-  return true;
+  if (s.find("cookie") != std::string_view::npos || s.find("gdpr") != std::string_view::npos ||
+      s.find("consent") != std::string_view::npos) {
+    return Chrome::kDecisive;
+  }
+  for (std::string_view keep : kContentMarkers) {
+    if (s.find(keep) != std::string_view::npos) return Chrome::kNone;
+  }
+  return Chrome::kChrome;
 }
 
 }  // namespace
 
-bool IsChromeElement(const GumboNode* node) {
-  if (!IsElement(node)) return false;
+Chrome ClassifyChrome(const GumboNode* node) {
+  if (!IsElement(node)) return Chrome::kNone;
   switch (node->v.element.tag) {
     case GUMBO_TAG_NAV:
     case GUMBO_TAG_ASIDE:
@@ -373,24 +387,28 @@ bool IsChromeElement(const GumboNode* node) {
     case GUMBO_TAG_MENU:
     case GUMBO_TAG_BUTTON:
     case GUMBO_TAG_SELECT:
-      return true;
+      return Chrome::kChrome;
     case GUMBO_TAG_HTML:
     case GUMBO_TAG_BODY:
     case GUMBO_TAG_MAIN:
     case GUMBO_TAG_ARTICLE:
-      return false;
+      return Chrome::kNone;
     default:
       break;
   }
-  if (node->v.element.attributes.length == 0) return false;
+  if (node->v.element.attributes.length == 0) return Chrome::kNone;
   ChromeAttrs attrs = ReadChromeAttrs(node);
-  if (IsHiddenStyle(attrs)) return true;
-  if (attrs.cls == nullptr && attrs.id == nullptr && attrs.role == nullptr) return false;
+  if (IsHiddenStyle(attrs)) return Chrome::kChrome;
+  if (attrs.cls == nullptr && attrs.id == nullptr && attrs.role == nullptr) {
+    return Chrome::kNone;
+  }
   LowerBuffer buf;
   std::string_view s = buf.Fill(
       {attrs.cls ? attrs.cls : "", attrs.id ? attrs.id : "", attrs.role ? attrs.role : ""}, false);
-  return IsChromeString(s);
+  return ChromeOfString(s);
 }
+
+bool IsChromeElement(const GumboNode* node) { return ClassifyChrome(node) != Chrome::kNone; }
 
 bool IsHeaderChromeOnly(const GumboNode* node) {
   if (!IsChromeElement(node) || node->v.element.tag == GUMBO_TAG_NAV ||
@@ -411,7 +429,7 @@ bool IsHeaderChromeOnly(const GumboNode* node) {
   }
   if (from == 0) return false;
   rest.append(s.substr(from));
-  return !IsChromeString(rest);
+  return ChromeOfString(rest) == Chrome::kNone;
 }
 
 bool InChrome(const GumboNode* node) {

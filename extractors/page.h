@@ -45,6 +45,12 @@ std::string FirstInScripts(const Page& page, std::string (*read)(std::string_vie
 // related-news boxes, counters, share/print bars, ...), as opposed to article content.
 bool IsChromeElement(const GumboNode* node);
 
+// How sure the class/id/role is: kDecisive for boxes that are never the text whatever else
+// they hold (related or other news, about the author), which no relaxed reading of the page's
+// chrome may take into the content.
+enum class Chrome { kNone, kChrome, kDecisive };
+Chrome ClassifyChrome(const GumboNode* node);
+
 // True when `node` is chrome only for the word "header" in its class, id or role ("entry-header",
 // "post-header"): inside an article that is the article's own header (headline, standfirst).
 bool IsHeaderChromeOnly(const GumboNode* node);

@@ -349,5 +349,144 @@ TEST(GenericPruneTest, BoxesInsideTheTextStayOut) {
   }
 }
 
+// The label of a related-reading box is boilerplate in any of the common languages, wherever it
+// stands in the text; a long paragraph that merely starts with the same words is prose.
+TEST(GenericPruneTest, RelatedReadingLabelsStayOut) {
+  std::string long_para =
+      "<p>See also the report of the council, which describes in detail how the budget of the "
+      "village was spent over the last five years.</p>";
+  Article a = Generic(Page("<title>Hội nghị tổng kết công tác năm</title>",
+                           "<div class=\"main\"><h1>Hội nghị tổng kết công tác năm</h1>" +
+                               Prose(2) + "<h3>Mehr zum Thema</h3><p>Czytaj też:</p>" +
+                               "<p>Vous aimerez aussi</p>" + long_para + Prose(3) + "</div>"));
+  EXPECT_EQ(a.page_kind, PageKind::kArticle) << a.signals;
+  for (const char* label : {"Mehr zum Thema", "Czytaj też", "Vous aimerez aussi"}) {
+    EXPECT_EQ(a.body.find(label), std::string::npos) << label << " stays out: " << a.body;
+  }
+  EXPECT_NE(a.body.find("See also the report of the council"), std::string::npos) << a.body;
+}
+
+// Markup that hides the text from a parser, or dresses chrome as content.
+
+// An article of one lead paragraph whose only headline link is to the story's own audio (the
+// same headline): the article pointing at itself is no item of a listing.
+TEST(GenericMarkupTest, LinkToTheStorysOwnMediaIsNoListingItem) {
+  const std::string h = "Xã tổ chức hội nghị tổng kết công tác năm";
+  Article a = Generic(Page(
+      "<title>" + h + "</title><meta property=\"og:title\" content=\"" + h + "\">",
+      Menu(12) + "<div class=\"col\"><h1>" + h + "</h1><p class=\"intro\">" +
+          "Sáng ngày 12/3, Ủy ban nhân dân xã đã tổ chức hội nghị tổng kết công tác năm với sự "
+          "tham dự của các ban ngành đoàn thể và đại biểu của các thôn.</p>"
+          "<h4>Âm thanh</h4><div class=\"links\"><a href=\"/media/123\"><h2>" +
+          h + "</h2></a></div></div>"));
+  EXPECT_EQ(a.page_kind, PageKind::kArticle) << a.signals;
+  EXPECT_NE(a.body.find("đại biểu của các thôn"), std::string::npos) << a.body;
+}
+
+// A template that ships the post inside <script type="text/template"> in its articleBody element
+// (and lets JavaScript insert it) still gives the post; a cookie box template elsewhere does not
+// join it, and a template still to be filled in stays a script.
+TEST(GenericMarkupTest, PostShippedInATemplateScriptIsRead) {
+  std::string cookie =
+      "<script id=\"CookieBoxWrap\" type=\"text/template\"><div class=\"box\"><p>Chúng tôi sử "
+      "dụng cookie để cải thiện trải nghiệm của bạn trên trang web này, bạn có thể thay đổi cài "
+      "đặt bất cứ lúc nào trong phần cài đặt quyền riêng tư của trình duyệt.</p>" +
+      Prose(2) + "</div></script>";
+  std::string filled_later =
+      "<div class=\"entry\"><script type=\"text/template\"><p>{{ item.title }} — {{ item.text }}"
+      "</p>" +
+      Prose(3) + "</script></div>";
+  Article a = Generic(Page("<title>Hội nghị tổng kết công tác năm</title>",
+                           cookie + Menu(20) +
+                               "<div class=\"post\"><h1>Hội nghị tổng kết công tác năm</h1>"
+                               "<div class='post-body' itemprop='articleBody'>"
+                               "<script type='text/template'>" +
+                               Prose(4) + "</script></div></div>" + filled_later));
+  EXPECT_EQ(a.page_kind, PageKind::kArticle) << a.signals;
+  EXPECT_NE(a.body.find("các ban ngành đoàn thể"), std::string::npos) << a.signals;
+  EXPECT_NE(a.body.find("thi đua yêu nước"), std::string::npos) << a.body;
+  EXPECT_EQ(a.body.find("cookie"), std::string::npos) << a.body;
+  EXPECT_EQ(a.body.find("{{"), std::string::npos) << a.body;
+}
+
+// "<noscript><div></noscript>" leaves the div open when parsed without scripting, and the rest
+// of the page inside the noscript element; a browser shows that rest. An ordinary noscript
+// (a notice beside the text) stays out.
+TEST(GenericMarkupTest, NoscriptThatSwallowedThePageIsShown) {
+  Article a =
+      Generic(Page("<title>Hội nghị tổng kết công tác năm</title>",
+                   "<noscript><div id=\"nojs\"></noscript><div id=\"page\">" + Menu(20) +
+                       "<div id=\"text\"><h1>Hội nghị tổng kết công tác năm</h1>" + Prose(4) +
+                       "<noscript>Trình duyệt của bạn không hỗ trợ JavaScript.</noscript>"
+                       "</div></div><noscript></div></noscript>"));
+  EXPECT_EQ(a.page_kind, PageKind::kArticle) << a.signals;
+  EXPECT_NE(a.body.find("thi đua yêu nước"), std::string::npos) << a.signals;
+  EXPECT_EQ(a.body.find("JavaScript"), std::string::npos) << a.body;
+}
+
+// A box about the author, or a cookie consent dialog, is never the text, whatever content class
+// its template also gives it.
+TEST(GenericMarkupTest, AuthorAndConsentBoxesStayOutDespiteContentClasses) {
+  std::string consent =
+      "<div class=\"gdpr-tab-content\"><p>Trang web sử dụng tệp tin để ghi nhớ lựa chọn của bạn, "
+      "đo lường lượng truy cập và cải thiện nội dung; bạn có thể bật hoặc tắt từng loại trong "
+      "phần cài đặt này.</p><p>Các tệp tin cần thiết luôn được bật vì trang web không thể hoạt "
+      "động đúng nếu thiếu chúng, và chúng không lưu thông tin nào nhận dạng được bạn.</p></div>";
+  Article a = Generic(Page(
+      "<title>Hội nghị tổng kết công tác năm</title>",
+      "<div class=\"main\"><h1>Hội nghị tổng kết công tác năm</h1>" + Prose(3) +
+          "<section class=\"content-box author-box\"><p>Xin chào, tôi là phóng viên của trang, "
+          "chuyên viết về đời sống, văn hóa và những câu chuyện của các làng quê.</p></section>"
+          "</div>" +
+          consent));
+  EXPECT_EQ(a.page_kind, PageKind::kArticle) << a.signals;
+  EXPECT_NE(a.body.find("các ban ngành đoàn thể"), std::string::npos) << a.signals;
+  EXPECT_EQ(a.body.find("phóng viên của trang"), std::string::npos) << a.body;
+  EXPECT_EQ(a.body.find("tệp tin"), std::string::npos) << a.body;
+}
+
+// Sections of the text whose template marks them "--ads" (they hold an ad slot) hid most of the
+// prose behind a chrome class while a small box outside them looked like the content: the
+// chrome reading is relaxed, and the sections are the body.
+TEST(GenericMarkupTest, ProseHiddenBehindChromeClassesIsFound) {
+  std::string sections;
+  for (int i = 0; i < 4; ++i) {
+    sections += "<section class=\"Report__Section Report__Section--Ads\"><h2>Phần " +
+                std::to_string(i) + "</h2>" + Prose(2) + "<div class=\"ad-slot\"></div></section>";
+  }
+  Article a = Generic(Page(
+      "<title>Hội nghị tổng kết công tác năm</title>",
+      "<div class=\"box\"><p>Hội nghị là dịp để nhìn lại một năm làm việc của các ban ngành, và "
+      "để cùng đặt ra mục tiêu cho năm tới với tinh thần đoàn kết.</p></div>"
+      "<article><h1>Hội nghị tổng kết công tác năm</h1>" +
+          sections + "</article>"));
+  EXPECT_EQ(a.page_kind, PageKind::kArticle) << a.signals;
+  EXPECT_NE(a.body.find("Phần 3"), std::string::npos) << a.signals << "\n" << a.body;
+  EXPECT_NE(a.body.find("những khó khăn vướng"), std::string::npos) << a.body;
+}
+
+// A headline printed with typographic quotes and apostrophes agrees with an og:title typed in
+// ASCII.
+TEST(GenericMarkupTest, TypographicQuotesAgreeWithAsciiMetadata) {
+  Article a = Generic(
+      Page("<title>\"Don't wait\": the council's plan - Portal</title>"
+           "<meta property=\"og:title\" content=\"&quot;Don't wait&quot;: the council's plan\">",
+           "<div class=\"main\"><h1>“Don’t wait”: the council’s plan</h1>" + Prose(3) + "</div>"));
+  EXPECT_NE(a.signals.find("title_meta=1"), std::string::npos) << a.signals;
+}
+
+// The caption of the lead picture, between the headline and the text, is no standfirst.
+TEST(GenericMarkupTest, LeadPictureCaptionIsNoSummary) {
+  Article a = Generic(Page(
+      "<title>Hội nghị tổng kết công tác năm</title>",
+      "<article><header class=\"content-header\"><h1>Hội nghị tổng kết công tác năm</h1>"
+      "<div class=\"lead-asset\"><figure><img src=\"/a.jpg\"><div><p>Quang cảnh hội nghị "
+      "tổng kết công tác năm tại hội trường Ủy ban nhân dân xã trong buổi sáng đầu tiên của năm "
+      "mới.</p><span>Ảnh: Phòng Văn hóa</span></div></figure></div></header>"
+      "<div class=\"body\">" +
+          Prose(4) + "</div></article>"));
+  EXPECT_EQ(a.summary.find("Quang cảnh"), std::string::npos) << a.summary;
+}
+
 }  // namespace
 }  // namespace tincrawl
