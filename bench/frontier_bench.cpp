@@ -62,6 +62,7 @@ int main(int argc, char** argv) {
   std::mt19937_64 rng(7);
   const auto start = Clock::now();
   bench::ScaleCurve curve(store.get(), "URLs", 1'000'000);
+  bench::HeapTrimmer trimmer;
   constexpr int kPerPage = 50;  // Links a listing page typically yields, one batch per page.
   for (int i = 0; i < urls; i += kPerPage) {
     rocksdb::WriteBatch wb;
@@ -81,6 +82,7 @@ int main(int argc, char** argv) {
     }
     if (!Check(frontier->Commit(&batch), "commit")) return 1;
     curve.Progress(std::min(urls, i + kPerPage), Seconds(start));
+    trimmer.Maybe();
   }
   const double load_s = Seconds(start);
   std::printf("inserted %d URLs over %d hosts in %.2f s: %.0f URLs/s\n", urls, hosts, load_s,

@@ -3,6 +3,9 @@
 // cumulative one, RSS, RocksDB stall time and write amplification.
 #pragma once
 
+#include <malloc.h>
+
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -10,6 +13,7 @@
 #include <fstream>
 #include <string>
 
+#include "crawler/common/heap.h"
 #include "crawler/store/store.h"
 
 namespace tincrawl::bench {
@@ -40,7 +44,29 @@ inline void PrintIo(const Store& store, const char* label) {
               static_cast<double>(mem.memtables) / (1 << 20),
               static_cast<double>(mem.block_cache) / (1 << 20),
               static_cast<double>(mem.table_readers) / (1 << 20));
+  // glibc's view: bytes handed out (in use) and bytes free inside its arenas (resident until
+  // trimmed), mmapped blocks counted apart.
+  const struct mallinfo2 mi = mallinfo2();
+  std::printf("%-19s malloc in use %.1f MiB, free in arenas %.1f MiB, mmapped %.1f MiB\n", "",
+              static_cast<double>(mi.uordblks) / (1 << 20),
+              static_cast<double>(mi.fordblks) / (1 << 20),
+              static_cast<double>(mi.hblkhd) / (1 << 20));
 }
+
+// Calls ReleaseFreeHeap as often as the daemon does (once a minute of wall time), so the RSS a
+// bench reports is the one a running crawler would show with the same state.
+class HeapTrimmer {
+ public:
+  void Maybe() {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_ < std::chrono::seconds(kReleaseFreeHeapEverySeconds)) return;
+    last_ = now;
+    ReleaseFreeHeap();
+  }
+
+ private:
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+};
 
 class ScaleCurve {
  public:

@@ -131,6 +131,7 @@ int main(int argc, char** argv) {
   uint64_t body_bytes = 0;
   const long chunk = 10000;
   tincrawl::bench::ScaleCurve curve(store.get(), "articles", 1000000);
+  tincrawl::bench::HeapTrimmer trimmer;
   for (long base = 0; base < n; base += chunk) {
     std::vector<Article> batch_articles;
     for (long i = base; i < std::min(n, base + chunk); ++i) {
@@ -178,6 +179,7 @@ int main(int argc, char** argv) {
     ingest_seconds += std::chrono::duration<double>(Clock::now() - t0).count();
     ingest_cpu_seconds += ThreadCpuSeconds() - cpu0;
     curve.Progress(std::min(n, base + chunk), ingest_seconds);
+    trimmer.Maybe();
   }
   // Near-duplicate query latency (full lookup as Ingest does it: SimHash bands, then sentence
   // sketches verified against the store). Even probes: a stored body with a 15-word sentence

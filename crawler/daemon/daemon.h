@@ -159,6 +159,7 @@ class Crawler {
   bool reload_requested_ = false;  // The pool was full: the tick starts the parse.
   int background_jobs_ = 0;        // Pool jobs not tied to a lease (census, spool tick, seeding).
   int64_t last_census_ms_ = 0;
+  int64_t last_trim_ms_ = 0;  // ReleaseFreeHeap.
 };
 
 }  // namespace tincrawl

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "crawler/common/heap.h"
 #include "crawler/daemon/daemon.h"
 #include "crawler/frontier/census.h"
 #include "crawler/telemetry/log.h"
@@ -50,6 +51,10 @@ void Crawler::Tick() {
       int64_t cutoff = now / 1000 - int64_t{keep_days} * 86400;
       Background([this, cutoff] { (void)store_->PruneRaw(cutoff); }, nullptr);
     }
+  }
+  if (now - last_trim_ms_ >= int64_t{kReleaseFreeHeapEverySeconds} * 1000) {
+    last_trim_ms_ = now;
+    Background([] { ReleaseFreeHeap(); }, nullptr);  // Milliseconds on a big heap: off the loop.
   }
   if (now - last_census_ms_ >= kCensusEveryMs && !reloading_) {
     last_census_ms_ = now;
