@@ -5,26 +5,14 @@
 #include <array>
 #include <string_view>
 
+#include "extractors/dom.h"
+
 namespace tincrawl {
 namespace {
 
-char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-// Case-insensitive search for a lower-case ASCII `needle` in `s` from `from`.
-size_t FindNoCase(std::string_view s, std::string_view needle, size_t from) {
-  if (needle.empty() || s.size() < needle.size()) return std::string_view::npos;
-  for (size_t i = from; i + needle.size() <= s.size(); ++i) {
-    if (Lower(s[i]) != needle[0]) continue;
-    size_t k = 1;
-    while (k < needle.size() && Lower(s[i + k]) == needle[k]) ++k;
-    if (k == needle.size()) return i;
-  }
-  return std::string_view::npos;
-}
-
 // The value of the `type` attribute inside the start tag `tag` ("<script ...>"), lower-cased.
 std::string TypeOf(std::string_view tag) {
-  size_t at = FindNoCase(tag, "type", 7);
+  size_t at = FindIgnoreCase(tag, "type", 7);
   while (at != std::string_view::npos) {
     bool starts = tag[at - 1] == ' ' || tag[at - 1] == '\t' || tag[at - 1] == '\n' ||
                   tag[at - 1] == '\r' || tag[at - 1] == '\f';
@@ -37,11 +25,11 @@ std::string TypeOf(std::string_view tag) {
       if (quote != '\0') ++i;
       std::string value;
       while (i < tag.size() && (quote != '\0' ? tag[i] != quote : tag[i] != ' ' && tag[i] != '>')) {
-        value.push_back(Lower(tag[i++]));
+        value.push_back(LowerAscii(tag[i++]));
       }
       return value;
     }
-    at = FindNoCase(tag, "type", at + 4);
+    at = FindIgnoreCase(tag, "type", at + 4);
   }
   return {};
 }
@@ -51,8 +39,7 @@ std::string TypeOf(std::string_view tag) {
 // Jinja-style, Knockout bindings).
 bool IsFinishedProse(std::string_view text) {
   if (text.size() < kMinDeferredBytes) return false;
-  if (FindNoCase(text, "<p", 0) == std::string_view::npos &&
-      FindNoCase(text, "<br", 0) == std::string_view::npos) {
+  if (!ContainsIgnoreCase(text, "<p") && !ContainsIgnoreCase(text, "<br")) {
     return false;
   }
   static constexpr std::array<std::string_view, 5> kPlaceholders = {"{{", "<%", "${", "{%",
@@ -76,13 +63,13 @@ bool OpensContent(std::string_view s, size_t at) {
   if (end == 0 || s[end - 1] != '>') return false;
   size_t start = s.rfind('<', end - 1);
   if (start == std::string_view::npos || end - start > 600 || start + 1 >= end) return false;
-  char first = Lower(s[start + 1]);
+  char first = LowerAscii(s[start + 1]);
   if (first < 'a' || first > 'z') return false;  // An end tag, a comment or a doctype.
   std::string_view tag = s.substr(start, end - start);
   static constexpr std::array<std::string_view, 5> kMarkers = {"articlebody", "content",
                                                                "post-body", "postbody", "entry"};
   for (std::string_view m : kMarkers) {
-    if (FindNoCase(tag, m, 0) != std::string_view::npos) return true;
+    if (ContainsIgnoreCase(tag, m)) return true;
   }
   return false;
 }
@@ -121,11 +108,11 @@ size_t UnwrapDeferredHtml(std::string* html) {
   // parse. ("text/html" alone is in every http-equiv content type: only a quoted one counts.)
   if (!Mentions(s, "text/template") && !QuotedTextHtml(s)) return 0;
   size_t count = 0;
-  size_t at = FindNoCase(s, "<script", 0);
+  size_t at = FindIgnoreCase(s, "<script", 0);
   while (at != std::string_view::npos) {
     size_t tag_end = s.find('>', at);
     if (tag_end == std::string_view::npos) break;
-    size_t close = FindNoCase(s, "</script", tag_end);
+    size_t close = FindIgnoreCase(s, "</script", tag_end);
     if (close == std::string_view::npos) break;
     std::string type = TypeOf(s.substr(at, tag_end - at));
     std::string_view text = s.substr(tag_end + 1, close - tag_end - 1);
@@ -135,7 +122,7 @@ size_t UnwrapDeferredHtml(std::string* html) {
       Overwrite(html, close, "</div", 8);  // "</script" -> "</div   ".
       ++count;
     }
-    at = FindNoCase(s, "<script", close + 8);
+    at = FindIgnoreCase(s, "<script", close + 8);
   }
   return count;
 }

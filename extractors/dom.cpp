@@ -10,7 +10,6 @@
 namespace tincrawl {
 namespace {
 
-char LowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
 
@@ -238,18 +237,7 @@ bool SwallowedPage(const GumboElement& e) {
   const char* from = e.original_tag.data + e.original_tag.length;
   const char* to = e.original_end_tag.data;
   if (to <= from) return false;
-  std::string_view inner(from, static_cast<size_t>(to - from));
-  for (size_t at = inner.find("</"); at != std::string_view::npos; at = inner.find("</", at + 2)) {
-    constexpr std::string_view kName = "noscript";
-    if (inner.size() - at - 2 < kName.size()) break;
-    bool match = true;
-    for (size_t i = 0; i < kName.size() && match; ++i) {
-      char c = inner[at + 2 + i];
-      match = (c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c) == kName[i];
-    }
-    if (match) return true;
-  }
-  return false;
+  return ContainsIgnoreCase(std::string_view(from, static_cast<size_t>(to - from)), "</noscript");
 }
 
 }  // namespace
@@ -391,15 +379,18 @@ std::string ResolveUrl(std::string_view base, std::string_view ref) {
                  r.fragment);
 }
 
-bool ContainsIgnoreCase(std::string_view haystack, std::string_view needle) {
-  if (needle.empty()) return true;
-  if (needle.size() > haystack.size()) return false;
-  for (size_t i = 0; i + needle.size() <= haystack.size(); ++i) {
+size_t FindIgnoreCase(std::string_view haystack, std::string_view needle, size_t from) {
+  if (needle.size() > haystack.size()) return std::string_view::npos;
+  for (size_t i = from; i + needle.size() <= haystack.size(); ++i) {
     size_t j = 0;
     while (j < needle.size() && LowerAscii(haystack[i + j]) == needle[j]) ++j;
-    if (j == needle.size()) return true;
+    if (j == needle.size()) return i;
   }
-  return false;
+  return std::string_view::npos;
+}
+
+bool ContainsIgnoreCase(std::string_view haystack, std::string_view needle) {
+  return FindIgnoreCase(haystack, needle) != std::string_view::npos;
 }
 
 }  // namespace tincrawl

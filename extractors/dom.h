@@ -81,6 +81,12 @@ void WalkElements(const GumboNode* root, Visit&& visit) {
 // "javascript:", "mailto:"-less fragments-only or unusable references when `base` is empty.
 std::string ResolveUrl(std::string_view base, std::string_view ref);
 
+inline char LowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+
+// Where the lower-cased ASCII of `haystack` holds `needle` (already lower-case ASCII) at or after
+// `from`, or npos. An empty needle is found at `from`.
+size_t FindIgnoreCase(std::string_view haystack, std::string_view needle, size_t from = 0);
+
 // True when the lower-cased ASCII of `haystack` contains `needle` (already lower-case ASCII).
 bool ContainsIgnoreCase(std::string_view haystack, std::string_view needle);
 

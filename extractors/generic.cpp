@@ -262,17 +262,18 @@ bool HoldsFigure(const Analyzer& a, int i) {
 bool IsPictureText(const GumboNode* node, std::string_view cls) {
   static constexpr std::string_view kPicture[] = {"image",  "img",     "photo",  "picture",
                                                   "credit", "caption", "gallery"};
-  for (std::string_view key : kPicture) {
-    if (ContainsIgnoreCase(cls, key)) return true;
-  }
-  if (InFigure(node)) return true;
+  auto picture_class = [](std::string_view c) {
+    for (std::string_view key : kPicture) {
+      if (ContainsIgnoreCase(c, key)) return true;
+    }
+    return false;
+  };
+  if (picture_class(cls)) return true;
   int level = 0;
   for (const GumboNode* up = node; IsElement(up); up = up->parent, ++level) {
+    if (IsTag(up, GUMBO_TAG_FIGURE) || IsTag(up, GUMBO_TAG_FIGCAPTION)) return true;
     const char* up_cls = level > 0 && level <= 3 ? GetAttr(up, "class") : nullptr;
-    if (up_cls == nullptr) continue;
-    for (std::string_view key : kPicture) {
-      if (ContainsIgnoreCase(up_cls, key)) return true;
-    }
+    if (up_cls != nullptr && picture_class(up_cls)) return true;
   }
   return false;
 }

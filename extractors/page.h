@@ -46,8 +46,9 @@ std::string FirstInScripts(const Page& page, std::string (*read)(std::string_vie
 bool IsChromeElement(const GumboNode* node);
 
 // How sure the class/id/role is: kDecisive for boxes that are never the text whatever else
-// they hold (related or other news, about the author), which no relaxed reading of the page's
-// chrome may take into the content.
+// they hold or whatever content class they also carry (related or other news, about the
+// author, cookie and privacy consent), which no relaxed reading of the page's chrome may take
+// into the content.
 enum class Chrome { kNone, kChrome, kDecisive };
 Chrome ClassifyChrome(const GumboNode* node);
 
