@@ -174,7 +174,8 @@ Status Deduper::IngestLocked(Prepared& p, rocksdb::WriteBatch* batch, IngestResu
   const ArticleRecord& rec = p.record;
   out->id = rec.id;
   ArticleRecord existing;
-  Status st = GetArticle(*store_, rec.id, &existing);
+  // The head has all Update compares and carries over; the text is replaced or left alone.
+  Status st = GetArticleHead(*store_, rec.id, &existing);
   if (st.ok()) return Update(p, existing, batch, out, change);
   if (st.code() != Status::Code::kNotFound) return st;
   out->emit = true;
@@ -210,7 +211,7 @@ Status Deduper::IngestLocked(Prepared& p, rocksdb::WriteBatch* batch, IngestResu
   out->record = std::move(p.record);
   ArticleRecord& stored = out->record;
   stored.sightings.push_back({stored.id, stored.site, stored.url, stored.first_seen});
-  PutRecord(batch, out->record);
+  PutRecord(batch, &out->record, ArticlePart::kWhole);
   return Status::Ok();
 }
 
@@ -229,6 +230,7 @@ Status Deduper::Update(Prepared& p, const ArticleRecord& existing, rocksdb::Writ
   rec.duplicate_of = existing.duplicate_of;
   rec.sightings = existing.sightings;
   rec.revision = existing.revision + 1;
+  rec.text_key = existing.text_key;  // The text this revision replaces.
   if (existing.content_hash != rec.content_hash) {
     std::string owner;
     const std::string old_key = ContentKey(existing.content_hash);
@@ -258,18 +260,20 @@ Status Deduper::Update(Prepared& p, const ArticleRecord& existing, rocksdb::Writ
       change->add_sketch = p.sketch;
     }
   }
-  PutRecord(batch, rec);
+  PutRecord(batch, &rec, ArticlePart::kWhole);
   out->record = std::move(rec);
   return Status::Ok();
 }
 
 Status Deduper::Link(Prepared& p, const std::string& match_id, rocksdb::WriteBatch* batch,
                      IngestResult* out) {
+  // The story's first publisher gains a sighting (or a new first publisher): only heads change,
+  // and the stored texts are neither read nor rewritten.
   ArticleRecord root;
-  if (Status st = GetArticle(*store_, match_id, &root); !st.ok()) return st;
+  if (Status st = GetArticleHead(*store_, match_id, &root); !st.ok()) return st;
   if (!root.duplicate_of.empty()) {
     const std::string root_id = root.duplicate_of;
-    if (Status st = GetArticle(*store_, root_id, &root); !st.ok()) return st;
+    if (Status st = GetArticleHead(*store_, root_id, &root); !st.ok()) return st;
   }
   ArticleRecord rec = std::move(p.record);  // p.record is not read again.
   if (PublishedBefore(rec, root)) {
@@ -278,10 +282,10 @@ Status Deduper::Link(Prepared& p, const std::string& match_id, rocksdb::WriteBat
   } else {
     rec.duplicate_of = root.id;
     root.sightings.push_back({rec.id, rec.site, rec.url, rec.first_seen});
-    PutRecord(batch, root);
+    PutRecord(batch, &root, ArticlePart::kHead);
   }
   out->story_id = rec.duplicate_of.empty() ? rec.id : rec.duplicate_of;
-  PutRecord(batch, rec);
+  PutRecord(batch, &rec, ArticlePart::kWhole);
   out->record = std::move(rec);
   return Status::Ok();
 }
@@ -294,22 +298,21 @@ Status Deduper::Reroot(ArticleRecord* rec, ArticleRecord* root, rocksdb::WriteBa
   rec->sightings.push_back({rec->id, rec->site, rec->url, rec->first_seen});
   root->sightings.clear();
   root->duplicate_of = rec->id;
-  PutRecord(batch, *root);
+  PutRecord(batch, root, ArticlePart::kHead);
   for (const Sighting& s : rec->sightings) {
     if (s.id == rec->id || s.id == root->id) continue;
     ArticleRecord member;
-    Status st = GetArticle(*store_, s.id, &member);
+    Status st = GetArticleHead(*store_, s.id, &member);
     if (st.code() == Status::Code::kNotFound) continue;
     if (!st.ok()) return st;
     member.duplicate_of = rec->id;
-    PutRecord(batch, member);
+    PutRecord(batch, &member, ArticlePart::kHead);
   }
   return Status::Ok();
 }
 
-void Deduper::PutRecord(rocksdb::WriteBatch* batch, const ArticleRecord& record) const {
-  batch->Put(store_->cf(Cf::kArticles), record.id, EncodeArticleRecord(record))
-      .PermitUncheckedError();  // WriteBatch::Put fails only past its 4 GiB limit.
+void Deduper::PutRecord(rocksdb::WriteBatch* batch, ArticleRecord* record, ArticlePart part) const {
+  PutArticle(batch, *store_, record, part);
 }
 
 void Deduper::PutContent(rocksdb::WriteBatch* batch, const ArticleRecord& record) const {

@@ -75,7 +75,8 @@ struct IngestResult {
   double similarity = 0;  // Sentence-unit similarity to the matched copy (kNearDuplicate).
   bool emit = false;      // The record must go to the spool (everything but kUnchanged).
   bool rerooted = false;  // This article became the story's new first publisher.
-  ArticleRecord record;   // The article as committed (for the spool).
+  ArticleRecord record;   // The article as committed (for the spool); kUnchanged: the stored
+                          // head only (its text is not read).
 };
 
 // Article ids: Hex64 of the URL hash. `canonical_url` is used when it is on the same host as
@@ -91,8 +92,9 @@ struct NearMatch {
 };
 
 // Decides whether a fetched article is new, a duplicate, an update or unchanged, and commits the
-// decision. Owns the `articles`, `content` and `simhash` column families:
-//   articles: id -> EncodeArticleRecord
+// decision. Owns the `articles`, `texts`, `content` and `simhash` column families:
+//   articles: id -> the article's head (article_record.h: every field but the text)
+//   texts:    8-byte big-endian sequence number | id -> body and body_html of one revision
 //   content:  8-byte big-endian ContentHash -> id of the first article with that body
 //   simhash:  0x10 | id (8 bytes BE) -> simhash (8 bytes BE) | unit count (varint) |
 //             per unit: hash (4 bytes BE), weight (varint); units sorted by hash
@@ -149,7 +151,7 @@ class Deduper {
   Status Link(Prepared& p, const std::string& match_id, rocksdb::WriteBatch* batch,
               IngestResult* out);
   Status Reroot(ArticleRecord* rec, ArticleRecord* root, rocksdb::WriteBatch* batch);
-  void PutRecord(rocksdb::WriteBatch* batch, const ArticleRecord& record) const;
+  void PutRecord(rocksdb::WriteBatch* batch, ArticleRecord* record, ArticlePart part) const;
   void PutContent(rocksdb::WriteBatch* batch, const ArticleRecord& record) const;
   void PutNearEntry(rocksdb::WriteBatch* batch, uint64_t id, uint64_t simhash,
                     const std::vector<SentenceUnit>& units) const;

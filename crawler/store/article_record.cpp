@@ -73,13 +73,23 @@ bool GetLists(RecordReader* r, ArticleRecord* a) {
 
 }  // namespace
 
-std::string EncodeArticleRecord(const ArticleRecord& a) {
+namespace {
+
+// The head of a record whose text is stored apart: every field, with body and body_html empty,
+// then a flag and the text's key after the last field. A record written before the split has
+// neither and carries its text itself.
+constexpr uint64_t kTextApart = 1;
+
+std::string Encode(const ArticleRecord& a, bool text_apart) {
   RecordWriter w(kArticleRecordVersion);
-  w.out().reserve(a.body.size() + a.body_html.size() + 512);
+  const std::string none;
+  const std::string& body = text_apart ? none : a.body;
+  const std::string& body_html = text_apart ? none : a.body_html;
+  w.out().reserve(body.size() + body_html.size() + 512);
   for (const std::string* s : {&a.id, &a.url, &a.canonical_url, &a.site}) w.Str(*s);
   PutLocality(&w, a.locality);
-  for (const std::string* s : {&a.title, &a.published, &a.modified, &a.author, &a.summary, &a.body,
-                               &a.body_html, &a.lang, &a.duplicate_of}) {
+  for (const std::string* s : {&a.title, &a.published, &a.modified, &a.author, &a.summary, &body,
+                               &body_html, &a.lang, &a.duplicate_of}) {
     w.Str(*s);
   }
   w.I64(a.fetched_at);
@@ -93,11 +103,16 @@ std::string EncodeArticleRecord(const ArticleRecord& a) {
   w.Str(a.posted_by);
   w.Str(a.source);
   w.F64(a.confidence);
+  if (text_apart) {
+    w.U64(kTextApart);
+    w.Str(a.text_key);
+  }
   return w.Take();
 }
 
-bool DecodeArticleRecord(std::string_view data, ArticleRecord* a) {
+bool Decode(std::string_view data, ArticleRecord* a) {
   RecordReader r(data);
+  a->text_key.clear();
   if (!r.Version(kArticleRecordVersion)) return false;
   for (std::string* s : {&a->id, &a->url, &a->canonical_url, &a->site}) {
     if (!r.Str(s)) return false;
@@ -115,7 +130,66 @@ bool DecodeArticleRecord(std::string_view data, ArticleRecord* a) {
   a->source.clear();
   a->confidence = 1;
   if (r.done()) return true;  // Written before the fields below existed.
-  return r.Str(&a->posted_by) && r.Str(&a->source) && r.F64(&a->confidence) && r.done();
+  if (!(r.Str(&a->posted_by) && r.Str(&a->source) && r.F64(&a->confidence))) return false;
+  if (r.done()) return true;  // Written before texts were stored apart.
+  uint64_t flag = 0;
+  return r.U64(&flag) && flag == kTextApart && r.Str(&a->text_key) && !a->text_key.empty() &&
+         r.done();
+}
+
+std::string EncodeText(const ArticleRecord& a) {
+  RecordWriter w(kArticleRecordVersion);
+  w.out().reserve(a.body.size() + a.body_html.size() + 8);
+  w.Str(a.body);
+  w.Str(a.body_html);
+  return w.Take();
+}
+
+bool DecodeText(std::string_view data, ArticleRecord* a) {
+  RecordReader r(data);
+  return r.Version(kArticleRecordVersion) && r.Str(&a->body) && r.Str(&a->body_html) && r.done();
+}
+
+// The store's last sequence number, then the id: later writes sort later (the sequence number
+// survives restarts), and the id tells apart texts written in one batch.
+std::string NewTextKey(const Store& store, std::string_view id) {
+  std::string key;
+  key.reserve(8 + id.size());
+  PutBigEndian64(&key, store.db()->GetLatestSequenceNumber());
+  key.append(id);
+  return key;
+}
+
+Status ReadText(const Store& store, ArticleRecord* record) {
+  std::string value;
+  Status st = store.Get(Cf::kTexts, record->text_key, &value);
+  if (st.code() == Status::Code::kNotFound) {
+    return Status::Corruption("article " + record->id + " has lost its text");
+  }
+  if (!st.ok()) return st;
+  if (!DecodeText(value, record)) {
+    return Status::Corruption("bad article text record " + record->id);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string EncodeArticleRecord(const ArticleRecord& a) { return Encode(a, false); }
+
+bool DecodeArticleRecord(std::string_view data, ArticleRecord* a) { return Decode(data, a); }
+
+void PutArticle(rocksdb::WriteBatch* batch, const Store& store, ArticleRecord* record,
+                ArticlePart part) {
+  // WriteBatch::Put and Delete fail only past the batch's 4 GiB limit.
+  if (part == ArticlePart::kWhole || record->text_key.empty()) {
+    if (!record->text_key.empty()) {
+      batch->Delete(store.cf(Cf::kTexts), record->text_key).PermitUncheckedError();
+    }
+    record->text_key = NewTextKey(store, record->id);
+    batch->Put(store.cf(Cf::kTexts), record->text_key, EncodeText(*record)).PermitUncheckedError();
+  }
+  batch->Put(store.cf(Cf::kArticles), record->id, Encode(*record, true)).PermitUncheckedError();
 }
 
 std::string EmitMarkerKey(std::string_view id, int revision) {
@@ -143,8 +217,16 @@ bool ParseEmitMarkerKey(std::string_view key, std::string* id, int* revision) {
   return true;
 }
 
+Status GetArticleHead(const Store& store, std::string_view id, ArticleRecord* record) {
+  std::string value;
+  if (Status st = store.Get(Cf::kArticles, id, &value); !st.ok()) return st;
+  if (!Decode(value, record)) return Status::Corruption("bad article record " + std::string(id));
+  return Status::Ok();
+}
+
 Status GetArticle(const Store& store, std::string_view id, ArticleRecord* record) {
-  return store.GetRecord(Cf::kArticles, id, DecodeArticleRecord, record);
+  if (Status st = GetArticleHead(store, id, record); !st.ok()) return st;
+  return record->text_key.empty() ? Status::Ok() : ReadText(store, record);
 }
 
 Status ForEachArticle(const Store& store, const std::function<bool(const ArticleRecord&)>& fn) {
@@ -153,8 +235,11 @@ Status ForEachArticle(const Store& store, const std::function<bool(const Article
   ArticleRecord record;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     record = ArticleRecord();
-    if (!DecodeArticleRecord(std::string_view(it->value().data(), it->value().size()), &record)) {
+    if (!Decode(std::string_view(it->value().data(), it->value().size()), &record)) {
       return Status::Corruption("bad article record " + it->key().ToString());
+    }
+    if (!record.text_key.empty()) {
+      if (Status st = ReadText(store, &record); !st.ok()) return st;
     }
     if (!fn(record)) break;
   }

@@ -18,8 +18,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kCfNames[kCfCount] = {"meta",    "urls",    "frontier", "articles",
-                                            "content", "simhash", "sites",    "raw"};
+constexpr const char* kCfNames[kCfCount] = {"meta",    "urls",  "frontier", "articles", "content",
+                                            "simhash", "sites", "raw",      "texts"};
 constexpr uint8_t kRecordVersion = 1;
 constexpr const char* kMagicKey = "magic";
 constexpr const char* kSchemaKey = "schema_version";
@@ -256,7 +256,10 @@ Status Store::OpenDb(const std::vector<std::string>& existing, bool fresh) {
     if (slot[i] >= 0) handles_[slot[i]] = all_handles_[i];
   }
   for (int i = 0; i < kCfCount; ++i) {
-    if (handles_[i] == nullptr) {
+    // Only a read-write open creates a missing family; a version 1 store read as it is has no
+    // texts and needs none (its records carry their texts).
+    const bool optional = static_cast<Cf>(i) == Cf::kTexts && mode_ != Mode::kReadWrite;
+    if (handles_[i] == nullptr && !optional) {
       return Status::Corruption(dir_ + ": store lacks column family " + kCfNames[i]);
     }
   }
@@ -292,6 +295,15 @@ Status Store::CheckMeta(bool fresh) {
     return Status::InvalidArgument(dir_ + ": store schema version " + version +
                                    " is newer than this tincrawl supports (" +
                                    std::to_string(kSchemaVersion) + "); upgrade tincrawl");
+  }
+  if (v < kSchemaVersion && mode_ == Mode::kReadWrite) {
+    // Every older layout is still read (version 1: article texts inside their records), so the
+    // upgrade is the texts family (created by this open) and the version, which keeps an older
+    // tincrawl from misreading newer records.
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    return FromRocks(db_->Put(wo, cf(Cf::kMeta), kSchemaKey, std::to_string(kSchemaVersion)),
+                     "upgrading store " + dir_);
   }
   return Status::Ok();
 }
@@ -335,6 +347,9 @@ Status Store::Resume() {
 }
 
 Status Store::Get(Cf which, std::string_view key, std::string* value) const {
+  if (cf(which) == nullptr) {
+    return Status::NotFound(std::string(CfName(which)) + ": not in this store");
+  }
   rocksdb::Status s =
       db_->Get(rocksdb::ReadOptions(), cf(which), rocksdb::Slice(key.data(), key.size()), value);
   if (s.IsNotFound()) return Status::NotFound(std::string(CfName(which)) + ": no such key");

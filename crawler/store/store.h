@@ -19,9 +19,11 @@
 namespace tincrawl {
 
 // Column families of the store. Owners: kUrls/kSites/kRaw/kMeta here, kFrontier the frontier
-// module, kArticles/kContent/kSimhash the deduper (dedup.h).
-enum class Cf { kMeta, kUrls, kFrontier, kArticles, kContent, kSimhash, kSites, kRaw };
-inline constexpr int kCfCount = 8;
+// module, kArticles/kTexts/kContent/kSimhash the deduper (dedup.h, article_record.h). kTexts
+// came with schema version 2: a read-only or secondary open of an older store, which lacks it,
+// has cf(kTexts) null and Get answers NotFound there.
+enum class Cf { kMeta, kUrls, kFrontier, kArticles, kContent, kSimhash, kSites, kRaw, kTexts };
+inline constexpr int kCfCount = 9;
 const char* CfName(Cf cf);
 
 // Persisted as its number: never renumber a value.
@@ -81,7 +83,10 @@ bool DecodeSiteState(std::string_view data, SiteState* state);
 class Store {
  public:
   static constexpr const char* kStoreMagic = "tincrawl-store";
-  static constexpr int kSchemaVersion = 1;
+  // 2: article texts stored apart from their records, in the texts column family
+  // (article_record.h). Version 1 stores are read as they are; the first read-write open adds
+  // the column family and marks them 2.
+  static constexpr int kSchemaVersion = 2;
   // A plain file written into the directory before RocksDB creates anything, so a damaged store
   // (unreadable MANIFEST) is told apart from a directory that was never ours.
   static constexpr const char* kMarkerFile = "TINCRAWL_STORE";

@@ -269,6 +269,168 @@ TEST_F(DedupTest, ExactDuplicatesAreLinked) {
   EXPECT_EQ(root.sightings[1].seen_at, 200);
 }
 
+// What a committed batch wrote into the articles and texts column families: head ids, and the ids
+// of the texts written (a text key is 8 bytes of sequence number, then the id) and deleted.
+struct ArticleKeys : rocksdb::WriteBatch::Handler {
+  explicit ArticleKeys(const Store& store)
+      : articles(store.cf(Cf::kArticles)->GetID()), texts_cf(store.cf(Cf::kTexts)->GetID()) {}
+  rocksdb::Status PutCF(uint32_t cf, const rocksdb::Slice& key, const rocksdb::Slice&) override {
+    if (cf == articles) heads.push_back(key.ToString());
+    if (cf == texts_cf) texts.push_back(key.ToString().substr(8));
+    return rocksdb::Status::OK();
+  }
+  rocksdb::Status DeleteCF(uint32_t cf, const rocksdb::Slice& key) override {
+    if (cf == texts_cf) deleted.push_back(key.ToString().substr(8));
+    return rocksdb::Status::OK();
+  }
+  uint32_t articles, texts_cf;
+  std::vector<std::string> heads, texts, deleted;
+};
+
+int CountTexts(const Store& store) {
+  std::unique_ptr<rocksdb::Iterator> it(
+      store.db()->NewIterator(rocksdb::ReadOptions(), store.cf(Cf::kTexts)));
+  int n = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) ++n;
+  EXPECT_TRUE(it->status().ok());
+  return n;
+}
+
+// A story's texts are written once: a copy adds its own head and text and rewrites the first
+// publisher's head (a new sighting), never the first publisher's text. Reads see whole records.
+TEST_F(DedupTest, CopiesRewriteHeadsNotTexts) {
+  const std::string body = Join(Sentences(3, 20));
+  const Article a = MakeArticle("https://hanoi.gov.vn/tin/1", "Tin A", body);
+  const Article b = MakeArticle("https://bacninh.gov.vn/x/9", "Tin A", body);
+  const Article c =
+      MakeArticle("https://hue.gov.vn/y/2", "Tin A", body, "2024-04-30T08:00:00+07:00");
+  const IngestResult ra = Ingest(a, Ctx("hanoi", a.url, 100));
+  rocksdb::WriteBatch batch;
+  IngestResult rb;
+  ASSERT_TRUE(deduper_->Ingest(b, Ctx("bacninh", b.url, 200), &batch, &rb).ok());
+  ASSERT_EQ(rb.decision, IngestDecision::kExactDuplicate);
+  ArticleKeys keys(*store_);
+  ASSERT_TRUE(batch.Iterate(&keys).ok());
+  EXPECT_EQ(keys.texts, std::vector<std::string>{rb.id});
+  EXPECT_TRUE(keys.deleted.empty());
+  EXPECT_EQ(keys.heads.size(), 2u);  // The copy's and the first publisher's.
+
+  // An earlier-published copy takes the story over: every other head changes, no old text.
+  rocksdb::WriteBatch reroot;
+  IngestResult rc;
+  ASSERT_TRUE(deduper_->Ingest(c, Ctx("hue", c.url, 300), &reroot, &rc).ok());
+  ASSERT_TRUE(rc.rerooted);
+  ArticleKeys rekeys(*store_);
+  ASSERT_TRUE(reroot.Iterate(&rekeys).ok());
+  EXPECT_EQ(rekeys.texts, std::vector<std::string>{rc.id});
+  EXPECT_TRUE(rekeys.deleted.empty());
+  EXPECT_EQ(rekeys.heads.size(), 3u);
+
+  for (const std::string& id : {ra.id, rb.id, rc.id}) {
+    const ArticleRecord r = Get(id);
+    EXPECT_EQ(r.body, body) << id;
+    ArticleRecord head;
+    ASSERT_TRUE(GetArticleHead(*store_, id, &head).ok());
+    EXPECT_FALSE(head.text_key.empty());
+    EXPECT_TRUE(head.body.empty());
+    EXPECT_EQ(head.title, "Tin A");
+  }
+  EXPECT_EQ(Get(rc.id).sightings.size(), 3u);
+  EXPECT_EQ(Get(ra.id).duplicate_of, rc.id);
+  int seen = 0;
+  ASSERT_TRUE(ForEachArticle(*store_, [&](const ArticleRecord& r) {
+                EXPECT_EQ(r.body, body) << r.id;
+                ++seen;
+                return true;
+              }).ok());
+  EXPECT_EQ(seen, 3);
+  EXPECT_EQ(CountTexts(*store_), 3);
+}
+
+// A new revision writes its text under a new, later key and deletes the text it replaces, so
+// the texts family holds one text per article; later writes always sort later.
+TEST_F(DedupTest, RevisionsReplaceTheirTextUnderALaterKey) {
+  const Article v1 = MakeArticle("https://hanoi.gov.vn/tin/1", "Tin A", Join(Sentences(1, 20)));
+  Article v2 = v1;
+  v2.body = Join(Sentences(2, 20));
+  const IngestResult r1 = Ingest(v1, Ctx("hanoi", v1.url, 100));
+  ArticleRecord head1;
+  ASSERT_TRUE(GetArticleHead(*store_, r1.id, &head1).ok());
+  const IngestResult other =
+      Ingest(MakeArticle("https://hue.gov.vn/y/2", "Tin B", Join(Sentences(3, 20))),
+             Ctx("hue", "https://hue.gov.vn/y/2", 150));
+  rocksdb::WriteBatch batch;
+  IngestResult r2;
+  ASSERT_TRUE(deduper_->Ingest(v2, Ctx("hanoi", v2.url, 200), &batch, &r2).ok());
+  ASSERT_EQ(r2.decision, IngestDecision::kUpdated);
+  ArticleKeys keys(*store_);
+  ASSERT_TRUE(batch.Iterate(&keys).ok());
+  EXPECT_EQ(keys.texts, std::vector<std::string>{r1.id});
+  EXPECT_EQ(keys.deleted, std::vector<std::string>{r1.id});
+  ArticleRecord head2, head_other;
+  ASSERT_TRUE(GetArticleHead(*store_, r1.id, &head2).ok());
+  ASSERT_TRUE(GetArticleHead(*store_, other.id, &head_other).ok());
+  EXPECT_LT(head1.text_key, head_other.text_key);
+  EXPECT_LT(head_other.text_key, head2.text_key);
+  EXPECT_EQ(Get(r1.id).body, v2.body);
+  EXPECT_EQ(Get(r1.id).revision, 2);
+  EXPECT_EQ(CountTexts(*store_), 2);
+}
+
+// Records written before the split (text inside the record) are read as they are, and the first
+// rewrite of one (here: a copy adds a sighting) splits it without losing its text.
+TEST_F(DedupTest, RecordsFromBeforeTheSplitAreReadAndSplitOnRewrite) {
+  const std::string body = Join(Sentences(4, 20));
+  const Article a = MakeArticle("https://hanoi.gov.vn/tin/1", "Tin A", body);
+  const IngestResult ra = Ingest(a, Ctx("hanoi", a.url, 100));
+  ArticleRecord old = Get(ra.id);
+  {  // Rewrite it in the old layout: one record, no stored text.
+    rocksdb::WriteBatch batch;
+    batch.Put(store_->cf(Cf::kArticles), old.id, EncodeArticleRecord(old));
+    batch.Delete(store_->cf(Cf::kTexts), old.text_key);
+    ASSERT_TRUE(store_->Write(&batch).ok());
+  }
+  ASSERT_EQ(CountTexts(*store_), 0);
+  ArticleRecord head;
+  ASSERT_TRUE(GetArticleHead(*store_, ra.id, &head).ok());
+  EXPECT_TRUE(head.text_key.empty());
+  EXPECT_EQ(head.body, body);
+  EXPECT_EQ(Get(ra.id).body, body);
+  int seen = 0;
+  ASSERT_TRUE(ForEachArticle(*store_, [&](const ArticleRecord& r) {
+                EXPECT_EQ(r.body, body);
+                ++seen;
+                return true;
+              }).ok());
+  EXPECT_EQ(seen, 1);
+
+  const Article b = MakeArticle("https://bacninh.gov.vn/x/9", "Tin A", body);
+  const IngestResult rb = Ingest(b, Ctx("bacninh", b.url, 200));
+  ASSERT_EQ(rb.decision, IngestDecision::kExactDuplicate);
+  ASSERT_TRUE(GetArticleHead(*store_, ra.id, &head).ok());
+  EXPECT_FALSE(head.text_key.empty());
+  EXPECT_TRUE(head.body.empty());
+  const ArticleRecord root = Get(ra.id);
+  EXPECT_EQ(root.body, body);
+  EXPECT_EQ(root.sightings.size(), 2u);
+  EXPECT_EQ(CountTexts(*store_), 2);
+}
+
+// A head whose text is gone is reported, not read as an empty article.
+TEST_F(DedupTest, LostTextIsCorruption) {
+  const Article a = MakeArticle("https://hanoi.gov.vn/tin/1", "Tin A", Join(Sentences(5, 20)));
+  const IngestResult ra = Ingest(a, Ctx("hanoi", a.url, 100));
+  ArticleRecord head;
+  ASSERT_TRUE(GetArticleHead(*store_, ra.id, &head).ok());
+  rocksdb::WriteBatch batch;
+  batch.Delete(store_->cf(Cf::kTexts), head.text_key);
+  ASSERT_TRUE(store_->Write(&batch).ok());
+  ArticleRecord r;
+  EXPECT_EQ(GetArticle(*store_, ra.id, &r).code(), Status::Code::kCorruption);
+  EXPECT_EQ(ForEachArticle(*store_, [](const ArticleRecord&) { return true; }).code(),
+            Status::Code::kCorruption);
+}
+
 // A copy with one sentence of `words` words inserted mid-body: returns its SimHash distance from
 // the original (20 sentences, ~310 words).
 int AddedSentenceDistance(uint64_t seed, int words) {

@@ -10,6 +10,7 @@
 #include <string>
 #include <thread>
 
+#include "crawler/store/article_record.h"
 #include "support/full_disk_fs.h"
 #include "support/temp_dir.h"
 
@@ -169,6 +170,54 @@ TEST(StoreTest, NewerSchemaVersionRefused) {
   EXPECT_EQ(store, nullptr);
 }
 
+ArticleRecord SampleArticle(int i) {
+  ArticleRecord r;
+  r.id = "id" + std::to_string(i);
+  r.url = "https://hanoi.gov.vn/tin/" + std::to_string(i);
+  r.title = "Tin số " + std::to_string(i);
+  r.body = std::string(3000, static_cast<char>('a' + i % 26));
+  r.body_html = "<p>" + r.body + "</p>";
+  r.sightings.push_back({r.id, "hanoi", r.url, 100});
+  return r;
+}
+
+// A version 1 store (no texts family, texts inside the records) is read as it is by every open
+// mode, and a read-write open adds the texts family and marks it current, so an older tincrawl
+// refuses it instead of misreading the newer records.
+TEST(StoreTest, OlderSchemaIsUpgradedByReadWriteOpen) {
+  TempDir tmp;
+  const std::string dir = tmp.Sub("db");
+  const ArticleRecord legacy = SampleArticle(1);
+  {
+    std::unique_ptr<Store> store;
+    ASSERT_TRUE(Store::Open(dir, SmallConfig(), &store).ok());
+    rocksdb::WriteBatch batch;
+    batch.Put(store->cf(Cf::kMeta), "schema_version", "1");
+    batch.Put(store->cf(Cf::kArticles), legacy.id, EncodeArticleRecord(legacy));
+    ASSERT_TRUE(store->Write(&batch).ok());
+    ASSERT_TRUE(store->db()->DropColumnFamily(store->cf(Cf::kTexts)).ok());
+  }
+  std::string version;
+  ArticleRecord got;
+  {
+    std::unique_ptr<Store> read_only;
+    ASSERT_TRUE(Store::OpenReadOnly(dir, SmallConfig(), &read_only).ok());
+    EXPECT_EQ(read_only->cf(Cf::kTexts), nullptr);
+    ASSERT_TRUE(read_only->Get(Cf::kMeta, "schema_version", &version).ok());
+    EXPECT_EQ(version, "1");
+    ASSERT_TRUE(GetArticle(*read_only, legacy.id, &got).ok());
+    EXPECT_EQ(got.body, legacy.body);
+    EXPECT_TRUE(got.text_key.empty());
+  }
+  std::unique_ptr<Store> store;
+  ASSERT_TRUE(Store::Open(dir, SmallConfig(), &store).ok());
+  EXPECT_NE(store->cf(Cf::kTexts), nullptr);
+  ASSERT_TRUE(store->Get(Cf::kMeta, "schema_version", &version).ok());
+  EXPECT_EQ(version, std::to_string(Store::kSchemaVersion));
+  ASSERT_TRUE(GetArticle(*store, legacy.id, &got).ok());
+  EXPECT_EQ(got.body_html, legacy.body_html);
+}
+
 TEST(StoreTest, ForeignDirectoryRefusedAndUntouched) {
   TempDir tmp;
   const std::string dir = tmp.Sub("notes");
@@ -280,6 +329,71 @@ TEST(StoreTest, ReadOnlyAndSecondarySeePrimaryWrites) {
   ASSERT_TRUE(Store::OpenReadOnly(dir, SmallConfig(), &read_only).ok());
   EXPECT_TRUE(read_only->GetUrlState("first", &u).ok());
   EXPECT_TRUE(read_only->GetUrlState("second", &u).ok());  // Replayed from the WAL.
+}
+
+// Heads and texts written by the primary, flushed or still in its WAL, are read whole by a
+// secondary and by a read-only open; a head rewrite keeps its text, a new revision replaces it.
+TEST(StoreTest, ArticlesReadWholeByEveryOpenMode) {
+  TempDir tmp;
+  const std::string dir = tmp.Sub("db");
+  constexpr int kRecords = 50;
+  std::unique_ptr<Store> store;
+  ASSERT_TRUE(Store::Open(dir, SmallConfig(), &store).ok());
+  for (int i = 0; i < kRecords; ++i) {
+    ArticleRecord r = SampleArticle(i);
+    rocksdb::WriteBatch batch;
+    PutArticle(&batch, *store, &r, ArticlePart::kWhole);
+    ASSERT_TRUE(store->Write(&batch).ok());
+    if (i == kRecords / 2) {
+      ASSERT_TRUE(store->Flush().ok());
+    }
+  }
+  ArticleRecord head;
+  ASSERT_TRUE(GetArticleHead(*store, "id3", &head).ok());
+  EXPECT_TRUE(head.body.empty());
+  head.title = "Tin số 3 (sửa)";
+  {
+    rocksdb::WriteBatch batch;
+    PutArticle(&batch, *store, &head, ArticlePart::kHead);
+    ArticleRecord revised = SampleArticle(4);
+    ASSERT_TRUE(GetArticleHead(*store, "id4", &head).ok());
+    revised.text_key = head.text_key;
+    revised.body = "bản mới";
+    revised.revision = 2;
+    PutArticle(&batch, *store, &revised, ArticlePart::kWhole);
+    ASSERT_TRUE(store->Write(&batch).ok());
+  }
+  auto check = [&](const Store& s) {
+    ArticleRecord r;
+    ASSERT_TRUE(GetArticle(s, "id3", &r).ok());
+    EXPECT_EQ(r.title, "Tin số 3 (sửa)");
+    EXPECT_EQ(r.body, SampleArticle(3).body);
+    ASSERT_TRUE(GetArticle(s, "id4", &r).ok());
+    EXPECT_EQ(r.body, "bản mới");
+    EXPECT_EQ(r.body_html, SampleArticle(4).body_html);
+    int seen = 0;
+    ASSERT_TRUE(ForEachArticle(s, [&](const ArticleRecord& a) {
+                  EXPECT_FALSE(a.body.empty()) << a.id;
+                  ++seen;
+                  return true;
+                }).ok());
+    EXPECT_EQ(seen, kRecords);
+    std::unique_ptr<rocksdb::Iterator> it(s.db()->NewIterator({}, s.cf(Cf::kTexts)));
+    int texts = 0;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) ++texts;
+    EXPECT_EQ(texts, kRecords);  // The replaced revision's text is gone.
+  };
+  check(*store);
+  {
+    std::unique_ptr<Store> secondary;
+    ASSERT_TRUE(Store::OpenSecondary(dir, tmp.Sub("secondary"), SmallConfig(), &secondary).ok());
+    ASSERT_TRUE(secondary->CatchUp().ok());
+    check(*secondary);
+  }
+  store.reset();
+  std::unique_ptr<Store> read_only;
+  ASSERT_TRUE(Store::OpenReadOnly(dir, SmallConfig(), &read_only).ok());
+  check(*read_only);
 }
 
 TEST(StoreTest, RawRetentionPrunesByFetchTime) {
