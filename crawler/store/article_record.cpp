@@ -71,10 +71,6 @@ bool GetLists(RecordReader* r, ArticleRecord* a) {
   return true;
 }
 
-}  // namespace
-
-namespace {
-
 // The head of a record whose text is stored apart: every field, with body and body_html empty,
 // then a flag and the text's key after the last field. A record written before the split has
 // neither and carries its text itself.
@@ -218,10 +214,7 @@ bool ParseEmitMarkerKey(std::string_view key, std::string* id, int* revision) {
 }
 
 Status GetArticleHead(const Store& store, std::string_view id, ArticleRecord* record) {
-  std::string value;
-  if (Status st = store.Get(Cf::kArticles, id, &value); !st.ok()) return st;
-  if (!Decode(value, record)) return Status::Corruption("bad article record " + std::string(id));
-  return Status::Ok();
+  return store.GetRecord(Cf::kArticles, id, Decode, record);
 }
 
 Status GetArticle(const Store& store, std::string_view id, ArticleRecord* record) {

@@ -296,6 +296,17 @@ int CountTexts(const Store& store) {
   return n;
 }
 
+// Ingests `a` and returns what its committed batch wrote into articles and texts.
+ArticleKeys IngestKeys(Deduper* deduper, const Store& store, const Article& a,
+                       const IngestContext& ctx, IngestResult* out) {
+  rocksdb::WriteBatch batch;
+  ArticleKeys keys(store);
+  Status st = deduper->Ingest(a, ctx, &batch, out);
+  EXPECT_TRUE(st.ok()) << st.ToString();
+  EXPECT_TRUE(batch.Iterate(&keys).ok());
+  return keys;
+}
+
 // A story's texts are written once: a copy adds its own head and text and rewrites the first
 // publisher's head (a new sighting), never the first publisher's text. Reads see whole records.
 TEST_F(DedupTest, CopiesRewriteHeadsNotTexts) {
@@ -305,23 +316,17 @@ TEST_F(DedupTest, CopiesRewriteHeadsNotTexts) {
   const Article c =
       MakeArticle("https://hue.gov.vn/y/2", "Tin A", body, "2024-04-30T08:00:00+07:00");
   const IngestResult ra = Ingest(a, Ctx("hanoi", a.url, 100));
-  rocksdb::WriteBatch batch;
   IngestResult rb;
-  ASSERT_TRUE(deduper_->Ingest(b, Ctx("bacninh", b.url, 200), &batch, &rb).ok());
+  const ArticleKeys keys = IngestKeys(deduper_.get(), *store_, b, Ctx("bacninh", b.url, 200), &rb);
   ASSERT_EQ(rb.decision, IngestDecision::kExactDuplicate);
-  ArticleKeys keys(*store_);
-  ASSERT_TRUE(batch.Iterate(&keys).ok());
   EXPECT_EQ(keys.texts, std::vector<std::string>{rb.id});
   EXPECT_TRUE(keys.deleted.empty());
   EXPECT_EQ(keys.heads.size(), 2u);  // The copy's and the first publisher's.
 
   // An earlier-published copy takes the story over: every other head changes, no old text.
-  rocksdb::WriteBatch reroot;
   IngestResult rc;
-  ASSERT_TRUE(deduper_->Ingest(c, Ctx("hue", c.url, 300), &reroot, &rc).ok());
+  const ArticleKeys rekeys = IngestKeys(deduper_.get(), *store_, c, Ctx("hue", c.url, 300), &rc);
   ASSERT_TRUE(rc.rerooted);
-  ArticleKeys rekeys(*store_);
-  ASSERT_TRUE(reroot.Iterate(&rekeys).ok());
   EXPECT_EQ(rekeys.texts, std::vector<std::string>{rc.id});
   EXPECT_TRUE(rekeys.deleted.empty());
   EXPECT_EQ(rekeys.heads.size(), 3u);
@@ -359,12 +364,9 @@ TEST_F(DedupTest, RevisionsReplaceTheirTextUnderALaterKey) {
   const IngestResult other =
       Ingest(MakeArticle("https://hue.gov.vn/y/2", "Tin B", Join(Sentences(3, 20))),
              Ctx("hue", "https://hue.gov.vn/y/2", 150));
-  rocksdb::WriteBatch batch;
   IngestResult r2;
-  ASSERT_TRUE(deduper_->Ingest(v2, Ctx("hanoi", v2.url, 200), &batch, &r2).ok());
+  const ArticleKeys keys = IngestKeys(deduper_.get(), *store_, v2, Ctx("hanoi", v2.url, 200), &r2);
   ASSERT_EQ(r2.decision, IngestDecision::kUpdated);
-  ArticleKeys keys(*store_);
-  ASSERT_TRUE(batch.Iterate(&keys).ok());
   EXPECT_EQ(keys.texts, std::vector<std::string>{r1.id});
   EXPECT_EQ(keys.deleted, std::vector<std::string>{r1.id});
   ArticleRecord head2, head_other;
